@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The backends built into this library; circe_open() looks the URI scheme
+ * up here. To add one, implement struct circe_backend_ops (driver/backend.h)
+ * and list it below (docs/driver.md). */
+#include <stddef.h>
+
+#include "driver/backend.h"
+#include "sim/fmodel/fmodel.h"
+
+const struct circe_backend_ops *const circe_backends[] = {
+	&circe_backend_fmodel,
+	/* The Verilator RTL model joins here (sim/vsim):
+	 * #ifdef CIRCE_HAVE_VSIM
+	 *	&circe_backend_vsim,
+	 * #endif
+	 * and an Alveo card, where XRT is installed:
+	 * #ifdef CIRCE_HAVE_XRT
+	 *	&circe_backend_xrt,
+	 * #endif
+	 */
+	NULL,
+};

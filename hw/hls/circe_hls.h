@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Numeric kernels of the accelerator, in C with Vitis HLS pragmas. Compiled
+ * natively they are the functional model's compute and the bit-exact
+ * reference the RTL is checked against; under Vitis HLS they synthesize.
+ * No vendor headers are needed.
+ */
+#ifndef CIRCE_HLS_H
+#define CIRCE_HLS_H
+
+#include <stdint.h>
+
+#include "circe/hw.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* gemmlowp SaturatingRoundingDoublingHighMul: a * b / 2^31 rounded to
+ * nearest. gemmlowp's nudge (2^30, or 1 - 2^30 for a negative product) with
+ * a truncating division sends ties toward +infinity for both signs (0.5 -> 1,
+ * -0.5 -> 0, -1.5 -> -1); INT32_MIN * INT32_MIN saturates to INT32_MAX. */
+int32_t circe_hls_srdhm(int32_t a, int32_t b);
+
+/* gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away
+ * from zero; exponent in [0, 31] (values outside are clamped into it). */
+int32_t circe_hls_rounding_divide_by_pot(int32_t x, int32_t exponent);
+
+/* TFLite MultiplyByQuantizedMultiplier (default, double rounding):
+ * RoundingDivideByPOT(SRDHM(acc * 2^max(shift,0), m0), max(-shift,0)).
+ * The left shift wraps in two's complement (what TFLite's x * (1 << s)
+ * compiles to). shift in [-31, 30]; a shift outside is clamped into that
+ * range and any m0 (negative too) is used as given, so that a bad requant
+ * table entry still gives a defined result (docs/numerics.md). */
+int32_t circe_hls_requantize(int32_t acc, int32_t m0, int32_t shift);
+
+/* 0 if all count entries are in the documented range (m0 >= 0, shift in
+ * [CIRCE_HW_REQUANT_SHIFT_MIN, CIRCE_HW_REQUANT_SHIFT_MAX]), else
+ * CIRCE_HW_ILL_REQUANT. The table is data the device reads, not part of the
+ * descriptor: a command processor that wants to reject bad entries calls
+ * this after fetching it; circe_hls_gemm itself never rejects them. */
+uint32_t circe_hls_requant_check(const struct circe_hw_requant *rq, uint32_t count);
+
+/* Element k of an int4-packed row, sign-extended. */
+int8_t circe_hls_int4_get(const uint8_t *row, uint32_t k);
+
+/* 0 if the GEMM descriptor is legal, else a CIRCE_HW_ILL_* reason. The same
+ * rules the RTL applies, checked in this order (the first failing one is
+ * returned): OPCODE, FLAGS, DIMS, STRIDE, ZERO_POINT, CLAMP. Ignores
+ * addresses, status and the requant table. */
+uint32_t circe_hls_gemm_check(const struct circe_hw_desc_gemm *d);
+
+/* One tile of the array: the systolic array's shape (rows x cols) times a
+ * slice of K that the input and weight scratchpads hold. */
+#define CIRCE_HLS_TILE_M CIRCE_HW_DEFAULT_ARRAY_ROWS
+#define CIRCE_HLS_TILE_N CIRCE_HW_DEFAULT_ARRAY_COLS
+#define CIRCE_HLS_TILE_K 64u
+
+/* acc[i][j] += sum_kk (a[i][kk] - in_zp) * w[j][kk], in int32 with
+ * two's-complement wrap. K positions beyond the real K must carry w == 0
+ * (any a) so that they add nothing; rows and columns beyond the matrix only
+ * feed accumulators that are never stored. */
+void circe_hls_gemm_tile(const int8_t a[CIRCE_HLS_TILE_M][CIRCE_HLS_TILE_K],
+			 const int8_t w[CIRCE_HLS_TILE_N][CIRCE_HLS_TILE_K], int32_t in_zp,
+			 int32_t acc[CIRCE_HLS_TILE_M][CIRCE_HLS_TILE_N]);
+
+/*
+ * Whole GEMM of one legal descriptor on local buffers (the command
+ * processor's view after the DMA engines filled the scratchpads):
+ *   a:    int8  [m][lda]
+ *   w:    bytes [n][ldw] (int8, or int4 packed with CIRCE_HW_GEMM_INT4)
+ *   bias: int32 [n], read only with CIRCE_HW_GEMM_BIAS (may be NULL otherwise)
+ *   rq:   [n] with CIRCE_HW_GEMM_PER_CHANNEL, else [1]
+ *   y:    bytes [m][ldy]; int8 or int16 (CIRCE_HW_GEMM_OUT16) little-endian
+ * Only the first n output elements of each row are written. A descriptor
+ * that circe_hls_gemm_check() rejects writes nothing.
+ */
+void circe_hls_gemm(const struct circe_hw_desc_gemm *d, const int8_t *a, const uint8_t *w,
+		    const int32_t *bias, const struct circe_hw_requant *rq, uint8_t *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,19 @@
+# Device tree, the generated SystemVerilog package and the RTL lint set.
+
+$(DTB): hw/dts/circe.dts
+	@mkdir -p $(dir $@)
+	$(DTC) -q -I dts -O dtb -o $@ $<
+
+# hw/rtl/circe_pkg.sv is generated from include/circe/hw.h; never edit it.
+CIRCE_PKG := hw/rtl/circe_pkg.sv
+GENERATED += $(CIRCE_PKG)
+
+# Waivers first, then the packages (Verilator needs them before their users),
+# then every hand-written module.
+RTL_WAIVERS := hw/rtl/lint/verilator_waiver.vlt
+RTL_PKGS    := $(CIRCE_PKG) hw/rtl/circe_axi_pkg.sv
+RTL_SRCS    := $(RTL_PKGS) $(filter-out $(RTL_PKGS),$(sort $(wildcard hw/rtl/*.sv)))
+RTL_LINT    += $(RTL_WAIVERS) $(RTL_SRCS)
+
+$(CIRCE_PKG): $(BUILD)/tools/gen_pkg include/circe/hw.h
+	$(BUILD)/tools/gen_pkg > $@.tmp && mv $@.tmp $@

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * circe public API.
+ *
+ * Conventions: every fallible function returns 0 or a negative errno
+ * (-EINVAL, -EFAULT, -ENOMEM, -ETIMEDOUT, -EIO, ...); results come back
+ * through out parameters. circe_strerror() turns a code into words and
+ * circe_errmsg() gives the detail of the last error of the calling thread
+ * (for example which device-tree property was wrong). Handles are opaque;
+ * every destroy/close accepts NULL.
+ *
+ * Memory: the device reads and writes the caller's memory by virtual
+ * address. A buffer handed to the device must be registered with the
+ * context first (circe_mem_register); a job that touches memory that is not
+ * registered ends with -EFAULT and the device runs the next job.
+ */
+#ifndef CIRCE_CIRCE_H
+#define CIRCE_CIRCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct circe_dev; /* one opened device (backend + device tree + SVM) */
+struct circe_ctx; /* one address space (ASID) on a device */
+
+/* ---- errors ---- */
+
+/* Words for a negative errno returned by circe; never NULL. */
+const char *circe_strerror(int err);
+/* Detail of the last error set in this thread ("" if none). */
+const char *circe_errmsg(void);
+
+/* ---- devices ---- */
+
+/*
+ * Open a device.
+ * uri:      "fmodel:" (functional model), "vsim:" (Verilator RTL model),
+ *           "xrt:0" (Alveo card). Backend options may follow the colon,
+ *           comma separated, e.g. "fmodel:rows=8,cols=8".
+ * dtb_path: compiled device tree describing the device; NULL uses
+ *           $CIRCE_DTB, else the default built into the library.
+ * The device tree is checked against the device's ID registers; a mismatch
+ * fails with -ENODEV and circe_errmsg() names both values.
+ */
+int circe_open(const char *uri, const char *dtb_path, struct circe_dev **out);
+void circe_close(struct circe_dev *dev);
+
+/* Job timeout in milliseconds (default 60000, or $CIRCE_TIMEOUT_MS). A job
+ * that does not finish in time is aborted by a device reset: -ETIMEDOUT. */
+int circe_set_timeout(struct circe_dev *dev, unsigned timeout_ms);
+
+struct circe_info {
+	char backend[16];
+	char compatible[64];
+	uint32_t version; /* hw.h CIRCE_HW_VERSION layout */
+	uint32_t array_rows, array_cols;
+	uint32_t tlb_l1_entries, tlb_l2_sets, tlb_l2_ways;
+	uint32_t num_asids;
+	uint32_t walkers;
+	uint32_t features; /* CIRCE_HW_FEAT_* */
+	uint64_t reg_base, reg_size;
+	uint64_t clock_hz;
+	uint32_t mem_latency_cycles;
+	uint32_t mem_bytes_per_cycle;
+	uint32_t mem_max_outstanding;
+};
+int circe_get_info(struct circe_dev *dev, struct circe_info *info);
+
+/* ---- contexts and memory ---- */
+
+int circe_ctx_create(struct circe_dev *dev, struct circe_ctx **out);
+/* Unregisters everything still registered (invalidating the device TLB
+ * before unpinning) and frees the ASID. */
+void circe_ctx_destroy(struct circe_ctx *ctx);
+
+#define CIRCE_MEM_READ (1u << 0)
+#define CIRCE_MEM_WRITE (1u << 1)
+#define CIRCE_MEM_RW (CIRCE_MEM_READ | CIRCE_MEM_WRITE)
+
+/*
+ * Make [va, va + len) reachable by the device with the given permissions.
+ * The range is widened to whole 4 KiB pages, pinned and entered in the
+ * context's page table. Registrations may overlap: a page stays mapped
+ * while any registration covers it, with the union of their permissions.
+ * Unregister takes exactly the (va, len) of an earlier registration.
+ * Errors: -EINVAL (len 0, flags 0, wrapping range, va above 48 bits),
+ * -ENOMEM (pinned-bytes limit reached), -EEXIST (the same (va, len)
+ * registered twice), -ENOENT (unregister of something not registered).
+ */
+int circe_mem_register(struct circe_ctx *ctx, const void *va, size_t len, unsigned flags);
+int circe_mem_unregister(struct circe_ctx *ctx, const void *va, size_t len);
+
+/* ---- per-job figures ---- */
+
+struct circe_job_stats {
+	bool cycles_valid; /* false on backends without cycle counts (fmodel) */
+	uint64_t cycles;
+	uint64_t compute_cycles;
+	uint64_t macs;
+	uint64_t dma_read_bytes, dma_write_bytes;
+	uint64_t tlb_l1_hits, tlb_l1_misses, tlb_l2_hits, tlb_l2_misses;
+	uint64_t walks, walk_cycles, faults, stall_cycles;
+	uint64_t descriptors;
+	double wall_seconds;
+};
+
+/* ---- GEMM ---- */
+
+/*
+ * Y[m][n] = clamp(out_zp + requant_n(sum_k (A[m][k] - in_zp) * W[n][k]
+ *                                     + bias[n]))
+ * with requant_n the fixed-point multiplier of
+ *   (double)input_scale * (double)weight_scales[n] / (double)output_scale
+ * (per-tensor: weight_scales[0] for every n), TFLite's default rounding.
+ * All arrays are row-major and must be registered with the context.
+ */
+struct circe_gemm {
+	size_t m, k, n;
+	const int8_t *input; /* [m][k] */
+	float input_scale;
+	int32_t input_zero_point;
+	/* weight_bits 8: int8 [n][k]. weight_bits 4: packed by
+	 * circe_int4_pack(): [n][(k + 1) / 2] bytes. */
+	const void *weights;
+	unsigned weight_bits;
+	const float *weight_scales; /* [num_weight_scales] */
+	size_t num_weight_scales;   /* 1 (per tensor) or n (per channel) */
+	const int32_t *bias;        /* [n], scale input_scale * weight_scale; or NULL */
+	void *output;               /* int8 [m][n], or int16 with output_bits 16 */
+	unsigned output_bits;       /* 8 (default when 0) or 16 */
+	float output_scale;
+	int32_t output_zero_point;
+	bool relu;
+};
+
+/* Runs on the device; stats may be NULL. */
+int circe_gemm_run(struct circe_ctx *ctx, const struct circe_gemm *g,
+		   struct circe_job_stats *stats);
+
+/* Pack int8 values in [-8, 7], [rows][k], into [rows][(k + 1) / 2] bytes.
+ * -ERANGE if a value is outside [-8, 7]. */
+int circe_int4_pack(const int8_t *src, size_t rows, size_t k, uint8_t *dst);
+
+/* Fixed-point multiplier of a real multiplier, as TFLite's
+ * QuantizeMultiplier: real = m0 * 2^(shift - 31), m0 in [2^30, 2^31),
+ * frexp and round half away from zero; a real whose exponent ends below
+ * -31 (about 2^-32 and smaller, after the rounding carry) or 0 gives (0, 0).
+ * -EINVAL for negative, NaN or infinite, -ERANGE if shift > 30. */
+int circe_quantize_multiplier(double real, int32_t *m0, int32_t *shift);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CIRCE_CIRCE_H */

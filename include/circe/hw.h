@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * circe HW/SW contract: the one place that defines everything the hardware
+ * (hw/rtl, sim/fmodel) and the software (driver/, svm/, host/) must agree on.
+ *
+ * tools/gen_pkg.c turns this header into hw/rtl/circe_pkg.sv at build time.
+ * Enumerations are X-macro lists so that the generator walks them instead of
+ * repeating them; struct layouts are exported by offsetof() in the generator
+ * and pinned here by _Static_assert.
+ *
+ * All multi-byte values in memory are little-endian. All device addresses in
+ * descriptors are process virtual addresses (VAs) translated by the device MMU.
+ */
+#ifndef CIRCE_HW_H
+#define CIRCE_HW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define CIRCE_HW_STATIC_ASSERT(c, m) static_assert(c, m)
+extern "C" {
+#else
+#define CIRCE_HW_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Identity                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define CIRCE_HW_MAGIC 0x43495243u /* "CIRC" read as a little-endian word */
+#define CIRCE_HW_VERSION_MAJOR 1u
+#define CIRCE_HW_VERSION_MINOR 0u
+#define CIRCE_HW_VERSION ((CIRCE_HW_VERSION_MAJOR << 16) | CIRCE_HW_VERSION_MINOR)
+
+/* Default configuration; the device tree and the ID registers say what a
+ * given device really has. */
+#define CIRCE_HW_DEFAULT_ARRAY_ROWS 16u
+#define CIRCE_HW_DEFAULT_ARRAY_COLS 16u
+#define CIRCE_HW_DEFAULT_TLB_L1_ENTRIES 32u
+#define CIRCE_HW_DEFAULT_TLB_L2_SETS 256u
+#define CIRCE_HW_DEFAULT_TLB_L2_WAYS 4u
+#define CIRCE_HW_DEFAULT_NUM_ASIDS 16u
+#define CIRCE_HW_DEFAULT_WALKERS 4u
+
+/* Bus geometry of the m_axi master. */
+#define CIRCE_HW_AXI_ADDR_BITS 64u
+#define CIRCE_HW_AXI_DATA_BITS 512u
+#define CIRCE_HW_AXI_DATA_BYTES (CIRCE_HW_AXI_DATA_BITS / 8u)
+#define CIRCE_HW_AXI_BURST_BOUNDARY 4096u
+
+/* ------------------------------------------------------------------------ */
+/* Control/status registers: byte offsets into the s_axi_control window.    */
+/* 0x00-0x0C is the XRT RTL-kernel control block; arguments start at 0x10.  */
+/* ------------------------------------------------------------------------ */
+
+/* X(name, offset, access, description) */
+#define CIRCE_HW_REG_LIST(X)                                                           \
+	X(CTRL, 0x000, RW, "ap_start/ap_done/ap_idle/ap_ready (XRT control)")          \
+	X(GIE, 0x004, RW, "global interrupt enable, bit 0")                            \
+	X(IER, 0x008, RW, "interrupt enable: CIRCE_HW_IRQ_* bits")                     \
+	X(ISR, 0x00C, RW1C, "interrupt status: CIRCE_HW_IRQ_* bits, write 1 clears")    \
+	X(CMD_VA_LO, 0x010, RW, "argument: command list VA, bits 31:0")                \
+	X(CMD_VA_HI, 0x014, RW, "argument: command list VA, bits 63:32")               \
+	X(CMD_COUNT, 0x018, RW, "argument: number of descriptors in the list")         \
+	X(ASID, 0x01C, RW, "argument: address space of the job")                       \
+	X(MAGIC, 0x040, RO, "CIRCE_HW_MAGIC")                                          \
+	X(VERSION, 0x044, RO, "major << 16 | minor")                                   \
+	X(ARRAY, 0x048, RO, "systolic array: rows [7:0], cols [15:8]")                 \
+	X(TLB_L1, 0x04C, RO, "L1 TLB entries")                                         \
+	X(TLB_L2, 0x050, RO, "L2 TLB: sets [15:0], ways [23:16] (0 = no L2)")          \
+	X(NUM_ASIDS, 0x054, RO, "number of address spaces")                            \
+	X(FEATURES, 0x058, RO, "CIRCE_HW_FEAT_* bits")                                 \
+	X(WALKERS, 0x05C, RO, "page-table walks in flight")                            \
+	X(STATUS, 0x060, RO, "last job: code [7:0], busy [8], fault wait [9]")         \
+	X(ERR_INDEX, 0x064, RO, "index of the descriptor that ended the last job")     \
+	X(ERR_VA_LO, 0x068, RO, "faulting VA of the last job, bits 31:0")              \
+	X(ERR_VA_HI, 0x06C, RO, "faulting VA of the last job, bits 63:32")             \
+	X(RESET, 0x070, WO, "write 1: abort the job, flush TLB and fault queue")       \
+	X(PT_ASID_SEL, 0x080, RW, "ASID whose page-table root PT_ROOT_* accesses")     \
+	X(PT_ROOT_LO, 0x084, RW, "root IOVA bits 31:12 | valid bit 0; write commits")  \
+	X(PT_ROOT_HI, 0x088, RW, "root IOVA bits 63:32 (write before PT_ROOT_LO)")     \
+	X(INV_CMD, 0x090, WO, "TLB invalidate: type [1:0], asid [31:16]; starts it")   \
+	X(INV_VA_LO, 0x094, RW, "invalidate range start VA, bits 31:0")                \
+	X(INV_VA_HI, 0x098, RW, "invalidate range start VA, bits 63:32")               \
+	X(INV_PAGES, 0x09C, RW, "invalidate range length in 4 KiB pages")              \
+	X(INV_ACK, 0x0A0, RO, "count of completed invalidations (wraps)")              \
+	X(FAULT_STATUS, 0x0B0, RO, "head of fault queue: CIRCE_HW_FAULT_* bits")       \
+	X(FAULT_VA_LO, 0x0B4, RO, "head of fault queue: VA bits 31:0")                 \
+	X(FAULT_VA_HI, 0x0B8, RO, "head of fault queue: VA bits 63:32")                \
+	X(FAULT_RESP, 0x0BC, WO, "answer the head fault: CIRCE_HW_FAULT_RESP_*")      \
+	X(PERF_CTRL, 0x0FC, WO, "write 1: clear all performance counters")             \
+	X(PERF_BASE, 0x100, RO, "64-bit counters: id at PERF_BASE + 8 * id (lo, hi)")
+
+#define CIRCE_HW_REG_ENUM_(name, off, acc, desc) CIRCE_REG_##name = (off),
+enum circe_hw_reg { CIRCE_HW_REG_LIST(CIRCE_HW_REG_ENUM_) };
+#undef CIRCE_HW_REG_ENUM_
+
+/* Size of the register window in bytes. */
+#define CIRCE_HW_REG_WINDOW 0x1000u
+
+/* CTRL bits (XRT ap_ctrl_hs). ap_done is also latched in ISR. */
+#define CIRCE_HW_CTRL_AP_START (1u << 0)
+#define CIRCE_HW_CTRL_AP_DONE (1u << 1)
+#define CIRCE_HW_CTRL_AP_IDLE (1u << 2)
+#define CIRCE_HW_CTRL_AP_READY (1u << 3)
+#define CIRCE_HW_CTRL_AUTO_RESTART (1u << 7)
+
+/* IER / ISR bits. */
+#define CIRCE_HW_IRQ_DONE (1u << 0)  /* job finished (ok or not) */
+#define CIRCE_HW_IRQ_FAULT (1u << 1) /* fault queue not empty */
+
+/* STATUS fields. */
+#define CIRCE_HW_STATUS_CODE_MASK 0xFFu
+#define CIRCE_HW_STATUS_BUSY (1u << 8)
+#define CIRCE_HW_STATUS_FAULT_WAIT (1u << 9)
+
+/* ARRAY fields. */
+#define CIRCE_HW_ARRAY_ROWS(v) ((v)&0xFFu)
+#define CIRCE_HW_ARRAY_COLS(v) (((v) >> 8) & 0xFFu)
+
+/* TLB_L2 fields. */
+#define CIRCE_HW_TLB_L2_SETS(v) ((v)&0xFFFFu)
+#define CIRCE_HW_TLB_L2_WAYS(v) (((v) >> 16) & 0xFFu)
+
+/* PT_ROOT_LO bits. */
+#define CIRCE_HW_PT_ROOT_VALID (1u << 0)
+
+/* INV_CMD fields. */
+#define CIRCE_HW_INV_ALL 1u
+#define CIRCE_HW_INV_ASID 2u
+#define CIRCE_HW_INV_RANGE 3u /* one ASID, INV_VA_*, INV_PAGES */
+#define CIRCE_HW_INV_TYPE_MASK 0x3u
+#define CIRCE_HW_INV_ASID_SHIFT 16u
+
+/* FAULT_STATUS bits (also the flags of struct circe_hw_fault_record). */
+#define CIRCE_HW_FAULT_PENDING (1u << 0) /* the queue head is valid */
+#define CIRCE_HW_FAULT_WRITE (1u << 1)   /* the access was a write */
+#define CIRCE_HW_FAULT_PERM (1u << 2)    /* entry present, permission missing */
+#define CIRCE_HW_FAULT_NONCANON (1u << 3) /* VA above the 48-bit space */
+#define CIRCE_HW_FAULT_NOROOT (1u << 4)  /* ASID has no valid page-table root */
+#define CIRCE_HW_FAULT_ASID_SHIFT 16u    /* ASID in bits [31:16] */
+
+/* FAULT_RESP values. */
+#define CIRCE_HW_FAULT_RESP_RESUME 1u /* walk again: the host mapped the page */
+#define CIRCE_HW_FAULT_RESP_ABORT 2u  /* end the job with CIRCE_HW_ST_FAULT */
+
+/* ------------------------------------------------------------------------ */
+/* Feature bits (FEATURES register).                                         */
+/* ------------------------------------------------------------------------ */
+
+/* X(name, bit, description) */
+#define CIRCE_HW_FEAT_LIST(X)                                          \
+	X(GEMM, 0, "int8 GEMM with per-channel requantization")         \
+	X(INT4, 1, "int4 weights, two per byte")                        \
+	X(OUT16, 2, "int16 GEMM output")                                \
+	X(CIRC, 3, "block-circulant products")                          \
+	X(LSTM, 4, "LSTM element-wise unit")                            \
+	X(MEMENG, 5, "memory-engine commands")                          \
+	X(CYCLES, 6, "cycle-accurate performance counters")             \
+	X(TLB_L2, 7, "set-associative L2 TLB")                          \
+	X(DEMAND_PAGING, 8, "faults wait for the host to resume or abort")
+
+#define CIRCE_HW_FEAT_ENUM_(name, bit, desc) CIRCE_HW_FEAT_##name = (1u << (bit)),
+enum circe_hw_feature { CIRCE_HW_FEAT_LIST(CIRCE_HW_FEAT_ENUM_) };
+#undef CIRCE_HW_FEAT_ENUM_
+
+/* ------------------------------------------------------------------------ */
+/* Performance counters: 64 bits each at CIRCE_REG_PERF_BASE + 8 * id.      */
+/* They count from the last PERF_CTRL clear (or reset) across jobs. Read    */
+/* hi, lo, hi and retry if hi changed.                                       */
+/* ------------------------------------------------------------------------ */
+
+/* X(name, id, description) */
+#define CIRCE_HW_PERF_LIST(X)                                              \
+	X(CYCLES, 0, "cycles while busy")                                   \
+	X(COMPUTE_CYCLES, 1, "cycles the array computed")                   \
+	X(MACS, 2, "useful multiply-accumulates")                           \
+	X(DMA_RD_BYTES, 3, "bytes read over m_axi (data, descriptors, PTEs)") \
+	X(DMA_WR_BYTES, 4, "bytes written over m_axi")                      \
+	X(TLB_L1_HITS, 5, "L1 TLB hits")                                    \
+	X(TLB_L1_MISSES, 6, "L1 TLB misses")                                \
+	X(TLB_L2_HITS, 7, "L2 TLB hits")                                    \
+	X(TLB_L2_MISSES, 8, "L2 TLB misses")                                \
+	X(WALKS, 9, "page-table walks")                                     \
+	X(WALK_CYCLES, 10, "cycles spent walking")                          \
+	X(FAULTS, 11, "translation faults raised")                          \
+	X(STALL_CYCLES, 12, "cycles a request waited for translation")      \
+	X(DESCRIPTORS, 13, "descriptors completed")                         \
+	X(PTE_READS, 14, "page-table entries read")
+
+#define CIRCE_HW_PERF_ENUM_(name, id, desc) CIRCE_PERF_##name = (id),
+enum circe_hw_perf { CIRCE_HW_PERF_LIST(CIRCE_HW_PERF_ENUM_) CIRCE_PERF_COUNT };
+#undef CIRCE_HW_PERF_ENUM_
+
+/* ------------------------------------------------------------------------ */
+/* Job and descriptor status codes.                                          */
+/* ------------------------------------------------------------------------ */
+
+/* X(name, code, description) */
+#define CIRCE_HW_ST_LIST(X)                                             \
+	X(PENDING, 0, "not yet executed (the host writes this)")         \
+	X(OK, 1, "completed")                                            \
+	X(FAULT, 2, "translation fault aborted the job")                 \
+	X(BUS_ERROR, 3, "the bus answered SLVERR or DECERR")             \
+	X(ILLEGAL, 4, "illegal descriptor")                              \
+	X(RESET, 5, "aborted by a reset")
+
+#define CIRCE_HW_ST_ENUM_(name, code, desc) CIRCE_HW_ST_##name = (code),
+enum circe_hw_status_code { CIRCE_HW_ST_LIST(CIRCE_HW_ST_ENUM_) };
+#undef CIRCE_HW_ST_ENUM_
+
+/* Reasons in circe_hw_status.detail for CIRCE_HW_ST_ILLEGAL. */
+#define CIRCE_HW_ILL_LIST(X)                                     \
+	X(OPCODE, 1, "unknown or unsupported opcode")             \
+	X(DIMS, 2, "a dimension is zero or above its limit")      \
+	X(FLAGS, 3, "unknown flag bits")                          \
+	X(STRIDE, 4, "a row stride is shorter than the row")      \
+	X(CLAMP, 5, "clamp_min > clamp_max or outside the type")  \
+	X(ZERO_POINT, 6, "zero point outside its type")           \
+	X(REQUANT, 7, "requant shift outside [-31, 30] or m0 < 0")
+
+#define CIRCE_HW_ILL_ENUM_(name, code, desc) CIRCE_HW_ILL_##name = (code),
+enum circe_hw_illegal_reason { CIRCE_HW_ILL_LIST(CIRCE_HW_ILL_ENUM_) };
+#undef CIRCE_HW_ILL_ENUM_
+
+/* ------------------------------------------------------------------------ */
+/* Command descriptors: 128 bytes, 64-byte aligned, in host memory, fetched */
+/* by VA. Each ends in a status block the device writes back.               */
+/* ------------------------------------------------------------------------ */
+
+#define CIRCE_HW_DESC_BYTES 128u
+#define CIRCE_HW_DESC_ALIGN 64u
+#define CIRCE_HW_MAX_CMD_COUNT (1u << 20)
+
+/* X(name, code, description) */
+#define CIRCE_HW_OP_LIST(X)                                             \
+	X(NOP, 0, "do nothing, write status")                            \
+	X(GEMM, 1, "int8/int4 GEMM, int32 accumulate, requantize")       \
+	X(CIRC, 2, "block-circulant product")                            \
+	X(LSTM, 3, "LSTM cell element-wise step")                        \
+	X(COPY, 4, "memory engine: copy")                                \
+	X(PCHASE, 5, "memory engine: pointer chase")                     \
+	X(SPMV, 6, "memory engine: CSR sparse matrix-vector")            \
+	X(FOREST, 7, "memory engine: decision-tree traversal")           \
+	X(FENCE, 8, "wait until earlier descriptors' writes are done")
+
+#define CIRCE_HW_OP_ENUM_(name, code, desc) CIRCE_HW_OP_##name = (code),
+enum circe_hw_opcode { CIRCE_HW_OP_LIST(CIRCE_HW_OP_ENUM_) };
+#undef CIRCE_HW_OP_ENUM_
+
+/* Written back by the device at the end of every descriptor it executes. */
+struct circe_hw_status {
+	uint32_t code;     /* enum circe_hw_status_code */
+	uint32_t detail;   /* FAULT: CIRCE_HW_FAULT_* flags; ILLEGAL: reason */
+	uint64_t fault_va; /* FAULT: the VA that could not be translated */
+};
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_status) == 16, "status block size");
+
+#define CIRCE_HW_STATUS_OFFSET (CIRCE_HW_DESC_BYTES - sizeof(struct circe_hw_status))
+
+/* Every descriptor starts with this. */
+struct circe_hw_desc_head {
+	uint32_t opcode; /* enum circe_hw_opcode */
+	uint32_t flags;  /* per opcode */
+};
+
+/* GEMM: Y[m][n] = requant(sum_k (A[m][k] - in_zp) * W[n][k] + bias[n]).
+ * A is int8 [m][k] with row stride lda bytes. W is int8 [n][k], or int4
+ * [n][k] two per byte (element k in the low nibble of byte k/2 when k is
+ * even, the high nibble when odd), row stride ldw bytes. Accumulation is
+ * int32 with two's-complement wrap. The requant table at rq_va has n
+ * entries with CIRCE_HW_GEMM_PER_CHANNEL, else one. Y is int8 or int16
+ * (CIRCE_HW_GEMM_OUT16) with row stride ldy bytes. */
+#define CIRCE_HW_GEMM_INT4 (1u << 0)
+#define CIRCE_HW_GEMM_OUT16 (1u << 1)
+#define CIRCE_HW_GEMM_BIAS (1u << 2)
+#define CIRCE_HW_GEMM_PER_CHANNEL (1u << 3)
+#define CIRCE_HW_GEMM_FLAGS_ALL 0xFu
+
+/* K is bounded so that |sum| stays below 2^31 for any int8 input and zero
+ * point: 255 * 128 * 16384 < 2^31. */
+#define CIRCE_HW_GEMM_MAX_K 16384u
+#define CIRCE_HW_GEMM_MAX_M 65535u
+#define CIRCE_HW_GEMM_MAX_N 65535u
+
+struct circe_hw_desc_gemm {
+	uint32_t opcode; /* CIRCE_HW_OP_GEMM */
+	uint32_t flags;  /* CIRCE_HW_GEMM_* */
+	uint32_t m;
+	uint32_t k;
+	uint32_t n;
+	int32_t in_zp;     /* [-128, 127] */
+	int32_t out_zp;    /* within the output type */
+	int32_t clamp_min; /* within the output type; ReLU: out_zp */
+	int32_t clamp_max; /* within the output type, >= clamp_min */
+	uint32_t lda;      /* >= k */
+	uint32_t ldw;      /* >= k, or >= (k + 1) / 2 with INT4 */
+	uint32_t ldy;      /* >= n * output element size */
+	uint64_t a_va;
+	uint64_t w_va;
+	uint64_t bias_va; /* int32 [n]; read only with CIRCE_HW_GEMM_BIAS */
+	uint64_t rq_va;   /* struct circe_hw_requant [n] or [1] */
+	uint64_t y_va;
+	uint64_t reserved[3];
+	struct circe_hw_status status;
+};
+
+/* Requantization of one output channel: y = out_zp +
+ * RoundingDivideByPOT(SRDHM(acc << max(shift, 0), m0), max(-shift, 0)),
+ * then clamp. m0 in [2^30, 2^31) (or 0), shift in [-31, 30]. */
+struct circe_hw_requant {
+	int32_t m0;
+	int32_t shift;
+};
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_requant) == 8, "requant entry size");
+#define CIRCE_HW_REQUANT_SHIFT_MIN (-31)
+#define CIRCE_HW_REQUANT_SHIFT_MAX 30
+
+/* NOP and FENCE: only head and status are used. */
+struct circe_hw_desc_generic {
+	struct circe_hw_desc_head head;
+	uint8_t body[CIRCE_HW_DESC_BYTES - sizeof(struct circe_hw_desc_head) -
+		     sizeof(struct circe_hw_status)];
+	struct circe_hw_status status;
+};
+
+union circe_hw_desc {
+	struct circe_hw_desc_head head;
+	struct circe_hw_desc_generic generic;
+	struct circe_hw_desc_gemm gemm;
+};
+
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_gemm) == CIRCE_HW_DESC_BYTES, "gemm size");
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_generic) == CIRCE_HW_DESC_BYTES, "size");
+CIRCE_HW_STATIC_ASSERT(sizeof(union circe_hw_desc) == CIRCE_HW_DESC_BYTES, "desc size");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, m) == 8, "gemm.m");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, lda) == 36, "gemm.lda");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, a_va) == 48, "gemm.a_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, y_va) == 80, "gemm.y_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, status) == CIRCE_HW_STATUS_OFFSET,
+		       "gemm.status");
+
+/* ------------------------------------------------------------------------ */
+/* Page table: 4 levels of 512 64-bit entries, 48-bit VA, 4 KiB tables.      */
+/* Level 3 is the root (VA bits 47:39), level 0 maps 4 KiB pages. A leaf at  */
+/* level 1 maps 2 MiB, at level 2 1 GiB; a leaf at level 3 is invalid.      */
+/* Tables and pages are addressed by IOVA.                                   */
+/* ------------------------------------------------------------------------ */
+
+#define CIRCE_HW_VA_BITS 48u
+#define CIRCE_HW_PAGE_SHIFT 12u
+#define CIRCE_HW_PAGE_SIZE (1ull << CIRCE_HW_PAGE_SHIFT)
+#define CIRCE_HW_PT_LEVELS 4u
+#define CIRCE_HW_PT_INDEX_BITS 9u
+#define CIRCE_HW_PT_ENTRIES (1u << CIRCE_HW_PT_INDEX_BITS)
+#define CIRCE_HW_PT_LEVEL_SHIFT(level) (CIRCE_HW_PAGE_SHIFT + CIRCE_HW_PT_INDEX_BITS * (level))
+#define CIRCE_HW_PT_INDEX(va, level)                                                      \
+	((unsigned)(((uint64_t)(va) >> CIRCE_HW_PT_LEVEL_SHIFT(level)) &                   \
+		    (CIRCE_HW_PT_ENTRIES - 1u)))
+#define CIRCE_HW_HUGE_2M_SHIFT CIRCE_HW_PT_LEVEL_SHIFT(1) /* 21 */
+#define CIRCE_HW_HUGE_1G_SHIFT CIRCE_HW_PT_LEVEL_SHIFT(2) /* 30 */
+
+#define CIRCE_HW_PTE_VALID (1ull << 0)
+#define CIRCE_HW_PTE_READ (1ull << 1)
+#define CIRCE_HW_PTE_WRITE (1ull << 2)
+#define CIRCE_HW_PTE_LEAF (1ull << 3) /* level 1/2: maps a 2 MiB/1 GiB page */
+#define CIRCE_HW_PTE_ADDR_MASK 0x000FFFFFFFFFF000ull /* IOVA bits 51:12 */
+
+typedef uint64_t circe_hw_pte_t;
+
+/* What the fault registers report for one fault; the driver reads the
+ * queue head into this. */
+struct circe_hw_fault_record {
+	uint64_t va;
+	uint32_t flags; /* CIRCE_HW_FAULT_* */
+	uint16_t asid;
+	uint16_t reserved;
+};
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_fault_record) == 16, "fault record size");
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CIRCE_HW_H */

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# circe's Debian dependencies, in one place.
+#   --install  apt-get install all of them (root)
+#   --ensure   install what is missing when root; otherwise print the exact
+#              apt-get line and fail
+#   --list     print the package names
+set -euo pipefail
+
+PACKAGES=(
+	build-essential      # gcc, make, libc headers, libasan/libubsan
+	pkg-config
+	git                  # make lint-format lists the tracked sources
+	verilator            # RTL lint and simulation
+	device-tree-compiler # dtc
+	libfdt-dev           # libfdt, the device-tree parser
+	libcmocka-dev        # unit tests
+	clang-format         # make lint
+	python3              # scripts that regenerate golden data
+)
+
+names() { printf '%s\n' "${PACKAGES[@]}"; }
+
+missing() {
+	local p
+	for p in "${PACKAGES[@]}"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+			echo "$p"
+		fi
+	done
+}
+
+apt_install() {
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "$@"
+}
+
+mode=${1:---ensure}
+case "$mode" in
+--list) names ;;
+--install)
+	[ "$(id -u)" = 0 ] || { echo "install-deps: run as root: sudo $0 --install" >&2; exit 1; }
+	mapfile -t all < <(names)
+	apt_install "${all[@]}"
+	;;
+--ensure)
+	if ! command -v dpkg-query >/dev/null; then
+		echo "install-deps: not a Debian system; install the equivalents of: $(names | tr '\n' ' ')" >&2
+		exit 1
+	fi
+	mapfile -t need < <(missing)
+	[ ${#need[@]} -eq 0 ] && exit 0
+	if [ "$(id -u)" = 0 ]; then
+		echo "install-deps: installing ${need[*]}"
+		apt_install "${need[@]}"
+	else
+		echo "install-deps: missing Debian packages; run:" >&2
+		echo "  sudo apt-get install -y ${need[*]}" >&2
+		exit 1
+	fi
+	;;
+*) echo "usage: $0 [--install|--ensure|--list]" >&2; exit 2 ;;
+esac

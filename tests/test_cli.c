@@ -1,0 +1,871 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The circe command line, run as a program: info, gemm on the golden cases
+ * (from an independent Python implementation) and on random data checked
+ * against the reference, error reporting and exit codes, bench gemm --json.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "circe/circe.h"
+#include "host/npy.h"
+#include "tests/support/ref_gemm.h"
+#include "tests/support/testutil.h"
+
+#define CLI_MAX_ARGS 48
+
+/* Run the circe binary with the NULL-terminated arguments; returns the exit
+ * status and the combined output in *out (free it). */
+static int circe_run(char **out, ...)
+{
+	char *argv[CLI_MAX_ARGS];
+	va_list ap;
+	int n = 0, rc;
+
+	argv[n++] = (char *)tu_circe_bin();
+	va_start(ap, out);
+	for (char *a = va_arg(ap, char *); a; a = va_arg(ap, char *)) {
+		assert_true(n < CLI_MAX_ARGS - 1);
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	rc = tu_run(argv, out);
+	assert_non_null(*out);
+	return rc;
+}
+
+static int circe_runv(char **argv, char **out)
+{
+	int rc = tu_run(argv, out);
+
+	assert_non_null(*out);
+	return rc;
+}
+
+static void expect_contains(const char *out, const char *needle)
+{
+	if (!strstr(out, needle))
+		fail_msg("output does not contain '%s':\n%s", needle, out);
+}
+
+static int suite_setup(void **state)
+{
+	(void)state;
+	if (access(tu_circe_bin(), X_OK)) {
+		print_error("%s is not built (make all)\n", tu_circe_bin());
+		return -1;
+	}
+	return 0;
+}
+
+static char *tmp_file(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/test_cli_%s", tu_tmp_dir(), name);
+	return buf;
+}
+
+/* ---- help and info ---- */
+
+static void test_cli_help(void **state)
+{
+	char *out;
+
+	(void)state;
+	assert_int_equal(circe_run(&out, "--help", NULL), 0);
+	expect_contains(out, "gemm");
+	expect_contains(out, "bench");
+	expect_contains(out, "--backend");
+	free(out);
+	assert_int_equal(circe_run(&out, "help", NULL), 0);
+	expect_contains(out, "info");
+	free(out);
+	assert_int_equal(circe_run(&out, "help", "gemm", NULL), 0);
+	expect_contains(out, "--weight-scale");
+	free(out);
+	assert_int_equal(circe_run(&out, "gemm", "--help", NULL), 0);
+	expect_contains(out, "--output-zero-point");
+	free(out);
+	assert_int_equal(circe_run(&out, "info", "--help", NULL), 0);
+	expect_contains(out, "--dtb");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "--help", NULL), 0);
+	expect_contains(out, "gemm");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--help", NULL), 0);
+	expect_contains(out, "--seed");
+	free(out);
+	assert_int_equal(circe_run(&out, NULL), 2);
+	free(out);
+	assert_int_equal(circe_run(&out, "frobnicate", NULL), 2);
+	expect_contains(out, "unknown command 'frobnicate'");
+	free(out);
+	assert_int_equal(circe_run(&out, "help", "frobnicate", NULL), 2);
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", NULL), 2);
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "sort", NULL), 2);
+	expect_contains(out, "unknown benchmark 'sort'");
+	free(out);
+	assert_int_equal(circe_run(&out, "info", "--bogus", NULL), 2);
+	expect_contains(out, "circe info: options: invalid argument: unknown option '--bogus'");
+	free(out);
+	assert_int_equal(circe_run(&out, "info", "extra", NULL), 2);
+	free(out);
+}
+
+static void test_cli_info(void **state)
+{
+	struct circe_dev *dev;
+	struct circe_info info;
+	char want[64], *out;
+
+	(void)state;
+	/* What the library reports in-process is what the command prints. */
+	assert_int_equal(circe_open("fmodel:", NULL, &dev), 0);
+	assert_int_equal(circe_get_info(dev, &info), 0);
+	circe_close(dev);
+
+	assert_int_equal(circe_run(&out, "info", NULL), 0);
+	snprintf(want, sizeof(want), "%u x %u", info.array_rows, info.array_cols);
+	expect_contains(out, want);
+	expect_contains(out, info.compatible);
+	expect_contains(out, "gemm");
+	free(out);
+
+	/* Global options before or after the command, a bare scheme. */
+	assert_int_equal(
+		circe_run(&out, "--backend", "fmodel:", "info", "--dtb", tu_default_dtb(), NULL),
+		0);
+	expect_contains(out, want);
+	free(out);
+	assert_int_equal(circe_run(&out, "info", "--backend=fmodel", "--json", NULL), 0);
+	snprintf(want, sizeof(want), "\"array_rows\": %u", info.array_rows);
+	expect_contains(out, want);
+	expect_contains(out, "\"features\": [\"gemm\"");
+	free(out);
+
+	/* A backend configured unlike the device tree: -ENODEV naming both. */
+	assert_int_equal(circe_run(&out, "info", "--backend", "fmodel:rows=8,cols=8", NULL), 1);
+	expect_contains(out, "circe info: --backend 'fmodel:rows=8,cols=8': ");
+	free(out);
+	assert_int_equal(circe_run(&out, "info", "--backend", "nosuch", NULL), 1);
+	expect_contains(out, "nosuch");
+	free(out);
+	assert_int_equal(circe_run(&out, "info", "--dtb", "/nonexistent/circe.dtb", NULL), 1);
+	expect_contains(out, "/nonexistent/circe.dtb");
+	free(out);
+}
+
+/* ---- gemm on random data, against the reference ---- */
+
+struct cli_gemm {
+	size_t m, k, n;
+	bool int4, bias, relu, out16, per_channel;
+	char a[4096], w[4096], b[4096], ws[4096], y[4096];
+	char in_scale[32], in_zp[16], ws_arg[32], out_scale[32], out_zp[16];
+	int8_t *av, *wv;
+	int32_t *bv;
+	float *wsv;
+	float in_scale_f, out_scale_f;
+	int32_t in_zp_i, out_zp_i;
+};
+
+static void cli_gemm_make(struct tu_rng *r, struct cli_gemm *c, const char *tag)
+{
+	size_t shape[2];
+	char name[64];
+	size_t nws = c->per_channel ? c->n : 1;
+
+	c->av = malloc(c->m * c->k);
+	c->wv = malloc(c->n * c->k);
+	c->bv = malloc(c->n * sizeof(int32_t));
+	c->wsv = malloc(c->n * sizeof(float));
+	assert_non_null(c->av);
+	assert_non_null(c->wv);
+	assert_non_null(c->bv);
+	assert_non_null(c->wsv);
+	tu_rng_fill_i8(r, c->av, c->m * c->k, -128, 127);
+	tu_rng_fill_i8(r, c->wv, c->n * c->k, c->int4 ? -8 : -127, c->int4 ? 7 : 127);
+	for (size_t i = 0; i < c->n; i++) {
+		c->bv[i] = (int32_t)tu_rng_range(r, -30000, 30000);
+		c->wsv[i] = (float)(0.002 + 0.01 * (double)tu_rng_range(r, 0, 999) / 1000);
+	}
+	/* Scales printed with %.9g round-trip exactly through strtof. */
+	c->in_scale_f = 0.0375f;
+	c->out_scale_f = (float)(0.0375 * 0.007 * sqrt((double)c->k) * (c->int4 ? 3 : 30));
+	c->in_zp_i = (int32_t)tu_rng_range(r, -128, 127);
+	c->out_zp_i = (int32_t)(c->out16 ? tu_rng_range(r, -300, 300) : tu_rng_range(r, -20, 20));
+	snprintf(c->in_scale, sizeof(c->in_scale), "%.9g", (double)c->in_scale_f);
+	snprintf(c->out_scale, sizeof(c->out_scale), "%.9g", (double)c->out_scale_f);
+	snprintf(c->in_zp, sizeof(c->in_zp), "%d", (int)c->in_zp_i);
+	snprintf(c->out_zp, sizeof(c->out_zp), "%d", (int)c->out_zp_i);
+
+	snprintf(name, sizeof(name), "%s_a.npy", tag);
+	tmp_file(c->a, sizeof(c->a), name);
+	snprintf(name, sizeof(name), "%s_w.npy", tag);
+	tmp_file(c->w, sizeof(c->w), name);
+	snprintf(name, sizeof(name), "%s_b.npy", tag);
+	tmp_file(c->b, sizeof(c->b), name);
+	snprintf(name, sizeof(name), "%s_ws.npy", tag);
+	tmp_file(c->ws, sizeof(c->ws), name);
+	snprintf(name, sizeof(name), "%s_y.npy", tag);
+	tmp_file(c->y, sizeof(c->y), name);
+	shape[0] = c->m;
+	shape[1] = c->k;
+	assert_int_equal(circe_npy_save(c->a, CIRCE_NPY_I8, 2, shape, c->av), 0);
+	shape[0] = c->n;
+	assert_int_equal(circe_npy_save(c->w, CIRCE_NPY_I8, 2, shape, c->wv), 0);
+	assert_int_equal(circe_npy_save(c->b, CIRCE_NPY_I32, 1, shape, c->bv), 0);
+	shape[0] = nws;
+	assert_int_equal(circe_npy_save(c->ws, CIRCE_NPY_F32, 1, shape, c->wsv), 0);
+	snprintf(c->ws_arg, sizeof(c->ws_arg), "%.9g", (double)c->wsv[0]);
+	unlink(c->y);
+}
+
+static void cli_gemm_free(struct cli_gemm *c)
+{
+	free(c->av);
+	free(c->wv);
+	free(c->bv);
+	free(c->wsv);
+}
+
+/* argv for the case; scalar weight scale when per_tensor_arg. */
+static int cli_gemm_argv(struct cli_gemm *c, char **argv, bool per_tensor_arg)
+{
+	int n = 0;
+
+	argv[n++] = (char *)tu_circe_bin();
+	argv[n++] = "gemm";
+	argv[n++] = "--backend";
+	argv[n++] = "fmodel";
+	argv[n++] = "--input";
+	argv[n++] = c->a;
+	argv[n++] = "--weights";
+	argv[n++] = c->w;
+	if (c->bias) {
+		argv[n++] = "--bias";
+		argv[n++] = c->b;
+	}
+	argv[n++] = "--input-scale";
+	argv[n++] = c->in_scale;
+	argv[n++] = "--input-zero-point";
+	argv[n++] = c->in_zp;
+	argv[n++] = "--weight-scale";
+	argv[n++] = per_tensor_arg ? c->ws_arg : c->ws;
+	argv[n++] = "--output-scale";
+	argv[n++] = c->out_scale;
+	argv[n++] = "--output-zero-point";
+	argv[n++] = c->out_zp;
+	argv[n++] = "--weight-bits";
+	argv[n++] = c->int4 ? "4" : "8";
+	if (c->out16) {
+		argv[n++] = "--output-bits";
+		argv[n++] = "16";
+	}
+	if (c->relu)
+		argv[n++] = "--relu";
+	argv[n++] = "--output";
+	argv[n++] = c->y;
+	argv[n] = NULL;
+	return n;
+}
+
+static void cli_gemm_check(const struct cli_gemm *c)
+{
+	struct circe_npy y;
+	int32_t *m0 = calloc(c->n, sizeof(int32_t)), *shift = calloc(c->n, sizeof(int32_t));
+	int32_t *ref = calloc(c->m * c->n, sizeof(int32_t));
+	struct ref_gemm_case rc;
+	size_t bad = 0;
+
+	assert_non_null(m0);
+	assert_non_null(shift);
+	assert_non_null(ref);
+	if (circe_npy_load(c->y, &y))
+		fail_msg("%s", circe_errmsg());
+	assert_int_equal(y.dtype, c->out16 ? CIRCE_NPY_I16 : CIRCE_NPY_I8);
+	assert_int_equal(y.ndim, 2);
+	assert_int_equal(y.shape[0], c->m);
+	assert_int_equal(y.shape[1], c->n);
+	for (size_t j = 0; j < c->n; j++)
+		assert_int_equal(
+			ref_quantize_multiplier((double)c->in_scale_f *
+							(double)c->wsv[c->per_channel ? j : 0] /
+							(double)c->out_scale_f,
+						&m0[j], &shift[j]),
+			0);
+	rc = (struct ref_gemm_case){
+		.m = c->m,
+		.k = c->k,
+		.n = c->n,
+		.a = c->av,
+		.w = c->wv,
+		.bias = c->bias ? c->bv : NULL,
+		.m0 = m0,
+		.shift = shift,
+		.in_zp = c->in_zp_i,
+		.out_zp = c->out_zp_i,
+		.clamp_min = c->relu ? c->out_zp_i : (c->out16 ? INT16_MIN : INT8_MIN),
+		.clamp_max = c->out16 ? INT16_MAX : INT8_MAX,
+	};
+	ref_gemm(&rc, ref);
+	for (size_t i = 0; i < c->m * c->n; i++) {
+		int32_t got = c->out16 ? ((int16_t *)y.data)[i] : ((int8_t *)y.data)[i];
+
+		if (got != ref[i] && bad++ < 5)
+			print_error("y[%zu][%zu] = %d, reference %d\n", i / c->n, i % c->n, got,
+				    ref[i]);
+	}
+	circe_npy_free(&y);
+	free(m0);
+	free(shift);
+	free(ref);
+	assert_int_equal(bad, 0);
+}
+
+static void test_cli_gemm_random(void **state)
+{
+	struct tu_rng r;
+
+	(void)state;
+	tu_rng_init(&r, tu_seed("cli_gemm", 3));
+	for (int i = 0; i < 8; i++) {
+		struct cli_gemm c = { 0 };
+		char *argv[CLI_MAX_ARGS], *out, tag[32];
+		bool scalar = i == 5;
+
+		c.m = (size_t)tu_rng_range(&r, 1, 70);
+		c.k = (size_t)tu_rng_range(&r, 1, 90);
+		c.n = (size_t)tu_rng_range(&r, 1, 40);
+		c.int4 = i & 1;
+		c.bias = i != 2;
+		c.relu = i == 3 || i == 6;
+		c.out16 = i == 4 || i == 7;
+		c.per_channel = !scalar && i != 6;
+		snprintf(tag, sizeof(tag), "rand%d", i);
+		cli_gemm_make(&r, &c, tag);
+		cli_gemm_argv(&c, argv, scalar);
+		if (circe_runv(argv, &out) != 0)
+			fail_msg("case %d failed:\n%s", i, out);
+		free(out);
+		cli_gemm_check(&c);
+		cli_gemm_free(&c);
+	}
+}
+
+/* --stats prints the device's figures. */
+static void test_cli_gemm_stats(void **state)
+{
+	struct tu_rng r;
+	struct cli_gemm c = { .m = 9, .k = 20, .n = 7, .bias = true, .per_channel = true };
+	char *argv[CLI_MAX_ARGS], *out;
+	int n;
+
+	(void)state;
+	tu_rng_init(&r, 99);
+	cli_gemm_make(&r, &c, "stats");
+	n = cli_gemm_argv(&c, argv, false);
+	argv[n++] = "--stats";
+	argv[n] = NULL;
+	assert_int_equal(circe_runv(argv, &out), 0);
+	expect_contains(out, "macs             1260");
+	expect_contains(out, "descriptors      1");
+	free(out);
+	cli_gemm_check(&c);
+	cli_gemm_free(&c);
+}
+
+/* ---- golden cases from the independent Python implementation ---- */
+
+#define TSV_MAX_COLS 24
+
+struct tsv_row {
+	char *col[TSV_MAX_COLS];
+	int ncol;
+};
+
+static void tsv_split(char *line, struct tsv_row *row)
+{
+	char *save = NULL;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	row->ncol = 0;
+	for (char *t = strtok_r(line, "\t", &save); t && row->ncol < TSV_MAX_COLS;
+	     t = strtok_r(NULL, "\t", &save))
+		row->col[row->ncol++] = t;
+}
+
+static const char *tsv_get(const struct tsv_row *hdr, const struct tsv_row *row, const char *name)
+{
+	for (int i = 0; i < hdr->ncol && i < row->ncol; i++)
+		if (!strcmp(hdr->col[i], name))
+			return row->col[i];
+	return NULL;
+}
+
+static bool tsv_yes(const char *v)
+{
+	return v &&
+	       (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "1"));
+}
+
+static void test_cli_gemm_golden(void **state)
+{
+	char dir[1024], path[1100], hline[1024], line[1024];
+	struct tsv_row hdr, row;
+	int cases = 0, failed = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/tests/golden/gemm", tu_src_dir());
+	snprintf(path, sizeof(path), "%s/cases.tsv", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("# skip: %s not found (golden GEMM cases not generated)\n", path);
+		skip();
+	}
+	assert_non_null(fgets(hline, sizeof(hline), f));
+	tsv_split(hline, &hdr);
+	while (fgets(line, sizeof(line), f)) {
+		char a[4096], w[4096], b[4096], ws[4096], y[4096], want[4096];
+		const char *name, *wsv, *bits, *obits;
+		char *argv[CLI_MAX_ARGS], *out;
+		struct circe_npy got, exp;
+		int n = 0, rc;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		tsv_split(line, &row);
+		name = tsv_get(&hdr, &row, "name");
+		if (!name) {
+			print_error("cases.tsv: a row without a name\n");
+			failed++;
+			continue;
+		}
+		snprintf(a, sizeof(a), "%s/%s_a.npy", dir, name);
+		snprintf(w, sizeof(w), "%s/%s_w.npy", dir, name);
+		snprintf(b, sizeof(b), "%s/%s_b.npy", dir, name);
+		snprintf(ws, sizeof(ws), "%s/%s_ws.npy", dir, name);
+		snprintf(want, sizeof(want), "%s/%s_y.npy", dir, name);
+		snprintf(y, sizeof(y), "%s/test_cli_golden_%s_y.npy", tu_tmp_dir(), name);
+		unlink(y);
+		wsv = tsv_get(&hdr, &row, "weight_scale");
+		bits = tsv_get(&hdr, &row, "weight_bits");
+		obits = tsv_get(&hdr, &row, "output_bits");
+		assert_non_null(wsv);
+		argv[n++] = (char *)tu_circe_bin();
+		argv[n++] = "gemm";
+		argv[n++] = "--backend";
+		argv[n++] = "fmodel";
+		argv[n++] = "--input";
+		argv[n++] = a;
+		argv[n++] = "--weights";
+		argv[n++] = w;
+		if (tsv_yes(tsv_get(&hdr, &row, "bias"))) {
+			argv[n++] = "--bias";
+			argv[n++] = b;
+		}
+		argv[n++] = "--input-scale";
+		argv[n++] = (char *)tsv_get(&hdr, &row, "input_scale");
+		argv[n++] = "--input-zero-point";
+		argv[n++] = (char *)tsv_get(&hdr, &row, "input_zero_point");
+		argv[n++] = "--weight-scale";
+		argv[n++] = !strcmp(wsv, "per-channel") ? ws : (char *)wsv;
+		argv[n++] = "--output-scale";
+		argv[n++] = (char *)tsv_get(&hdr, &row, "output_scale");
+		argv[n++] = "--output-zero-point";
+		argv[n++] = (char *)tsv_get(&hdr, &row, "output_zero_point");
+		if (bits) {
+			argv[n++] = "--weight-bits";
+			argv[n++] = (char *)bits;
+		}
+		if (obits) {
+			argv[n++] = "--output-bits";
+			argv[n++] = (char *)obits;
+		}
+		if (tsv_yes(tsv_get(&hdr, &row, "relu")))
+			argv[n++] = "--relu";
+		argv[n++] = "--output";
+		argv[n++] = y;
+		argv[n] = NULL;
+		for (int i = 0; i < n; i++)
+			if (!argv[i])
+				fail_msg("%s: cases.tsv row lacks a column", name);
+		cases++;
+		rc = circe_runv(argv, &out);
+		if (rc != 0) {
+			print_error("golden %s: exit %d:\n%s", name, rc, out);
+			failed++;
+			free(out);
+			continue;
+		}
+		free(out);
+		if (circe_npy_load(want, &exp))
+			fail_msg("golden %s: %s", name, circe_errmsg());
+		if (circe_npy_load(y, &got))
+			fail_msg("golden %s: %s", name, circe_errmsg());
+		if (got.dtype != exp.dtype || got.count != exp.count ||
+		    memcmp(got.data, exp.data, got.count * circe_npy_dtype_size(got.dtype))) {
+			size_t first = 0, diffs = 0, es = circe_npy_dtype_size(got.dtype);
+
+			for (size_t i = 0; got.dtype == exp.dtype && i < got.count && i < exp.count;
+			     i++)
+				if (memcmp((char *)got.data + i * es, (char *)exp.data + i * es,
+					   es) &&
+				    !diffs++)
+					first = i;
+			print_error("golden %s: output differs (%s %zu vs expected %s %zu; %zu "
+				    "elements differ, first at %zu)\n",
+				    name, circe_npy_dtype_name(got.dtype), got.count,
+				    circe_npy_dtype_name(exp.dtype), exp.count, diffs, first);
+			failed++;
+		}
+		circe_npy_free(&got);
+		circe_npy_free(&exp);
+	}
+	fclose(f);
+	printf("# %d golden GEMM cases, %d failed\n", cases, failed);
+	assert_true(cases > 0);
+	assert_int_equal(failed, 0);
+}
+
+/* ---- errors and exit codes ---- */
+
+static void write_bytes(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+static void test_cli_gemm_errors(void **state)
+{
+	struct tu_rng r;
+	struct cli_gemm c = { .m = 4, .k = 6, .n = 3, .bias = true, .per_channel = true };
+	char *argv[CLI_MAX_ARGS], *out, bad[4096], other[4096];
+	char *saved;
+	size_t shape[2];
+	float fdata[24] = { 0 };
+	int8_t wide[3 * 7] = { 0 };
+	int n, wi, ai, si;
+
+	(void)state;
+	tu_rng_init(&r, 17);
+	cli_gemm_make(&r, &c, "err");
+	n = cli_gemm_argv(&c, argv, false);
+	assert_int_equal(circe_runv(argv, &out), 0);
+	free(out);
+	for (wi = 0; strcmp(argv[wi], "--weights"); wi++)
+		;
+	for (ai = 0; strcmp(argv[ai], "--input"); ai++)
+		;
+	for (si = 0; strcmp(argv[si], "--input-scale"); si++)
+		;
+	wi++, ai++, si++;
+
+	/* Truncated .npy: runtime error naming the file. */
+	tmp_file(bad, sizeof(bad), "truncated.npy");
+	{
+		FILE *f = fopen(c.a, "rb");
+		char buf[256];
+		size_t len;
+
+		assert_non_null(f);
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		write_bytes(bad, buf, len - 3);
+	}
+	saved = argv[ai];
+	argv[ai] = bad;
+	assert_int_equal(circe_runv(argv, &out), 1);
+	expect_contains(out, "circe gemm: --input: invalid argument: ");
+	expect_contains(out, "truncated.npy");
+	expect_contains(out, "truncated data");
+	free(out);
+
+	/* Wrong magic. */
+	write_bytes(bad, "GIF89a not numpy at all", 23);
+	assert_int_equal(circe_runv(argv, &out), 1);
+	expect_contains(out, "truncated.npy");
+	expect_contains(out, "magic");
+	free(out);
+
+	/* Missing file. */
+	argv[ai] = "/nonexistent/a.npy";
+	assert_int_equal(circe_runv(argv, &out), 1);
+	expect_contains(out, "/nonexistent/a.npy");
+	free(out);
+
+	/* float32 input: names the expected dtype. */
+	tmp_file(other, sizeof(other), "float_input.npy");
+	shape[0] = 4;
+	shape[1] = 6;
+	assert_int_equal(circe_npy_save(other, CIRCE_NPY_F32, 2, shape, fdata), 0);
+	argv[ai] = other;
+	assert_int_equal(circe_runv(argv, &out), 1);
+	expect_contains(out, "float_input.npy: dtype float32, expected int8");
+	free(out);
+	/* 1-D input. */
+	assert_int_equal(circe_npy_save(other, CIRCE_NPY_I8, 1, shape, fdata), 0);
+	assert_int_equal(circe_runv(argv, &out), 1);
+	expect_contains(out, "expected 2 dimensions");
+	free(out);
+	argv[ai] = saved;
+
+	/* Weights whose K does not match. */
+	shape[0] = 3;
+	shape[1] = 7;
+	tmp_file(other, sizeof(other), "wide_w.npy");
+	assert_int_equal(circe_npy_save(other, CIRCE_NPY_I8, 2, shape, wide), 0);
+	saved = argv[wi];
+	argv[wi] = other;
+	assert_int_equal(circe_runv(argv, &out), 1);
+	expect_contains(out, "circe gemm: --weights: invalid argument: ");
+	expect_contains(out, "wide_w.npy: shape [3,7] does not match K = 6 of --input");
+	free(out);
+	argv[wi] = saved;
+
+	/* int4 weights out of range: names the position. */
+	{
+		char *argv4[CLI_MAX_ARGS];
+		int n4 = 0;
+
+		for (int i = 0; i < n; i++) {
+			argv4[n4++] = argv[i];
+			if (!strcmp(argv[i], "--weight-bits")) {
+				argv4[n4++] = "4";
+				i++;
+			}
+		}
+		argv4[n4] = NULL;
+		assert_int_equal(circe_runv(argv4, &out), 1);
+		expect_contains(out, "--weight-bits 4");
+		expect_contains(out, "row ");
+		free(out);
+	}
+
+	/* Bias of the wrong length. */
+	shape[0] = 4;
+	tmp_file(other, sizeof(other), "bias4.npy");
+	assert_int_equal(circe_npy_save(other, CIRCE_NPY_I32, 1, shape, fdata), 0);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(argv[i], "--bias"))
+			argv[i + 1] = other;
+	assert_int_equal(circe_runv(argv, &out), 1);
+	expect_contains(out, "does not match N = 3");
+	free(out);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(argv[i], "--bias"))
+			argv[i + 1] = c.b;
+
+	/* Usage errors: exit 2. */
+	saved = argv[si];
+	argv[si] = "abc";
+	assert_int_equal(circe_runv(argv, &out), 2);
+	expect_contains(out, "--input-scale: 'abc' is not a number");
+	free(out);
+	argv[si] = "-1";
+	assert_int_equal(circe_runv(argv, &out), 2);
+	free(out);
+	argv[si] = "nan";
+	assert_int_equal(circe_runv(argv, &out), 2);
+	free(out);
+	argv[si] = "1e-60"; /* zero as float32 */
+	assert_int_equal(circe_runv(argv, &out), 2);
+	free(out);
+	argv[si] = saved;
+
+	assert_int_equal(circe_run(&out, "gemm", "--input", c.a, "--weights", c.w, NULL), 2);
+	expect_contains(out, "missing required option --input-scale");
+	free(out);
+	/* Every required option missing in turn. */
+	{
+		static const char *const required[] = {
+			"--input",
+			"--weights",
+			"--input-scale",
+			"--input-zero-point",
+			"--weight-scale",
+			"--output-scale",
+			"--output-zero-point",
+			"--output",
+		};
+
+		for (size_t q = 0; q < sizeof(required) / sizeof(required[0]); q++) {
+			char *argv2[CLI_MAX_ARGS], want[64];
+			int n2 = 0;
+
+			for (int i = 0; i < n; i++) {
+				if (!strcmp(argv[i], required[q])) {
+					i++;
+					continue;
+				}
+				argv2[n2++] = argv[i];
+			}
+			argv2[n2] = NULL;
+			assert_int_equal(circe_runv(argv2, &out), 2);
+			snprintf(want, sizeof(want), "missing required option %s", required[q]);
+			expect_contains(out, want);
+			free(out);
+		}
+	}
+	assert_int_equal(circe_run(&out, "gemm", "--input", NULL), 2);
+	expect_contains(out, "needs a value");
+	free(out);
+	assert_int_equal(circe_run(&out, "gemm", "--frob", NULL), 2);
+	free(out);
+
+	/* Option values out of range. */
+	{
+		static const char *const bad_vals[][2] = {
+			{ "--input-zero-point", "128" },  { "--input-zero-point", "x" },
+			{ "--output-zero-point", "200" }, { "--weight-bits", "5" },
+			{ "--output-bits", "32" },	  { "--weight-scale", "scales.txt" },
+			{ "--weight-scale", "0" },
+		};
+
+		for (size_t q = 0; q < sizeof(bad_vals) / sizeof(bad_vals[0]); q++) {
+			char *argv2[CLI_MAX_ARGS];
+
+			bool found = false;
+
+			memcpy(argv2, argv, sizeof(char *) * ((size_t)n + 1));
+			for (int i = 0; i < n; i++) {
+				if (!strcmp(argv2[i], bad_vals[q][0])) {
+					argv2[i + 1] = (char *)bad_vals[q][1];
+					found = true;
+				}
+			}
+			if (!found) {
+				argv2[n] = (char *)bad_vals[q][0];
+				argv2[n + 1] = (char *)bad_vals[q][1];
+				argv2[n + 2] = NULL;
+			}
+			if (circe_runv(argv2, &out) != 2)
+				fail_msg("%s %s: expected exit 2:\n%s", bad_vals[q][0],
+					 bad_vals[q][1], out);
+			expect_contains(out, bad_vals[q][0]);
+			free(out);
+		}
+	}
+
+	/* Runtime errors: unknown backend, unwritable output. */
+	{
+		char *argv2[CLI_MAX_ARGS];
+
+		memcpy(argv2, argv, sizeof(char *) * ((size_t)n + 1));
+		for (int i = 0; i < n; i++)
+			if (!strcmp(argv2[i], "--backend"))
+				argv2[i + 1] = "warp:9";
+		assert_int_equal(circe_runv(argv2, &out), 1);
+		expect_contains(out, "circe gemm: --backend 'warp:9': ");
+		free(out);
+		memcpy(argv2, argv, sizeof(char *) * ((size_t)n + 1));
+		argv2[n - 1] = "/nonexistent/dir/y.npy";
+		assert_int_equal(circe_runv(argv2, &out), 1);
+		expect_contains(out, "circe gemm: --output: ");
+		free(out);
+	}
+	cli_gemm_free(&c);
+}
+
+/* ---- bench ---- */
+
+static void test_cli_bench(void **state)
+{
+	static const char *const keys[] = {
+		"\"backend\": ",
+		"\"m\": 33",
+		"\"k\": 70",
+		"\"n\": 19",
+		"\"weight_bits\": 8",
+		"\"macs\": 43890",
+		"\"cycles\": ",
+		"\"peak_macs_per_cycle\": ",
+		"\"utilization\": ",
+		"\"bit_exact\": true",
+		"\"dma_read_bytes\": ",
+		"\"dma_write_bytes\": ",
+		"\"tlb_l1_hits\": ",
+		"\"tlb_l1_misses\": ",
+		"\"tlb_l2_hits\": ",
+		"\"tlb_l2_misses\": ",
+		"\"walks\": ",
+		"\"faults\": 0",
+		"\"wall_seconds\": ",
+		"\"sim_cycles_per_second\": ",
+		"\"seed\": 1",
+	};
+	char *out;
+
+	(void)state;
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--m", "33", "--k", "70", "--n", "19",
+				   "--json", NULL),
+			 0);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		expect_contains(out, keys[i]);
+	/* One object on one line. */
+	assert_int_equal(out[0], '{');
+	assert_non_null(strstr(out, "}\n"));
+	assert_null(strchr(strchr(out, '\n') + 1, '{'));
+	free(out);
+
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--backend", "fmodel", "--m", "20", "--k",
+				   "33", "--n", "17", "--weight-bits", "4", "--output-bits", "16",
+				   "--relu", "--seed", "0x1234", "--json", NULL),
+			 0);
+	expect_contains(out, "\"bit_exact\": true");
+	expect_contains(out, "\"weight_bits\": 4");
+	expect_contains(out, "\"seed\": 4660");
+	free(out);
+
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--m", "5", "--k", "6", "--n", "7", NULL),
+			 0);
+	expect_contains(out, "bit exact");
+	expect_contains(out, "yes");
+	free(out);
+
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--m", "5", "--k", "6", NULL), 2);
+	expect_contains(out, "missing required option --n");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--m", "0", "--k", "6", "--n", "1", NULL),
+			 2);
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "gemm", "--m", "-3", "--k", "6", "--n", "1", NULL), 2);
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "gemm", "--m", "1", "--k", "16385", "--n", "1", NULL), 2);
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--m", "2", "--k", "2", "--n", "2",
+				   "--backend", "nosuch:", NULL),
+			 1);
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cli_help),	cmocka_unit_test(test_cli_info),
+		cmocka_unit_test(test_cli_gemm_random), cmocka_unit_test(test_cli_gemm_stats),
+		cmocka_unit_test(test_cli_gemm_golden), cmocka_unit_test(test_cli_gemm_errors),
+		cmocka_unit_test(test_cli_bench),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, suite_setup, NULL);
+}
