@@ -43,6 +43,9 @@ RTL_LINT   :=
 GENERATED  :=
 
 .DEFAULT_GOAL := all
+# Nothing built here is a throw-away intermediate (objects of the test suites
+# would otherwise be deleted after linking and rebuilt every time).
+.SECONDARY:
 
 include common/common.mk
 include hw/hls/hls.mk

@@ -15,6 +15,3 @@ $(BUILD)/tests/%: $(OBJ_DIR)/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB) $(TEST_DTBS) 
 $(BUILD)/tests/dts/%.dtb: tests/dts/%.dts
 	@mkdir -p $(dir $@)
 	$(DTC) -q -I dts -O dtb -o $@ $<
-
-# Keep the test blobs: they are prerequisites of every suite, not intermediates.
-.SECONDARY: $(TEST_DTBS)
