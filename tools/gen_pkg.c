@@ -26,13 +26,14 @@ static void gen_pkg_section(const char *title)
 	printf("\n  // ---- %s ----\n", title);
 }
 
-#define GEN_REG(name, off, acc, desc)                                               \
+#define GEN_REG(name, off, acc, desc)                                                   \
 	printf("  localparam logic [11:0] CIRCE_REG_%s = 12'h%03x; // %s: %s\n", #name, \
 	       (unsigned)(off), #acc, desc);
-#define GEN_FEAT(name, bit, desc)                                                   \
+#define GEN_FEAT(name, bit, desc) \
 	printf("  localparam int CIRCE_HW_FEAT_%s_BIT = %d; // %s\n", #name, bit, desc);
-#define GEN_PERF(name, id, desc) printf("  localparam int CIRCE_PERF_%s = %d; // %s\n", #name, id, desc);
-#define GEN_ENUM_ITEM(prefix, name, code, desc, last)                                     \
+#define GEN_PERF(name, id, desc) \
+	printf("  localparam int CIRCE_PERF_%s = %d; // %s\n", #name, id, desc);
+#define GEN_ENUM_ITEM(prefix, name, code, desc, last) \
 	printf("    %s_%s = 8'd%d%s // %s\n", prefix, #name, code, (last) ? "" : ",", desc);
 
 /* Enum bodies need a comma after all but the last item; count first. */
@@ -60,7 +61,7 @@ static void gen_pkg_field(const char *type, const char *field, size_t off, size_
 	printf("  localparam int CIRCE_DESC_%s_OFF = %zu; // bytes, %zu wide\n", name, off, size);
 }
 
-#define GEN_FIELD(type, field)                                                       \
+#define GEN_FIELD(type, field)                                                     \
 	gen_pkg_field(#type, #field, offsetof(struct circe_hw_desc_##type, field), \
 		      sizeof(((struct circe_hw_desc_##type *)0)->field))
 

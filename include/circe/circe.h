@@ -130,9 +130,9 @@ struct circe_gemm {
 	unsigned weight_bits;
 	const float *weight_scales; /* [num_weight_scales] */
 	size_t num_weight_scales;   /* 1 (per tensor) or n (per channel) */
-	const int32_t *bias;        /* [n], scale input_scale * weight_scale; or NULL */
-	void *output;               /* int8 [m][n], or int16 with output_bits 16 */
-	unsigned output_bits;       /* 8 (default when 0) or 16 */
+	const int32_t *bias;	    /* [n], scale input_scale * weight_scale; or NULL */
+	void *output;		    /* int8 [m][n], or int16 with output_bits 16 */
+	unsigned output_bits;	    /* 8 (default when 0) or 16 */
 	float output_scale;
 	int32_t output_zero_point;
 	bool relu;

@@ -55,41 +55,41 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 /* X(name, offset, access, description) */
-#define CIRCE_HW_REG_LIST(X)                                                           \
-	X(CTRL, 0x000, RW, "ap_start/ap_done/ap_idle/ap_ready (XRT control)")          \
-	X(GIE, 0x004, RW, "global interrupt enable, bit 0")                            \
-	X(IER, 0x008, RW, "interrupt enable: CIRCE_HW_IRQ_* bits")                     \
-	X(ISR, 0x00C, RW1C, "interrupt status: CIRCE_HW_IRQ_* bits, write 1 clears")    \
-	X(CMD_VA_LO, 0x010, RW, "argument: command list VA, bits 31:0")                \
-	X(CMD_VA_HI, 0x014, RW, "argument: command list VA, bits 63:32")               \
-	X(CMD_COUNT, 0x018, RW, "argument: number of descriptors in the list")         \
-	X(ASID, 0x01C, RW, "argument: address space of the job")                       \
-	X(MAGIC, 0x040, RO, "CIRCE_HW_MAGIC")                                          \
-	X(VERSION, 0x044, RO, "major << 16 | minor")                                   \
-	X(ARRAY, 0x048, RO, "systolic array: rows [7:0], cols [15:8]")                 \
-	X(TLB_L1, 0x04C, RO, "L1 TLB entries")                                         \
-	X(TLB_L2, 0x050, RO, "L2 TLB: sets [15:0], ways [23:16] (0 = no L2)")          \
-	X(NUM_ASIDS, 0x054, RO, "number of address spaces")                            \
-	X(FEATURES, 0x058, RO, "CIRCE_HW_FEAT_* bits")                                 \
-	X(WALKERS, 0x05C, RO, "page-table walks in flight")                            \
-	X(STATUS, 0x060, RO, "last job: code [7:0], busy [8], fault wait [9]")         \
-	X(ERR_INDEX, 0x064, RO, "index of the descriptor that ended the last job")     \
-	X(ERR_VA_LO, 0x068, RO, "faulting VA of the last job, bits 31:0")              \
-	X(ERR_VA_HI, 0x06C, RO, "faulting VA of the last job, bits 63:32")             \
-	X(RESET, 0x070, WO, "write 1: abort the job, flush TLB and fault queue")       \
-	X(PT_ASID_SEL, 0x080, RW, "ASID whose page-table root PT_ROOT_* accesses")     \
-	X(PT_ROOT_LO, 0x084, RW, "root IOVA bits 31:12 | valid bit 0; write commits")  \
-	X(PT_ROOT_HI, 0x088, RW, "root IOVA bits 63:32 (write before PT_ROOT_LO)")     \
-	X(INV_CMD, 0x090, WO, "TLB invalidate: type [1:0], asid [31:16]; starts it")   \
-	X(INV_VA_LO, 0x094, RW, "invalidate range start VA, bits 31:0")                \
-	X(INV_VA_HI, 0x098, RW, "invalidate range start VA, bits 63:32")               \
-	X(INV_PAGES, 0x09C, RW, "invalidate range length in 4 KiB pages")              \
-	X(INV_ACK, 0x0A0, RO, "count of completed invalidations (wraps)")              \
-	X(FAULT_STATUS, 0x0B0, RO, "head of fault queue: CIRCE_HW_FAULT_* bits")       \
-	X(FAULT_VA_LO, 0x0B4, RO, "head of fault queue: VA bits 31:0")                 \
-	X(FAULT_VA_HI, 0x0B8, RO, "head of fault queue: VA bits 63:32")                \
+#define CIRCE_HW_REG_LIST(X)                                                          \
+	X(CTRL, 0x000, RW, "ap_start/ap_done/ap_idle/ap_ready (XRT control)")         \
+	X(GIE, 0x004, RW, "global interrupt enable, bit 0")                           \
+	X(IER, 0x008, RW, "interrupt enable: CIRCE_HW_IRQ_* bits")                    \
+	X(ISR, 0x00C, RW1C, "interrupt status: CIRCE_HW_IRQ_* bits, write 1 clears")  \
+	X(CMD_VA_LO, 0x010, RW, "argument: command list VA, bits 31:0")               \
+	X(CMD_VA_HI, 0x014, RW, "argument: command list VA, bits 63:32")              \
+	X(CMD_COUNT, 0x018, RW, "argument: number of descriptors in the list")        \
+	X(ASID, 0x01C, RW, "argument: address space of the job")                      \
+	X(MAGIC, 0x040, RO, "CIRCE_HW_MAGIC")                                         \
+	X(VERSION, 0x044, RO, "major << 16 | minor")                                  \
+	X(ARRAY, 0x048, RO, "systolic array: rows [7:0], cols [15:8]")                \
+	X(TLB_L1, 0x04C, RO, "L1 TLB entries")                                        \
+	X(TLB_L2, 0x050, RO, "L2 TLB: sets [15:0], ways [23:16] (0 = no L2)")         \
+	X(NUM_ASIDS, 0x054, RO, "number of address spaces")                           \
+	X(FEATURES, 0x058, RO, "CIRCE_HW_FEAT_* bits")                                \
+	X(WALKERS, 0x05C, RO, "page-table walks in flight")                           \
+	X(STATUS, 0x060, RO, "last job: code [7:0], busy [8], fault wait [9]")        \
+	X(ERR_INDEX, 0x064, RO, "index of the descriptor that ended the last job")    \
+	X(ERR_VA_LO, 0x068, RO, "faulting VA of the last job, bits 31:0")             \
+	X(ERR_VA_HI, 0x06C, RO, "faulting VA of the last job, bits 63:32")            \
+	X(RESET, 0x070, WO, "write 1: abort the job, flush TLB and fault queue")      \
+	X(PT_ASID_SEL, 0x080, RW, "ASID whose page-table root PT_ROOT_* accesses")    \
+	X(PT_ROOT_LO, 0x084, RW, "root IOVA bits 31:12 | valid bit 0; write commits") \
+	X(PT_ROOT_HI, 0x088, RW, "root IOVA bits 63:32 (write before PT_ROOT_LO)")    \
+	X(INV_CMD, 0x090, WO, "TLB invalidate: type [1:0], asid [31:16]; starts it")  \
+	X(INV_VA_LO, 0x094, RW, "invalidate range start VA, bits 31:0")               \
+	X(INV_VA_HI, 0x098, RW, "invalidate range start VA, bits 63:32")              \
+	X(INV_PAGES, 0x09C, RW, "invalidate range length in 4 KiB pages")             \
+	X(INV_ACK, 0x0A0, RO, "count of completed invalidations (wraps)")             \
+	X(FAULT_STATUS, 0x0B0, RO, "head of fault queue: CIRCE_HW_FAULT_* bits")      \
+	X(FAULT_VA_LO, 0x0B4, RO, "head of fault queue: VA bits 31:0")                \
+	X(FAULT_VA_HI, 0x0B8, RO, "head of fault queue: VA bits 63:32")               \
 	X(FAULT_RESP, 0x0BC, WO, "answer the head fault: CIRCE_HW_FAULT_RESP_*")      \
-	X(PERF_CTRL, 0x0FC, WO, "write 1: clear all performance counters")             \
+	X(PERF_CTRL, 0x0FC, WO, "write 1: clear all performance counters")            \
 	X(PERF_BASE, 0x100, RO, "64-bit counters: id at PERF_BASE + 8 * id (lo, hi)")
 
 #define CIRCE_HW_REG_ENUM_(name, off, acc, desc) CIRCE_REG_##name = (off),
@@ -134,12 +134,12 @@ enum circe_hw_reg { CIRCE_HW_REG_LIST(CIRCE_HW_REG_ENUM_) };
 #define CIRCE_HW_INV_ASID_SHIFT 16u
 
 /* FAULT_STATUS bits (also the flags of struct circe_hw_fault_record). */
-#define CIRCE_HW_FAULT_PENDING (1u << 0) /* the queue head is valid */
-#define CIRCE_HW_FAULT_WRITE (1u << 1)   /* the access was a write */
-#define CIRCE_HW_FAULT_PERM (1u << 2)    /* entry present, permission missing */
+#define CIRCE_HW_FAULT_PENDING (1u << 0)  /* the queue head is valid */
+#define CIRCE_HW_FAULT_WRITE (1u << 1)	  /* the access was a write */
+#define CIRCE_HW_FAULT_PERM (1u << 2)	  /* entry present, permission missing */
 #define CIRCE_HW_FAULT_NONCANON (1u << 3) /* VA above the 48-bit space */
-#define CIRCE_HW_FAULT_NOROOT (1u << 4)  /* ASID has no valid page-table root */
-#define CIRCE_HW_FAULT_ASID_SHIFT 16u    /* ASID in bits [31:16] */
+#define CIRCE_HW_FAULT_NOROOT (1u << 4)	  /* ASID has no valid page-table root */
+#define CIRCE_HW_FAULT_ASID_SHIFT 16u	  /* ASID in bits [31:16] */
 
 /* FAULT_RESP values. */
 #define CIRCE_HW_FAULT_RESP_RESUME 1u /* walk again: the host mapped the page */
@@ -150,15 +150,15 @@ enum circe_hw_reg { CIRCE_HW_REG_LIST(CIRCE_HW_REG_ENUM_) };
 /* ------------------------------------------------------------------------ */
 
 /* X(name, bit, description) */
-#define CIRCE_HW_FEAT_LIST(X)                                          \
-	X(GEMM, 0, "int8 GEMM with per-channel requantization")         \
-	X(INT4, 1, "int4 weights, two per byte")                        \
-	X(OUT16, 2, "int16 GEMM output")                                \
-	X(CIRC, 3, "block-circulant products")                          \
-	X(LSTM, 4, "LSTM element-wise unit")                            \
-	X(MEMENG, 5, "memory-engine commands")                          \
-	X(CYCLES, 6, "cycle-accurate performance counters")             \
-	X(TLB_L2, 7, "set-associative L2 TLB")                          \
+#define CIRCE_HW_FEAT_LIST(X)                                   \
+	X(GEMM, 0, "int8 GEMM with per-channel requantization") \
+	X(INT4, 1, "int4 weights, two per byte")                \
+	X(OUT16, 2, "int16 GEMM output")                        \
+	X(CIRC, 3, "block-circulant products")                  \
+	X(LSTM, 4, "LSTM element-wise unit")                    \
+	X(MEMENG, 5, "memory-engine commands")                  \
+	X(CYCLES, 6, "cycle-accurate performance counters")     \
+	X(TLB_L2, 7, "set-associative L2 TLB")                  \
 	X(DEMAND_PAGING, 8, "faults wait for the host to resume or abort")
 
 #define CIRCE_HW_FEAT_ENUM_(name, bit, desc) CIRCE_HW_FEAT_##name = (1u << (bit)),
@@ -172,21 +172,21 @@ enum circe_hw_feature { CIRCE_HW_FEAT_LIST(CIRCE_HW_FEAT_ENUM_) };
 /* ------------------------------------------------------------------------ */
 
 /* X(name, id, description) */
-#define CIRCE_HW_PERF_LIST(X)                                              \
-	X(CYCLES, 0, "cycles while busy")                                   \
-	X(COMPUTE_CYCLES, 1, "cycles the array computed")                   \
-	X(MACS, 2, "useful multiply-accumulates")                           \
+#define CIRCE_HW_PERF_LIST(X)                                                 \
+	X(CYCLES, 0, "cycles while busy")                                     \
+	X(COMPUTE_CYCLES, 1, "cycles the array computed")                     \
+	X(MACS, 2, "useful multiply-accumulates")                             \
 	X(DMA_RD_BYTES, 3, "bytes read over m_axi (data, descriptors, PTEs)") \
-	X(DMA_WR_BYTES, 4, "bytes written over m_axi")                      \
-	X(TLB_L1_HITS, 5, "L1 TLB hits")                                    \
-	X(TLB_L1_MISSES, 6, "L1 TLB misses")                                \
-	X(TLB_L2_HITS, 7, "L2 TLB hits")                                    \
-	X(TLB_L2_MISSES, 8, "L2 TLB misses")                                \
-	X(WALKS, 9, "page-table walks")                                     \
-	X(WALK_CYCLES, 10, "cycles spent walking")                          \
-	X(FAULTS, 11, "translation faults raised")                          \
-	X(STALL_CYCLES, 12, "cycles a request waited for translation")      \
-	X(DESCRIPTORS, 13, "descriptors completed")                         \
+	X(DMA_WR_BYTES, 4, "bytes written over m_axi")                        \
+	X(TLB_L1_HITS, 5, "L1 TLB hits")                                      \
+	X(TLB_L1_MISSES, 6, "L1 TLB misses")                                  \
+	X(TLB_L2_HITS, 7, "L2 TLB hits")                                      \
+	X(TLB_L2_MISSES, 8, "L2 TLB misses")                                  \
+	X(WALKS, 9, "page-table walks")                                       \
+	X(WALK_CYCLES, 10, "cycles spent walking")                            \
+	X(FAULTS, 11, "translation faults raised")                            \
+	X(STALL_CYCLES, 12, "cycles a request waited for translation")        \
+	X(DESCRIPTORS, 13, "descriptors completed")                           \
 	X(PTE_READS, 14, "page-table entries read")
 
 #define CIRCE_HW_PERF_ENUM_(name, id, desc) CIRCE_PERF_##name = (id),
@@ -198,12 +198,12 @@ enum circe_hw_perf { CIRCE_HW_PERF_LIST(CIRCE_HW_PERF_ENUM_) CIRCE_PERF_COUNT };
 /* ------------------------------------------------------------------------ */
 
 /* X(name, code, description) */
-#define CIRCE_HW_ST_LIST(X)                                             \
-	X(PENDING, 0, "not yet executed (the host writes this)")         \
-	X(OK, 1, "completed")                                            \
-	X(FAULT, 2, "translation fault aborted the job")                 \
-	X(BUS_ERROR, 3, "the bus answered SLVERR or DECERR")             \
-	X(ILLEGAL, 4, "illegal descriptor")                              \
+#define CIRCE_HW_ST_LIST(X)                                      \
+	X(PENDING, 0, "not yet executed (the host writes this)") \
+	X(OK, 1, "completed")                                    \
+	X(FAULT, 2, "translation fault aborted the job")         \
+	X(BUS_ERROR, 3, "the bus answered SLVERR or DECERR")     \
+	X(ILLEGAL, 4, "illegal descriptor")                      \
 	X(RESET, 5, "aborted by a reset")
 
 #define CIRCE_HW_ST_ENUM_(name, code, desc) CIRCE_HW_ST_##name = (code),
@@ -212,12 +212,12 @@ enum circe_hw_status_code { CIRCE_HW_ST_LIST(CIRCE_HW_ST_ENUM_) };
 
 /* Reasons in circe_hw_status.detail for CIRCE_HW_ST_ILLEGAL. */
 #define CIRCE_HW_ILL_LIST(X)                                     \
-	X(OPCODE, 1, "unknown or unsupported opcode")             \
-	X(DIMS, 2, "a dimension is zero or above its limit")      \
-	X(FLAGS, 3, "unknown flag bits")                          \
-	X(STRIDE, 4, "a row stride is shorter than the row")      \
-	X(CLAMP, 5, "clamp_min > clamp_max or outside the type")  \
-	X(ZERO_POINT, 6, "zero point outside its type")           \
+	X(OPCODE, 1, "unknown or unsupported opcode")            \
+	X(DIMS, 2, "a dimension is zero or above its limit")     \
+	X(FLAGS, 3, "unknown flag bits")                         \
+	X(STRIDE, 4, "a row stride is shorter than the row")     \
+	X(CLAMP, 5, "clamp_min > clamp_max or outside the type") \
+	X(ZERO_POINT, 6, "zero point outside its type")          \
 	X(REQUANT, 7, "requant shift outside [-31, 30] or m0 < 0")
 
 #define CIRCE_HW_ILL_ENUM_(name, code, desc) CIRCE_HW_ILL_##name = (code),
@@ -234,15 +234,15 @@ enum circe_hw_illegal_reason { CIRCE_HW_ILL_LIST(CIRCE_HW_ILL_ENUM_) };
 #define CIRCE_HW_MAX_CMD_COUNT (1u << 20)
 
 /* X(name, code, description) */
-#define CIRCE_HW_OP_LIST(X)                                             \
-	X(NOP, 0, "do nothing, write status")                            \
-	X(GEMM, 1, "int8/int4 GEMM, int32 accumulate, requantize")       \
-	X(CIRC, 2, "block-circulant product")                            \
-	X(LSTM, 3, "LSTM cell element-wise step")                        \
-	X(COPY, 4, "memory engine: copy")                                \
-	X(PCHASE, 5, "memory engine: pointer chase")                     \
-	X(SPMV, 6, "memory engine: CSR sparse matrix-vector")            \
-	X(FOREST, 7, "memory engine: decision-tree traversal")           \
+#define CIRCE_HW_OP_LIST(X)                                        \
+	X(NOP, 0, "do nothing, write status")                      \
+	X(GEMM, 1, "int8/int4 GEMM, int32 accumulate, requantize") \
+	X(CIRC, 2, "block-circulant product")                      \
+	X(LSTM, 3, "LSTM cell element-wise step")                  \
+	X(COPY, 4, "memory engine: copy")                          \
+	X(PCHASE, 5, "memory engine: pointer chase")               \
+	X(SPMV, 6, "memory engine: CSR sparse matrix-vector")      \
+	X(FOREST, 7, "memory engine: decision-tree traversal")     \
 	X(FENCE, 8, "wait until earlier descriptors' writes are done")
 
 #define CIRCE_HW_OP_ENUM_(name, code, desc) CIRCE_HW_OP_##name = (code),
@@ -251,7 +251,7 @@ enum circe_hw_opcode { CIRCE_HW_OP_LIST(CIRCE_HW_OP_ENUM_) };
 
 /* Written back by the device at the end of every descriptor it executes. */
 struct circe_hw_status {
-	uint32_t code;     /* enum circe_hw_status_code */
+	uint32_t code;	   /* enum circe_hw_status_code */
 	uint32_t detail;   /* FAULT: CIRCE_HW_FAULT_* flags; ILLEGAL: reason */
 	uint64_t fault_va; /* FAULT: the VA that could not be translated */
 };
@@ -262,7 +262,7 @@ CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_status) == 16, "status block size"
 /* Every descriptor starts with this. */
 struct circe_hw_desc_head {
 	uint32_t opcode; /* enum circe_hw_opcode */
-	uint32_t flags;  /* per opcode */
+	uint32_t flags;	 /* per opcode */
 };
 
 /* GEMM: Y[m][n] = requant(sum_k (A[m][k] - in_zp) * W[n][k] + bias[n]).
@@ -286,21 +286,21 @@ struct circe_hw_desc_head {
 
 struct circe_hw_desc_gemm {
 	uint32_t opcode; /* CIRCE_HW_OP_GEMM */
-	uint32_t flags;  /* CIRCE_HW_GEMM_* */
+	uint32_t flags;	 /* CIRCE_HW_GEMM_* */
 	uint32_t m;
 	uint32_t k;
 	uint32_t n;
-	int32_t in_zp;     /* [-128, 127] */
-	int32_t out_zp;    /* within the output type */
+	int32_t in_zp;	   /* [-128, 127] */
+	int32_t out_zp;	   /* within the output type */
 	int32_t clamp_min; /* within the output type; ReLU: out_zp */
 	int32_t clamp_max; /* within the output type, >= clamp_min */
-	uint32_t lda;      /* >= k */
-	uint32_t ldw;      /* >= k, or >= (k + 1) / 2 with INT4 */
-	uint32_t ldy;      /* >= n * output element size */
+	uint32_t lda;	   /* >= k */
+	uint32_t ldw;	   /* >= k, or >= (k + 1) / 2 with INT4 */
+	uint32_t ldy;	   /* >= n * output element size */
 	uint64_t a_va;
 	uint64_t w_va;
 	uint64_t bias_va; /* int32 [n]; read only with CIRCE_HW_GEMM_BIAS */
-	uint64_t rq_va;   /* struct circe_hw_requant [n] or [1] */
+	uint64_t rq_va;	  /* struct circe_hw_requant [n] or [1] */
 	uint64_t y_va;
 	uint64_t reserved[3];
 	struct circe_hw_status status;
@@ -355,8 +355,8 @@ CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, status) == CIRCE_HW_S
 #define CIRCE_HW_PT_INDEX_BITS 9u
 #define CIRCE_HW_PT_ENTRIES (1u << CIRCE_HW_PT_INDEX_BITS)
 #define CIRCE_HW_PT_LEVEL_SHIFT(level) (CIRCE_HW_PAGE_SHIFT + CIRCE_HW_PT_INDEX_BITS * (level))
-#define CIRCE_HW_PT_INDEX(va, level)                                                      \
-	((unsigned)(((uint64_t)(va) >> CIRCE_HW_PT_LEVEL_SHIFT(level)) &                   \
+#define CIRCE_HW_PT_INDEX(va, level)                                     \
+	((unsigned)(((uint64_t)(va) >> CIRCE_HW_PT_LEVEL_SHIFT(level)) & \
 		    (CIRCE_HW_PT_ENTRIES - 1u)))
 #define CIRCE_HW_HUGE_2M_SHIFT CIRCE_HW_PT_LEVEL_SHIFT(1) /* 21 */
 #define CIRCE_HW_HUGE_1G_SHIFT CIRCE_HW_PT_LEVEL_SHIFT(2) /* 30 */
@@ -364,7 +364,7 @@ CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, status) == CIRCE_HW_S
 #define CIRCE_HW_PTE_VALID (1ull << 0)
 #define CIRCE_HW_PTE_READ (1ull << 1)
 #define CIRCE_HW_PTE_WRITE (1ull << 2)
-#define CIRCE_HW_PTE_LEAF (1ull << 3) /* level 1/2: maps a 2 MiB/1 GiB page */
+#define CIRCE_HW_PTE_LEAF (1ull << 3)		     /* level 1/2: maps a 2 MiB/1 GiB page */
 #define CIRCE_HW_PTE_ADDR_MASK 0x000FFFFFFFFFF000ull /* IOVA bits 51:12 */
 
 typedef uint64_t circe_hw_pte_t;

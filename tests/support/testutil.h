@@ -8,11 +8,11 @@
 #include <stdint.h>
 
 /* $CIRCE_DTB etc., with a fallback relative to the repository root. */
-const char *tu_default_dtb(void);   /* build/dt/circe.dtb */
-const char *tu_test_dtb_dir(void);  /* build/tests/dts */
-const char *tu_circe_bin(void);     /* build/bin/circe */
-const char *tu_src_dir(void);       /* repository root */
-const char *tu_tmp_dir(void);       /* scratch directory, exists */
+const char *tu_default_dtb(void);  /* build/dt/circe.dtb */
+const char *tu_test_dtb_dir(void); /* build/tests/dts */
+const char *tu_circe_bin(void);	   /* build/bin/circe */
+const char *tu_src_dir(void);	   /* repository root */
+const char *tu_tmp_dir(void);	   /* scratch directory, exists */
 
 /* Seed from $CIRCE_SEED or fixed_seed; prints "# seed NAME = S". */
 uint64_t tu_seed(const char *name, uint64_t fixed_seed);
