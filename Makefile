@@ -8,6 +8,7 @@ CXX         ?= g++
 AR          ?= ar
 DTC         ?= dtc
 VERILATOR   ?= verilator
+YOSYS       ?= yosys
 CLANG_FORMAT ?= clang-format
 PYTHON      ?= python3
 
@@ -77,7 +78,7 @@ $(CIRCE): $(CLI_OBJS) $(LIB)
 
 # ---- targets ----
 .PHONY: all help deps deps-check test test-unit test-asan demo lint lint-c lint-format \
-        lint-rtl format bench clean
+        lint-rtl format bench synth-report clean
 
 all: $(CIRCE) $(DTB) $(GENERATED) $(TEST_BINS) ## build the library, the CLI, the device tree and the tests
 
@@ -125,11 +126,23 @@ format: ## reformat the C sources with clang-format
 
 # Every module is linted as a top of its own, in its default configuration.
 RTL_MODULES = $(basename $(notdir $(filter-out $(RTL_PKGS),$(RTL_SRCS))))
-lint-rtl: $(RTL_LINT)
+lint-rtl: $(RTL_DEPS)
 	@for top in $(RTL_MODULES); do \
 	  echo "verilator --lint-only -Wall --top-module $$top"; \
-	  $(VERILATOR) --lint-only -Wall --top-module $$top $(RTL_LINT) || exit 1; \
+	  $(VERILATOR) --lint-only -Wall $(RTL_INCDIR) --top-module $$top $(RTL_LINT) || exit 1; \
 	done
+	@# DESIGN.md: the RTL stays in the subset Yosys 0.23 also reads.
+	@for f in $(filter-out $(RTL_PKGS),$(RTL_SRCS)); do \
+	  echo "yosys read_verilog -sv $$f"; \
+	  $(YOSYS) -q -p "read_verilog -sv $(RTL_INCDIR) $(RTL_PKGS) $$f" || exit 1; \
+	done
+
+# Yosys synth_xilinx of the default configuration: LUT/FF/DSP/BRAM per block.
+# Slow (minutes); not part of CI.
+SYNTH_TOP ?= circe_top
+synth-report: $(RTL_DEPS) ## Yosys synth_xilinx resource estimate per block (slow)
+	@mkdir -p $(BUILD)/synth
+	scripts/synth_report.py $(SYNTH_TOP) $(BUILD)/synth -- $(RTL_SRCS) | tee $(BUILD)/synth/report.txt
 
 clean: ## remove build/ and generated RTL
 	rm -rf build $(GENERATED)

@@ -5,8 +5,9 @@ $(DTB): hw/dts/circe.dts
 	$(DTC) -q -I dts -O dtb -o $@ $<
 
 # hw/rtl/circe_pkg.sv is generated from include/circe/hw.h; never edit it.
-CIRCE_PKG := hw/rtl/circe_pkg.sv
-GENERATED += $(CIRCE_PKG)
+CIRCE_PKG  := hw/rtl/circe_pkg.sv
+CIRCE_DEFS := hw/rtl/circe_hw_defs.svh
+GENERATED  += $(CIRCE_PKG) $(CIRCE_DEFS)
 
 # Waivers first, then the packages (Verilator needs them before their users),
 # then every hand-written module.
@@ -14,6 +15,13 @@ RTL_WAIVERS := hw/rtl/lint/verilator_waiver.vlt
 RTL_PKGS    := $(CIRCE_PKG) hw/rtl/circe_axi_pkg.sv
 RTL_SRCS    := $(RTL_PKGS) $(filter-out $(RTL_PKGS),$(sort $(wildcard hw/rtl/*.sv)))
 RTL_LINT    += $(RTL_WAIVERS) $(RTL_SRCS)
+RTL_DEPS    := $(RTL_WAIVERS) $(RTL_SRCS) $(CIRCE_DEFS)
 
 $(CIRCE_PKG): $(BUILD)/tools/gen_pkg include/circe/hw.h
 	$(BUILD)/tools/gen_pkg > $@.tmp && mv $@.tmp $@
+
+$(CIRCE_DEFS): $(BUILD)/tools/gen_pkg include/circe/hw.h
+	$(BUILD)/tools/gen_pkg --defines > $@.tmp && mv $@.tmp $@
+
+# Verilator and Yosys find the generated include here.
+RTL_INCDIR := -Ihw/rtl

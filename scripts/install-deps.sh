@@ -11,6 +11,7 @@ PACKAGES=(
 	pkg-config
 	git                  # make lint-format lists the tracked sources
 	verilator            # RTL lint and simulation
+	yosys                # RTL synthesis check and make synth-report
 	device-tree-compiler # dtc
 	libfdt-dev           # libfdt, the device-tree parser
 	libcmocka-dev        # unit tests

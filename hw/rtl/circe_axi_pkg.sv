@@ -3,12 +3,15 @@
 // AXI4 and internal stream types of circe, typedef'd in one place (in the
 // manner of pulp-platform/axi typedef.svh). Widths come from circe_pkg,
 // i.e. from include/circe/hw.h.
+`include "circe_hw_defs.svh"
+
 package circe_axi_pkg;
-  import circe_pkg::*;
+  // Widths come in as macros (circe_hw_defs.svh, generated from hw.h): Yosys
+  // 0.23 cannot use another package's parameters inside a package.
 
   localparam int unsigned IdWidth   = 4;
-  localparam int unsigned AddrWidth = CIRCE_HW_AXI_ADDR_BITS;
-  localparam int unsigned DataWidth = CIRCE_HW_AXI_DATA_BITS;
+  localparam int unsigned AddrWidth = `CIRCE_HW_AXI_ADDR_BITS;
+  localparam int unsigned DataWidth = `CIRCE_HW_AXI_DATA_BITS;
   localparam int unsigned StrbWidth = DataWidth / 8;
 
   typedef logic [IdWidth-1:0]   id_t;

@@ -10,15 +10,16 @@
 
 VERILATOR_BENCH_FLAGS := --cc --exe --build -j 2 \
 	-O3 --x-assign fast --x-initial fast \
-	--assert \
+	--assert $(RTL_INCDIR) \
 	-Wall -Wno-fatal \
-	-CFLAGS "-O2 -I$(abspath include) -I$(abspath .)"
+	-MAKEFLAGS "OPT_FAST=-O2 OPT_SLOW=-O1" \
+	-CFLAGS "-I$(abspath include) -I$(abspath .)"
 
 define circe_rtl_bench
 ifneq ($(SAN),1)
 TEST_BINS += $(BUILD)/tests/rtl_$(1)
 endif
-$(BUILD)/tests/rtl_$(1): sim/benches/$(1).cpp $(wildcard sim/benches/*.h) $(RTL_WAIVERS) $(RTL_SRCS) $(4) $(LIB)
+$(BUILD)/tests/rtl_$(1): sim/benches/$(1).cpp $(wildcard sim/benches/*.h) $(RTL_DEPS) $(4) $(LIB)
 	@mkdir -p $(BUILD)/verilator/$(1) $(BUILD)/tests
 	$(VERILATOR) $(VERILATOR_BENCH_FLAGS) --top-module $(2) $(3) \
 		-Mdir $(BUILD)/verilator/$(1) -o rtl_$(1) \
