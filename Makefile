@@ -54,6 +54,7 @@ include hw/hw.mk
 include svm/svm.mk
 include driver/driver.mk
 include sim/fmodel/fmodel.mk
+include sim/vsim/vsim.mk
 include host/host.mk
 include tools/tools.mk
 include tests/tests.mk

@@ -6,14 +6,16 @@
 
 #include "driver/backend.h"
 #include "sim/fmodel/fmodel.h"
+#ifdef CIRCE_HAVE_VSIM
+#include "sim/vsim/vsim_backend.h"
+#endif
 
 const struct circe_backend_ops *const circe_backends[] = {
 	&circe_backend_fmodel,
-	/* The Verilator RTL model joins here (sim/vsim):
-	 * #ifdef CIRCE_HAVE_VSIM
-	 *	&circe_backend_vsim,
-	 * #endif
-	 * and an Alveo card, where XRT is installed:
+#ifdef CIRCE_HAVE_VSIM
+	&circe_backend_vsim, /* the Verilator RTL model (sim/vsim) */
+#endif
+	/* An Alveo card joins here, where XRT is installed:
 	 * #ifdef CIRCE_HAVE_XRT
 	 *	&circe_backend_xrt,
 	 * #endif

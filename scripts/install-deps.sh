@@ -12,6 +12,7 @@ PACKAGES=(
 	git                  # make lint-format lists the tracked sources
 	verilator            # RTL lint and simulation
 	yosys                # RTL synthesis check and make synth-report
+	zlib1g-dev           # FST waveforms of the Verilator model (CIRCE_TRACE)
 	device-tree-compiler # dtc
 	libfdt-dev           # libfdt, the device-tree parser
 	libcmocka-dev        # unit tests

@@ -3,6 +3,8 @@
  * The circe command line, run as a program: info, gemm on the golden cases
  * (from an independent Python implementation) and on random data checked
  * against the reference, error reporting and exit codes, bench gemm --json.
+ * The device commands run once per backend the library has ("test_x/vsim",
+ * --backend and --dtb given explicitly); help runs once.
  */
 #include <errno.h>
 #include <math.h>
@@ -22,6 +24,7 @@
 #include "host/npy.h"
 #include "tests/support/ref_gemm.h"
 #include "tests/support/testutil.h"
+#include "tests/support/tu_backend.h"
 
 #define CLI_MAX_ARGS 48
 
@@ -131,13 +134,15 @@ static void test_cli_info(void **state)
 	struct circe_info info;
 	char want[64], *out;
 
-	(void)state;
+	const struct tu_backend *be = *state;
+	char bare[64], eq[80], odd[96], odd_msg[160];
+
 	/* What the library reports in-process is what the command prints. */
-	assert_int_equal(circe_open("fmodel:", NULL, &dev), 0);
+	assert_int_equal(circe_open(be->uri, be->dtb, &dev), 0);
 	assert_int_equal(circe_get_info(dev, &info), 0);
 	circe_close(dev);
 
-	assert_int_equal(circe_run(&out, "info", NULL), 0);
+	assert_int_equal(circe_run(&out, "info", "--backend", be->uri, "--dtb", be->dtb, NULL), 0);
 	snprintf(want, sizeof(want), "%u x %u", info.array_rows, info.array_cols);
 	expect_contains(out, want);
 	expect_contains(out, info.compatible);
@@ -145,20 +150,22 @@ static void test_cli_info(void **state)
 	free(out);
 
 	/* Global options before or after the command, a bare scheme. */
-	assert_int_equal(
-		circe_run(&out, "--backend", "fmodel:", "info", "--dtb", tu_default_dtb(), NULL),
-		0);
+	assert_int_equal(circe_run(&out, "--backend", be->uri, "info", "--dtb", be->dtb, NULL), 0);
 	expect_contains(out, want);
 	free(out);
-	assert_int_equal(circe_run(&out, "info", "--backend=fmodel", "--json", NULL), 0);
+	snprintf(bare, sizeof(bare), "%s", be->name);
+	snprintf(eq, sizeof(eq), "--backend=%s", be->name);
+	assert_int_equal(circe_run(&out, "info", eq, "--json", "--dtb", be->dtb, NULL), 0);
 	snprintf(want, sizeof(want), "\"array_rows\": %u", info.array_rows);
 	expect_contains(out, want);
 	expect_contains(out, "\"features\": [\"gemm\"");
 	free(out);
 
-	/* A backend configured unlike the device tree: -ENODEV naming both. */
-	assert_int_equal(circe_run(&out, "info", "--backend", "fmodel:rows=8,cols=8", NULL), 1);
-	expect_contains(out, "circe info: --backend 'fmodel:rows=8,cols=8': ");
+	/* A backend configured unlike the device tree: an error naming it. */
+	snprintf(odd, sizeof(odd), "%s:rows=8,cols=8", bare);
+	snprintf(odd_msg, sizeof(odd_msg), "circe info: --backend '%s': ", odd);
+	assert_int_equal(circe_run(&out, "info", "--backend", odd, "--dtb", be->dtb, NULL), 1);
+	expect_contains(out, odd_msg);
 	free(out);
 	assert_int_equal(circe_run(&out, "info", "--backend", "nosuch", NULL), 1);
 	expect_contains(out, "nosuch");
@@ -242,15 +249,18 @@ static void cli_gemm_free(struct cli_gemm *c)
 	free(c->wsv);
 }
 
-/* argv for the case; scalar weight scale when per_tensor_arg. */
-static int cli_gemm_argv(struct cli_gemm *c, char **argv, bool per_tensor_arg)
+/* argv for the case on backend be; scalar weight scale when per_tensor_arg. */
+static int cli_gemm_argv(const struct tu_backend *be, struct cli_gemm *c, char **argv,
+			 bool per_tensor_arg)
 {
 	int n = 0;
 
 	argv[n++] = (char *)tu_circe_bin();
 	argv[n++] = "gemm";
 	argv[n++] = "--backend";
-	argv[n++] = "fmodel";
+	argv[n++] = (char *)be->uri;
+	argv[n++] = "--dtb";
+	argv[n++] = (char *)be->dtb;
 	argv[n++] = "--input";
 	argv[n++] = c->a;
 	argv[n++] = "--weights";
@@ -357,7 +367,7 @@ static void test_cli_gemm_random(void **state)
 		c.per_channel = !scalar && i != 6;
 		snprintf(tag, sizeof(tag), "rand%d", i);
 		cli_gemm_make(&r, &c, tag);
-		cli_gemm_argv(&c, argv, scalar);
+		cli_gemm_argv(*state, &c, argv, scalar);
 		if (circe_runv(argv, &out) != 0)
 			fail_msg("case %d failed:\n%s", i, out);
 		free(out);
@@ -377,7 +387,7 @@ static void test_cli_gemm_stats(void **state)
 	(void)state;
 	tu_rng_init(&r, 99);
 	cli_gemm_make(&r, &c, "stats");
-	n = cli_gemm_argv(&c, argv, false);
+	n = cli_gemm_argv(*state, &c, argv, false);
 	argv[n++] = "--stats";
 	argv[n] = NULL;
 	assert_int_equal(circe_runv(argv, &out), 0);
@@ -424,6 +434,7 @@ static bool tsv_yes(const char *v)
 
 static void test_cli_gemm_golden(void **state)
 {
+	const struct tu_backend *be = *state;
 	char dir[1024], path[1100], hline[1024], line[1024];
 	struct tsv_row hdr, row;
 	int cases = 0, failed = 0;
@@ -469,7 +480,9 @@ static void test_cli_gemm_golden(void **state)
 		argv[n++] = (char *)tu_circe_bin();
 		argv[n++] = "gemm";
 		argv[n++] = "--backend";
-		argv[n++] = "fmodel";
+		argv[n++] = (char *)be->uri;
+		argv[n++] = "--dtb";
+		argv[n++] = (char *)be->dtb;
 		argv[n++] = "--input";
 		argv[n++] = a;
 		argv[n++] = "--weights";
@@ -567,7 +580,7 @@ static void test_cli_gemm_errors(void **state)
 	(void)state;
 	tu_rng_init(&r, 17);
 	cli_gemm_make(&r, &c, "err");
-	n = cli_gemm_argv(&c, argv, false);
+	n = cli_gemm_argv(*state, &c, argv, false);
 	assert_int_equal(circe_runv(argv, &out), 0);
 	free(out);
 	for (wi = 0; strcmp(argv[wi], "--weights"); wi++)
@@ -811,11 +824,11 @@ static void test_cli_bench(void **state)
 		"\"sim_cycles_per_second\": ",
 		"\"seed\": 1",
 	};
+	const struct tu_backend *be = *state;
 	char *out;
 
-	(void)state;
 	assert_int_equal(circe_run(&out, "bench", "gemm", "--m", "33", "--k", "70", "--n", "19",
-				   "--json", NULL),
+				   "--json", "--backend", be->uri, "--dtb", be->dtb, NULL),
 			 0);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		expect_contains(out, keys[i]);
@@ -825,16 +838,18 @@ static void test_cli_bench(void **state)
 	assert_null(strchr(strchr(out, '\n') + 1, '{'));
 	free(out);
 
-	assert_int_equal(circe_run(&out, "bench", "gemm", "--backend", "fmodel", "--m", "20", "--k",
-				   "33", "--n", "17", "--weight-bits", "4", "--output-bits", "16",
-				   "--relu", "--seed", "0x1234", "--json", NULL),
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--backend", be->name, "--dtb", be->dtb,
+				   "--m", "20", "--k", "33", "--n", "17", "--weight-bits", "4",
+				   "--output-bits", "16", "--relu", "--seed", "0x1234", "--json",
+				   NULL),
 			 0);
 	expect_contains(out, "\"bit_exact\": true");
 	expect_contains(out, "\"weight_bits\": 4");
 	expect_contains(out, "\"seed\": 4660");
 	free(out);
 
-	assert_int_equal(circe_run(&out, "bench", "gemm", "--m", "5", "--k", "6", "--n", "7", NULL),
+	assert_int_equal(circe_run(&out, "bench", "gemm", "--m", "5", "--k", "6", "--n", "7",
+				   "--backend", be->uri, "--dtb", be->dtb, NULL),
 			 0);
 	expect_contains(out, "bit exact");
 	expect_contains(out, "yes");
@@ -860,12 +875,30 @@ static void test_cli_bench(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cli_help),	cmocka_unit_test(test_cli_info),
-		cmocka_unit_test(test_cli_gemm_random), cmocka_unit_test(test_cli_gemm_stats),
-		cmocka_unit_test(test_cli_gemm_golden), cmocka_unit_test(test_cli_gemm_errors),
-		cmocka_unit_test(test_cli_bench),
+	static const struct CMUnitTest per_backend[] = {
+		cmocka_unit_test(test_cli_info),	cmocka_unit_test(test_cli_gemm_random),
+		cmocka_unit_test(test_cli_gemm_stats),	cmocka_unit_test(test_cli_gemm_golden),
+		cmocka_unit_test(test_cli_gemm_errors), cmocka_unit_test(test_cli_bench),
 	};
+	struct tu_backend be[TU_BACKEND_MAX];
+	size_t n = tu_backends(be), count;
+	struct CMUnitTest *dev = tu_backend_tests(
+		per_backend, sizeof(per_backend) / sizeof(per_backend[0]), be, n, &count);
+	struct CMUnitTest *all;
+	int failed;
 
-	return cmocka_run_group_tests_name("cli", tests, suite_setup, NULL);
+	/* help once, the device commands on every backend ("test_x/<backend>") */
+	if (!dev)
+		return 1;
+	all = calloc(count + 1, sizeof(*all));
+	if (!all) {
+		tu_backend_tests_free(dev, count);
+		return 1;
+	}
+	all[0] = (struct CMUnitTest)cmocka_unit_test(test_cli_help);
+	memcpy(all + 1, dev, count * sizeof(*dev));
+	failed = _cmocka_run_group_tests("cli", all, count + 1, suite_setup, NULL);
+	free(all);
+	tu_backend_tests_free(dev, count);
+	return failed;
 }

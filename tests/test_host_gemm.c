@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * host/gemm.c on the functional model: random GEMMs of every flavour
+ * host/gemm.c on every backend the library has (each test once per backend,
+ * "test_x/fmodel", "test_x/vsim" where Verilator was found): random GEMMs of every flavour
  * compared bit for bit with the independent reference (tests/support), the
  * tiling with small tiles, argument checks, and device faults on bad
  * pointers that end the job and leave the context usable.
@@ -25,25 +26,30 @@
 #include "svm/svm.h"
 #include "tests/support/ref_gemm.h"
 #include "tests/support/testutil.h"
+#include "tests/support/tu_backend.h"
 
 #define SENTINEL 0xA5
 
 struct fixture {
+	const struct tu_backend *be;
 	struct circe_dev *dev;
 	struct circe_ctx *ctx;
 	struct tu_rng rng;
 };
 
-static int group_setup(void **state)
+/* *state is the test's backend (struct tu_backend) on entry. */
+static int fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	int err;
 
 	if (!f)
 		return -1;
-	err = circe_open("fmodel:", NULL, &f->dev);
+	f->be = *state;
+	err = circe_open(f->be->uri, f->be->dtb, &f->dev);
 	if (err) {
-		print_error("circe_open(fmodel:): %s: %s\n", circe_strerror(err), circe_errmsg());
+		print_error("circe_open(%s): %s: %s\n", f->be->uri, circe_strerror(err),
+			    circe_errmsg());
 		free(f);
 		return -1;
 	}
@@ -59,7 +65,7 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
+static int fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
 
@@ -582,13 +588,26 @@ static void test_gemm_device_faults(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gemm_bad_arguments),
-		cmocka_unit_test(test_gemm_device_faults),
-		cmocka_unit_test(test_gemm_edge_shapes),
-		cmocka_unit_test(test_gemm_tiling),
-		cmocka_unit_test(test_gemm_random),
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_gemm_bad_arguments, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gemm_device_faults, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gemm_edge_shapes, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gemm_tiling, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gemm_random, fixture_setup, fixture_teardown),
 	};
+	struct tu_backend be[TU_BACKEND_MAX];
+	size_t n = tu_backends(be), count;
+	struct CMUnitTest *all =
+		tu_backend_tests(tests, sizeof(tests) / sizeof(tests[0]), be, n, &count);
+	int failed;
 
-	return cmocka_run_group_tests_name("host_gemm", tests, group_setup, group_teardown);
+	/* Every test on every backend the library has, "test_x/<backend>". */
+	if (!all)
+		return 1;
+	failed = _cmocka_run_group_tests("host_gemm", all, count, NULL, NULL);
+	tu_backend_tests_free(all, count);
+	return failed;
 }

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Page-table walker of the circe MMU: one walk at a time over the 4-level
+// table of include/circe/hw.h, reading one 8-byte PTE per AXI read (AR/R of
+// axi_req_t / axi_rsp_t: len 0, size 3, address = table IOVA + 8 * index;
+// the PTE is lane addr[5:3] of the 512-bit beat).
+//
+// The semantics are those of sim/fmodel (circe_fmodel_walk), in this order:
+//   VA bits 63:48 not zero                      -> TrFault, NONCANON
+//   root not valid                              -> TrFault, NOROOT
+//   SLVERR/DECERR on a PTE read                 -> TrBusError (flags 0)
+//   PTE not valid                               -> TrFault
+//   LEAF at level 3                             -> TrFault
+//   leaf (LEAF at level 2/1, any valid PTE at level 0) without the access's
+//   permission (W for a write, R for a read)   -> TrFault, PERM
+//   leaf otherwise                              -> TrOk: the IOVA page base is
+//     the PTE address field with the bits below the page size cleared.
+// Every fault carries WRITE for a write access. The root is taken as 4 KiB
+// aligned (the register block keeps bits 11:0 zero).
+//
+// Request/response with a tag that the response returns, so the MMU can run
+// several of these later (one per walk in flight, AXI IDs AxiId + n).
+module circe_ptw #(
+  parameter int unsigned                        TagW  = 2,
+  parameter logic [circe_axi_pkg::IdWidth-1:0]  AxiId = circe_axi_pkg::IdWalker,
+  localparam int unsigned VpnW = circe_pkg::CIRCE_HW_VA_BITS - circe_pkg::CIRCE_HW_PAGE_SHIFT,
+  localparam int unsigned PpnW = $clog2(circe_pkg::CIRCE_HW_PTE_ADDR_MASK) -
+                                 circe_pkg::CIRCE_HW_PAGE_SHIFT
+) (
+  input  logic                       clk_i,
+  input  logic                       rst_ni,
+
+  // Walk request.
+  input  logic                       req_valid_i,
+  output logic                       req_ready_o,
+  input  logic [TagW-1:0]            req_tag_i,
+  input  logic [63:0]                req_va_i,
+  input  logic                       req_write_i,
+  input  logic [63:0]                req_root_i,        // root table IOVA
+  input  logic                       req_root_valid_i,
+
+  // Walk response.
+  output logic                       rsp_valid_o,
+  input  logic                       rsp_ready_i,
+  output logic [TagW-1:0]            rsp_tag_o,
+  output circe_axi_pkg::tr_status_e  rsp_status_o,
+  output logic [31:0]                rsp_flags_o,       // CIRCE_HW_FAULT_* (TrFault)
+  output logic [VpnW-1:0]            rsp_vpn_o,         // VA page base (TrOk)
+  output logic [PpnW-1:0]            rsp_ppn_o,         // IOVA page base (TrOk)
+  output logic [1:0]                 rsp_level_o,       // leaf level 0/1/2 (TrOk)
+  output logic                       rsp_read_o,        // leaf permissions (TrOk)
+  output logic                       rsp_write_o,
+
+  // Page-table reads.
+  output circe_axi_pkg::axi_req_t    axi_req_o,
+  input  circe_axi_pkg::axi_rsp_t    axi_rsp_i,
+
+  // Performance pulses.
+  output logic                       perf_walk_o,       // a walk started
+  output logic                       perf_busy_o,       // a walk is in flight
+  output logic                       perf_pte_read_o    // a PTE read returned OKAY
+);
+
+  localparam int unsigned PageShift = circe_pkg::CIRCE_HW_PAGE_SHIFT;
+  localparam int unsigned IdxB      = circe_pkg::CIRCE_HW_PT_INDEX_BITS;
+  localparam int unsigned VaBits    = circe_pkg::CIRCE_HW_VA_BITS;
+  localparam int unsigned TableW    = 64 - PageShift;  // table IOVA page number
+  localparam int unsigned LaneBits  = $clog2(circe_axi_pkg::DataWidth / 64);
+
+  typedef enum logic [1:0] {
+    WIdle,  // ready for a request
+    WAddr,  // AR of the PTE of level_q
+    WData,  // waiting for its R beat
+    WResp   // response valid
+  } state_e;
+
+  state_e                    state_q, state_d;
+  logic [TagW-1:0]           tag_q, tag_d;
+  logic [63:0]               va_q, va_d;
+  logic                      write_q, write_d;
+  logic [1:0]                level_q, level_d;
+  logic [TableW-1:0]         table_q, table_d;
+  circe_axi_pkg::tr_status_e status_q, status_d;
+  logic [31:0]               flags_q, flags_d;
+  logic [PpnW-1:0]           ppn_q, ppn_d;
+  logic                      read_q, read_d;
+  logic                      pwrite_q, pwrite_d;
+
+  logic [IdxB-1:0]       index;     // PTE index of va_q at level_q
+  logic [63:0]           pte;       // the PTE in the R beat
+  logic                  pte_valid, pte_leaf, pte_perm;
+  logic [TableW-1:0]     pn_mask;   // clears page-number bits below the page size
+  logic [PpnW-1:0]       leaf_mask;
+  logic                  r_beat;
+  logic [31:0]           write_flag;
+
+  always_comb begin
+    unique case (level_q)
+      2'd0:    index = va_q[PageShift +: IdxB];
+      2'd1:    index = va_q[PageShift + IdxB +: IdxB];
+      2'd2:    index = va_q[PageShift + 2 * IdxB +: IdxB];
+      default: index = va_q[PageShift + 3 * IdxB +: IdxB];
+    endcase
+  end
+  always_comb begin
+    pte = '0;
+    for (int unsigned i = 0; i < (1 << LaneBits); i++) begin
+      if (index[LaneBits-1:0] == LaneBits'(i)) pte = axi_rsp_i.r.data[64*i +: 64];
+    end
+  end
+  assign pte_valid  = |(pte & circe_pkg::CIRCE_HW_PTE_VALID);
+  assign pte_leaf   = (level_q == 2'd0) || |(pte & circe_pkg::CIRCE_HW_PTE_LEAF);
+  assign pte_perm   = write_q ? |(pte & circe_pkg::CIRCE_HW_PTE_WRITE)
+                              : |(pte & circe_pkg::CIRCE_HW_PTE_READ);
+  assign r_beat     = (state_q == WData) && axi_rsp_i.r_valid;
+  assign write_flag = write_q ? circe_pkg::CIRCE_HW_FAULT_WRITE : 32'h0;
+
+  always_comb begin
+    pn_mask = '1;
+    if (level_q != 2'd0) pn_mask[IdxB-1:0] = '0;
+    if (level_q[1]) pn_mask[2*IdxB-1:IdxB] = '0;
+  end
+  assign leaf_mask = pn_mask[PpnW-1:0];
+
+  always_comb begin
+    state_d  = state_q;
+    tag_d    = tag_q;
+    va_d     = va_q;
+    write_d  = write_q;
+    level_d  = level_q;
+    table_d  = table_q;
+    status_d = status_q;
+    flags_d  = flags_q;
+    ppn_d    = ppn_q;
+    read_d   = read_q;
+    pwrite_d = pwrite_q;
+
+    unique case (state_q)
+      WIdle: begin
+        if (req_valid_i) begin
+          tag_d    = req_tag_i;
+          va_d     = req_va_i;
+          write_d  = req_write_i;
+          level_d  = 2'(circe_pkg::CIRCE_HW_PT_LEVELS - 1);
+          table_d  = req_root_i[63:PageShift];
+          status_d = circe_axi_pkg::TrFault;
+          flags_d  = req_write_i ? circe_pkg::CIRCE_HW_FAULT_WRITE : 32'h0;
+          ppn_d    = '0;
+          read_d   = 1'b0;
+          pwrite_d = 1'b0;
+          if (req_va_i[63:VaBits] != '0) begin
+            flags_d = flags_d | circe_pkg::CIRCE_HW_FAULT_NONCANON;
+            state_d = WResp;
+          end else if (!req_root_valid_i) begin
+            flags_d = flags_d | circe_pkg::CIRCE_HW_FAULT_NOROOT;
+            state_d = WResp;
+          end else begin
+            state_d = WAddr;
+          end
+        end
+      end
+      WAddr: begin
+        if (axi_rsp_i.ar_ready) state_d = WData;
+      end
+      WData: begin
+        if (axi_rsp_i.r_valid) begin
+          state_d = WResp;
+          if (axi_rsp_i.r.resp[1]) begin
+            status_d = circe_axi_pkg::TrBusError;
+            flags_d  = 32'h0;
+          end else if (!pte_valid) begin
+            flags_d = write_flag;
+          end else if (pte_leaf) begin
+            if (level_q == 2'(circe_pkg::CIRCE_HW_PT_LEVELS - 1)) begin
+              flags_d = write_flag;  // no 512 GiB pages
+            end else if (!pte_perm) begin
+              flags_d = write_flag | circe_pkg::CIRCE_HW_FAULT_PERM;
+            end else begin
+              status_d = circe_axi_pkg::TrOk;
+              flags_d  = 32'h0;
+              ppn_d    = pte[PageShift +: PpnW] & leaf_mask;
+              read_d   = |(pte & circe_pkg::CIRCE_HW_PTE_READ);
+              pwrite_d = |(pte & circe_pkg::CIRCE_HW_PTE_WRITE);
+            end
+          end else begin
+            // Next level: the table this PTE points to.
+            table_d = TableW'(pte[PageShift +: PpnW]);
+            level_d = level_q - 2'd1;
+            state_d = WAddr;
+          end
+        end
+      end
+      WResp: begin
+        if (rsp_ready_i) state_d = WIdle;
+      end
+      default: state_d = WIdle;
+    endcase
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= WIdle;
+    end else begin
+      state_q <= state_d;
+    end
+  end
+
+  // Walk context: meaningful only while state_q says so, hence no reset.
+  always_ff @(posedge clk_i) begin
+    tag_q    <= tag_d;
+    va_q     <= va_d;
+    write_q  <= write_d;
+    level_q  <= level_d;
+    table_q  <= table_d;
+    status_q <= status_d;
+    flags_q  <= flags_d;
+    ppn_q    <= ppn_d;
+    read_q   <= read_d;
+    pwrite_q <= pwrite_d;
+  end
+
+  // ---- outputs ----
+  assign req_ready_o  = (state_q == WIdle);
+  assign rsp_valid_o  = (state_q == WResp);
+  assign rsp_tag_o    = tag_q;
+  assign rsp_status_o = status_q;
+  assign rsp_flags_o  = flags_q;
+  assign rsp_vpn_o    = va_q[PageShift +: VpnW] & pn_mask[VpnW-1:0];
+  assign rsp_ppn_o    = ppn_q;
+  assign rsp_level_o  = level_q;
+  assign rsp_read_o   = read_q;
+  assign rsp_write_o  = pwrite_q;
+
+  always_comb begin
+    axi_req_o          = '0;
+    axi_req_o.ar.id    = AxiId;
+    axi_req_o.ar.addr  = {table_q, index, 3'b000};
+    axi_req_o.ar.len   = 8'd0;
+    axi_req_o.ar.size  = 3'd3;
+    axi_req_o.ar.burst = circe_axi_pkg::BurstIncr;
+    axi_req_o.ar_valid = (state_q == WAddr);
+    axi_req_o.r_ready  = (state_q == WData);
+  end
+
+  assign perf_walk_o     = req_valid_i && req_ready_o;
+  assign perf_busy_o     = (state_q != WIdle);
+  assign perf_pte_read_o = r_beat && !axi_rsp_i.r.resp[1];
+
+  // Only the AR/R channels and the PTE lane are used; the root is 4 KiB
+  // aligned; the mask's top bits cover table addresses above the PTE field.
+  logic unused_bits;
+  assign unused_bits = ^{axi_rsp_i.aw_ready, axi_rsp_i.w_ready, axi_rsp_i.b, axi_rsp_i.b_valid,
+                         axi_rsp_i.r.id, axi_rsp_i.r.last, axi_rsp_i.r.resp[0],
+                         req_root_i[PageShift-1:0], pn_mask[TableW-1:PpnW]};
+
+`ifndef SYNTHESIS
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   axi_req_o.ar_valid && !axi_rsp_i.ar_ready |=> $stable(axi_req_o.ar))
+    else $error("circe_ptw: AR changed while waiting for ar_ready");
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   r_beat |-> axi_rsp_i.r.id == AxiId && axi_rsp_i.r.last)
+    else $error("circe_ptw: R beat with a foreign ID or not last");
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   axi_rsp_i.r_valid |-> state_q == WData)
+    else $error("circe_ptw: R beat without an outstanding PTE read");
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   rsp_valid_o && !rsp_ready_i |=> rsp_valid_o && $stable(rsp_tag_o) &&
+                   $stable(rsp_status_o) && $stable(rsp_flags_o) && $stable(rsp_ppn_o))
+    else $error("circe_ptw: response changed before it was taken");
+`endif
+
+endmodule
