@@ -17,6 +17,8 @@ if ! "$circe" info --backend "$backend" "${dtb_opt[@]}" >/dev/null 2>&1; then
 	echo "bench: backend $backend is not available here; using fmodel:" >&2
 	backend=fmodel: dtb_opt=()
 fi
+# The job timeout is wall time; a simulated 1024^3 GEMM takes about a minute.
+[ "${backend%%:*}" = vsim ] && export CIRCE_TIMEOUT_MS=${CIRCE_TIMEOUT_MS:-1800000}
 mkdir -p "$out"
 : >"$out/gemm.jsonl"
 # Powers of two (the array's own tiles), then ragged shapes: partial tiles in

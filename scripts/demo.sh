@@ -18,6 +18,8 @@ if ! "$circe" info --backend "$backend" "${dtb_opt[@]}" >/dev/null 2>&1; then
 	echo "demo: backend $backend is not available here; using fmodel:" >&2
 	backend=fmodel: dtb_opt=()
 fi
+# The job timeout is wall time; a simulated 1024^3 GEMM takes about a minute.
+[ "${backend%%:*}" = vsim ] && export CIRCE_TIMEOUT_MS=${CIRCE_TIMEOUT_MS:-1800000}
 
 echo "== the device ($backend)"
 "$circe" info --backend "$backend" "${dtb_opt[@]}"

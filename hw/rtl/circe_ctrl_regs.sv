@@ -162,7 +162,7 @@ module circe_ctrl_regs #(
   logic [NumAsids-1:0] root_we;
   logic [51:0]         root_d;           // IOVA bits 63:12 to commit
   logic                root_valid_d;
-  logic [51:0]         root_q [NumAsids];
+  logic [NumAsids*52-1:0] root_q;      // IOVA bits 63:12 of ASID a: [a*52 +: 52]
   logic [NumAsids-1:0] root_valid_q;
   logic        inv_valid_d, inv_valid_q;
   logic        inv_busy_d, inv_busy_q;   // accepted by the MMU, not yet done
@@ -175,8 +175,8 @@ module circe_ctrl_regs #(
   logic [31:0] fresp_d, fresp_q;
 
   // Counters
-  logic [63:0] perf_q [NumPerf];
-  logic [63:0] perf_inc [NumPerf];
+  logic [NumPerf*64-1:0] perf_q;    // counter i: [i*64 +: 64]
+  logic [NumPerf*64-1:0] perf_inc;  // counter i: [i*64 +: 64]
   logic        perf_clr;
 
   // ---- decode -------------------------------------------------------------
@@ -227,16 +227,35 @@ module circe_ctrl_regs #(
   logic [11:0] poff;
   logic [3:0]  pidx;
   logic [6:0]  poff_unused;
+  logic [63:0] perf_sel;   // the counter the read address names
+  logic [51:0] root_sel;   // the root PT_ASID_SEL names
   assign poff = raddr - circe_pkg::CIRCE_REG_PERF_BASE;
   assign pidx = poff[6:3];
   assign poff_unused = {poff[11:7], poff[1:0]};
+
+  // Muxes over the flat vectors with constant part-selects (a variable
+  // part-select would synthesize as a shifter).
+  always_comb begin
+    perf_sel = '0;
+    for (int unsigned i = 0; i < NumPerf; i++) begin
+      if (pidx == 4'(i)) begin
+        perf_sel = perf_q[i*64 +: 64];
+      end
+    end
+    root_sel = '0;
+    for (int unsigned a = 0; a < NumAsids; a++) begin
+      if (rd_sel_idx == SelW'(a)) begin
+        root_sel = root_q[a*52 +: 52];
+      end
+    end
+  end
 
   always_comb begin
     rval = 32'h0;
     if (id_hit) begin
       rval = id_rdata;
     end else if (raddr >= circe_pkg::CIRCE_REG_PERF_BASE && raddr < PerfEnd) begin
-      rval = poff[2] ? perf_q[pidx][63:32] : perf_q[pidx][31:0];
+      rval = poff[2] ? perf_sel[63:32] : perf_sel[31:0];
     end else begin
       unique case (raddr)
         circe_pkg::CIRCE_REG_CTRL: rval = (start_pend_q ? circe_pkg::CIRCE_HW_CTRL_AP_START : 32'h0) |
@@ -257,9 +276,9 @@ module circe_ctrl_regs #(
         circe_pkg::CIRCE_REG_ERR_VA_LO: rval = err_va_q[31:0];
         circe_pkg::CIRCE_REG_ERR_VA_HI: rval = err_va_q[63:32];
         circe_pkg::CIRCE_REG_PT_ASID_SEL: rval = pt_sel_q;
-        circe_pkg::CIRCE_REG_PT_ROOT_LO: rval = sel_ok ? {root_q[rd_sel_idx][19:0], 11'h0,
+        circe_pkg::CIRCE_REG_PT_ROOT_LO: rval = sel_ok ? {root_sel[19:0], 11'h0,
                                                root_valid_q[rd_sel_idx]} : 32'h0;
-        circe_pkg::CIRCE_REG_PT_ROOT_HI: rval = sel_ok ? root_q[rd_sel_idx][51:20] : 32'h0;
+        circe_pkg::CIRCE_REG_PT_ROOT_HI: rval = sel_ok ? root_sel[51:20] : 32'h0;
         circe_pkg::CIRCE_REG_INV_VA_LO: rval = inv_va_q[31:0];
         circe_pkg::CIRCE_REG_INV_VA_HI: rval = inv_va_q[63:32];
         circe_pkg::CIRCE_REG_INV_PAGES: rval = inv_pages_q;
@@ -503,24 +522,22 @@ module circe_ctrl_regs #(
   endfunction
 
   always_comb begin
-    for (int unsigned i = 0; i < NumPerf; i++) begin
-      perf_inc[i] = '0;
-    end
-    perf_inc[circe_pkg::CIRCE_PERF_CYCLES]         = 64'(busy);
-    perf_inc[circe_pkg::CIRCE_PERF_COMPUTE_CYCLES] = 64'(perf_compute_i);
-    perf_inc[circe_pkg::CIRCE_PERF_MACS]           = 64'(perf_macs_i);
-    perf_inc[circe_pkg::CIRCE_PERF_DMA_RD_BYTES]   = 64'(perf_rd_bytes_i) +
-                                          (perf_pte_read_i ? 64'(PteBytes) : 64'h0);
-    perf_inc[circe_pkg::CIRCE_PERF_DMA_WR_BYTES]   = 64'(perf_wr_bytes_i);
-    perf_inc[circe_pkg::CIRCE_PERF_TLB_L1_HITS]    = popcount(perf_l1_hit_i);
-    perf_inc[circe_pkg::CIRCE_PERF_TLB_L1_MISSES]  = popcount(perf_l1_miss_i);
+    perf_inc = '0;
+    perf_inc[circe_pkg::CIRCE_PERF_CYCLES*64 +: 64]         = 64'(busy);
+    perf_inc[circe_pkg::CIRCE_PERF_COMPUTE_CYCLES*64 +: 64] = 64'(perf_compute_i);
+    perf_inc[circe_pkg::CIRCE_PERF_MACS*64 +: 64]           = 64'(perf_macs_i);
+    perf_inc[circe_pkg::CIRCE_PERF_DMA_RD_BYTES*64 +: 64]   = 64'(perf_rd_bytes_i) +
+                                                (perf_pte_read_i ? 64'(PteBytes) : 64'h0);
+    perf_inc[circe_pkg::CIRCE_PERF_DMA_WR_BYTES*64 +: 64]   = 64'(perf_wr_bytes_i);
+    perf_inc[circe_pkg::CIRCE_PERF_TLB_L1_HITS*64 +: 64]    = popcount(perf_l1_hit_i);
+    perf_inc[circe_pkg::CIRCE_PERF_TLB_L1_MISSES*64 +: 64]  = popcount(perf_l1_miss_i);
     // TLB_L2_HITS / TLB_L2_MISSES stay 0: no L2 TLB in this version.
-    perf_inc[circe_pkg::CIRCE_PERF_WALKS]          = 64'(perf_walk_i);
-    perf_inc[circe_pkg::CIRCE_PERF_WALK_CYCLES]    = 64'(perf_walk_cycle_i);
-    perf_inc[circe_pkg::CIRCE_PERF_FAULTS]         = 64'(perf_fault_i);
-    perf_inc[circe_pkg::CIRCE_PERF_STALL_CYCLES]   = popcount(perf_stall_i);
-    perf_inc[circe_pkg::CIRCE_PERF_DESCRIPTORS]    = 64'(perf_desc_i);
-    perf_inc[circe_pkg::CIRCE_PERF_PTE_READS]      = 64'(perf_pte_read_i);
+    perf_inc[circe_pkg::CIRCE_PERF_WALKS*64 +: 64]          = 64'(perf_walk_i);
+    perf_inc[circe_pkg::CIRCE_PERF_WALK_CYCLES*64 +: 64]    = 64'(perf_walk_cycle_i);
+    perf_inc[circe_pkg::CIRCE_PERF_FAULTS*64 +: 64]         = 64'(perf_fault_i);
+    perf_inc[circe_pkg::CIRCE_PERF_STALL_CYCLES*64 +: 64]   = popcount(perf_stall_i);
+    perf_inc[circe_pkg::CIRCE_PERF_DESCRIPTORS*64 +: 64]    = 64'(perf_desc_i);
+    perf_inc[circe_pkg::CIRCE_PERF_PTE_READS*64 +: 64]      = 64'(perf_pte_read_i);
   end
 
   // ---- flops ----------------------------------------------------------------
@@ -614,7 +631,7 @@ module circe_ctrl_regs #(
   always_ff @(posedge clk_i) begin
     for (int unsigned a = 0; a < NumAsids; a++) begin
       if (root_we[a]) begin
-        root_q[a] <= root_d;
+        root_q[a*52 +: 52] <= root_d;
       end
     end
   end
@@ -622,11 +639,11 @@ module circe_ctrl_regs #(
   for (genvar i = 0; i < NumPerf; i++) begin : g_perf
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
-        perf_q[i] <= '0;
+        perf_q[i*64 +: 64] <= '0;
       end else if (perf_clr) begin
-        perf_q[i] <= '0;
+        perf_q[i*64 +: 64] <= '0;
       end else begin
-        perf_q[i] <= perf_q[i] + perf_inc[i];
+        perf_q[i*64 +: 64] <= perf_q[i*64 +: 64] + perf_inc[i*64 +: 64];
       end
     end
   end
@@ -640,7 +657,7 @@ module circe_ctrl_regs #(
   assign asid_o      = job_asid_q;
 
   for (genvar a = 0; a < NumAsids; a++) begin : g_root
-    assign pt_root_o[a*64 +: 64] = {root_q[a], 12'h0};
+    assign pt_root_o[a*64 +: 64] = {root_q[a*52 +: 52], 12'h0};
   end
   assign pt_root_valid_o = root_valid_q;
 

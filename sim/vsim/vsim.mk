@@ -53,7 +53,7 @@ VSIM_VFLAGS := --cc \
 	-Wno-fatal \
 	$(RTL_INCDIR) \
 	$(VSIM_EXTRA_VFLAGS)
-# --cc:          a C++ model, linked into libcirce.a (no --exe, no main)
+# --cc:          a C++ model for $(VSIM_LIB) (no --exe, no main)
 # -O3:           every Verilator optimization
 # --x-assign fast, --x-initial fast: X and uninitialized state as whatever is
 #                cheapest (the design resets what it reads)
@@ -100,7 +100,8 @@ $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)): $(VSIM_LIB)
 $(OBJ_DIR)/driver/backends.o: CFLAGS += -DCIRCE_HAVE_VSIM
 $(OBJ_DIR)/driver/backends.o: $(VSIM_DIR)/enabled
 
-# A change of the configuration re-verilates.
+# A change of the configuration (these flags) re-verilates; edits of this
+# file that leave them alone do not.
 VSIM_STAMP_TEXT := $(VSIM_PARAMS) $(VSIM_VFLAGS) $(VSIM_OPT_FAST) $(VSIM_OPT_GLOBAL) \
 	$(VSIM_PARALLEL) $(VSIM_CXXFLAGS)
 $(VSIM_DIR)/config: FORCE_VSIM
@@ -112,13 +113,12 @@ $(VSIM_DIR)/enabled:
 .PHONY: FORCE_VSIM
 
 # 1. Verilate (C++ sources and the generated Makefile).
-$(VSIM_MDIR)/Vcirce_top.mk: $(RTL_DEPS) sim/vsim/vsim.mk $(VSIM_DIR)/config
+$(VSIM_MDIR)/Vcirce_top.mk: $(RTL_DEPS) $(VSIM_DIR)/config
 	@rm -rf $(VSIM_MDIR)
 	@mkdir -p $(VSIM_MDIR)
 	$(VERILATOR) $(VSIM_VFLAGS) $(VSIM_PARAMS) --top-module circe_top -Mdir $(VSIM_MDIR) \
 		$(RTL_WAIVERS) $(RTL_SRCS) > $(VSIM_DIR)/verilate.log 2>&1 \
 		|| { tail -50 $(VSIM_DIR)/verilate.log; exit 1; }
-$(VSIM_MDIR)/Vcirce_top.h: $(VSIM_MDIR)/Vcirce_top.mk
 
 # 2. Compile the model and the runtime with the generated Makefile, split into
 # files that compile in parallel; sim/vsim/model.mk links them into one
@@ -131,8 +131,10 @@ $(VSIM_MODEL): $(VSIM_MDIR)/Vcirce_top.mk sim/vsim/model.mk
 		$(abspath $@) > $(VSIM_DIR)/compile.log 2>&1 \
 		|| { tail -50 $(VSIM_DIR)/compile.log; exit 1; }
 
-# 3. The harness (C++ inside, vsim.h outside).
-$(VSIM_CXX_OBJS): $(OBJ_DIR)/%.o: %.cpp | $(VSIM_MDIR)/Vcirce_top.h
+# 3. The harness (C++ inside, vsim.h outside). Recompiled with every new
+# model: the Verilated headers are system headers to it (-isystem), which
+# -MMD does not record, and the top's class layout follows its ports.
+$(VSIM_CXX_OBJS): $(OBJ_DIR)/%.o: %.cpp $(VSIM_MDIR)/Vcirce_top.mk
 	@mkdir -p $(dir $@)
 	$(CXX) $(VSIM_CXXFLAGS) -c $< -o $@
 
