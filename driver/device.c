@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <limits.h>
 
 #include "circe/circe.h"
 #include "circe/hw.h"
@@ -320,10 +322,34 @@ static int circe_dev_probe(struct circe_dev *dev, const char *uri)
 	return 0;
 }
 
-static int circe_dev_load_dt(const char *dtb_path, struct circe_dt_config *cfg)
+/*
+ * The tree of a backend with no dtb_path and no $CIRCE_DTB: the build's own
+ * tree for that backend, circe-<backend>.dtb beside CIRCE_DEFAULT_DTB, where
+ * the build made one (vsim: the configuration verilated), else
+ * CIRCE_DEFAULT_DTB.
+ */
+static const char *circe_dev_default_dtb(const char *backend, size_t backend_len, char *buf,
+					 size_t size)
+{
+	const char *slash = strrchr(CIRCE_DEFAULT_DTB, '/');
+	int dir_len = slash ? (int)(slash - CIRCE_DEFAULT_DTB + 1) : 0;
+	int n = snprintf(buf, size, "%.*scirce-%.*s.dtb", dir_len, CIRCE_DEFAULT_DTB,
+			 (int)backend_len, backend);
+
+	if (n > 0 && (size_t)n < size && access(buf, R_OK) == 0)
+		return buf;
+	return CIRCE_DEFAULT_DTB;
+}
+
+static int circe_dev_load_dt(const char *dtb_path, const char *backend, size_t backend_len,
+			     struct circe_dt_config *cfg)
 {
 	const char *env = getenv("CIRCE_DTB");
-	const char *path = dtb_path ? dtb_path : (env && *env) ? env : CIRCE_DEFAULT_DTB;
+	char own[PATH_MAX];
+	const char *path = dtb_path ? dtb_path
+			   : (env && *env)
+				   ? env
+				   : circe_dev_default_dtb(backend, backend_len, own, sizeof(own));
 	void *blob;
 	size_t len;
 	int rc;
@@ -370,7 +396,7 @@ int circe_open(const char *uri, const char *dtb_path, struct circe_dev **out)
 	rc = circe_dev_timeout_from_env(&dev->timeout_ms);
 	if (rc)
 		goto err_free;
-	rc = circe_dev_load_dt(dtb_path, &dev->cfg);
+	rc = circe_dev_load_dt(dtb_path, uri, name_len, &dev->cfg);
 	if (rc)
 		goto err_free;
 	pthread_mutex_init(&dev->job_lock, NULL);
