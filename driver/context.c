@@ -440,6 +440,8 @@ void circe_job_stats_from_result(const struct circe_dev *dev, const struct circe
 	stats->walk_cycles = p[CIRCE_PERF_WALK_CYCLES];
 	stats->faults = p[CIRCE_PERF_FAULTS];
 	stats->stall_cycles = p[CIRCE_PERF_STALL_CYCLES];
+	stats->pte_reads = p[CIRCE_PERF_PTE_READS];
+	stats->walk_cache_hits = p[CIRCE_PERF_WALK_CACHE_HITS];
 	stats->descriptors = p[CIRCE_PERF_DESCRIPTORS];
 	stats->wall_seconds = res->wall_seconds;
 }

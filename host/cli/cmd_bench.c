@@ -358,6 +358,14 @@ static void circe_cli_bench_report(const struct circe_cli *cli,
 		circe_cli_bench_json_u64("tlb_l2_hits", st->tlb_l2_hits);
 		circe_cli_bench_json_u64("tlb_l2_misses", st->tlb_l2_misses);
 		circe_cli_bench_json_u64("walks", st->walks);
+		circe_cli_bench_json_u64("pte_reads", st->pte_reads);
+		circe_cli_bench_json_u64("walk_cache_hits", st->walk_cache_hits);
+		if (st->cycles_valid) {
+			circe_cli_bench_json_u64("walk_cycles", st->walk_cycles);
+			circe_cli_bench_json_u64("stall_cycles", st->stall_cycles);
+		} else {
+			printf(", \"walk_cycles\": null, \"stall_cycles\": null");
+		}
 		circe_cli_bench_json_u64("faults", st->faults);
 		printf(", \"wall_seconds\": %.6f", st->wall_seconds);
 		if (have_rate)
@@ -393,7 +401,11 @@ static void circe_cli_bench_report(const struct circe_cli *cli,
 	       st->tlb_l1_misses);
 	printf("%-22s %" PRIu64 " hits, %" PRIu64 " misses\n", "tlb l2", st->tlb_l2_hits,
 	       st->tlb_l2_misses);
-	printf("%-22s %" PRIu64 "\n", "walks", st->walks);
+	printf("%-22s %" PRIu64 " (%" PRIu64 " PTEs, %" PRIu64 " from the walk cache)\n", "walks",
+	       st->walks, st->pte_reads, st->walk_cache_hits);
+	if (st->cycles_valid)
+		printf("%-22s %" PRIu64 " walking, %" PRIu64 " requests waiting\n",
+		       "translation cycles", st->walk_cycles, st->stall_cycles);
 	printf("%-22s %" PRIu64 "\n", "faults", st->faults);
 	printf("%-22s %.6f\n", "wall seconds", st->wall_seconds);
 	if (have_rate)

@@ -240,7 +240,8 @@ static void circe_cli_gemm_print_stats(const struct circe_job_stats *s)
 	       s->tlb_l1_misses);
 	printf("tlb l2           %" PRIu64 " hits, %" PRIu64 " misses\n", s->tlb_l2_hits,
 	       s->tlb_l2_misses);
-	printf("walks            %" PRIu64 "\n", s->walks);
+	printf("walks            %" PRIu64 " (%" PRIu64 " PTEs, %" PRIu64 " from the walk cache)\n",
+	       s->walks, s->pte_reads, s->walk_cache_hits);
 	printf("faults           %" PRIu64 "\n", s->faults);
 	printf("wall seconds     %.6f\n", s->wall_seconds);
 }

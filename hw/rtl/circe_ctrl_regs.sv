@@ -106,13 +106,15 @@ module circe_ctrl_regs #(
   input  logic                     perf_walk_i,
   input  logic                     perf_walk_cycle_i,
   input  logic                     perf_fault_i,
-  input  logic                     perf_pte_read_i
+  input  logic                     perf_pte_read_i,
+  input  logic                     perf_wc_hit_i,
+  input  logic                     perf_line_read_i
 );
 
   localparam int unsigned NumPerf  = circe_pkg::CIRCE_PERF_COUNT;
   localparam int unsigned SelW     = (NumAsids > 1) ? $clog2(NumAsids) : 1;
   localparam int unsigned RstCntW  = $clog2(CoreResetCycles + 1);
-  localparam int unsigned PteBytes = 8;
+  localparam int unsigned PteLineBytes = circe_axi_pkg::DataWidth / 8;
   localparam logic [31:0] Features = 32'((1 << circe_pkg::CIRCE_HW_FEAT_GEMM_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_INT4_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_OUT16_BIT) |
@@ -527,7 +529,7 @@ module circe_ctrl_regs #(
     perf_inc[circe_pkg::CIRCE_PERF_COMPUTE_CYCLES*64 +: 64] = 64'(perf_compute_i);
     perf_inc[circe_pkg::CIRCE_PERF_MACS*64 +: 64]           = 64'(perf_macs_i);
     perf_inc[circe_pkg::CIRCE_PERF_DMA_RD_BYTES*64 +: 64]   = 64'(perf_rd_bytes_i) +
-                                                (perf_pte_read_i ? 64'(PteBytes) : 64'h0);
+                                                (perf_line_read_i ? 64'(PteLineBytes) : 64'h0);
     perf_inc[circe_pkg::CIRCE_PERF_DMA_WR_BYTES*64 +: 64]   = 64'(perf_wr_bytes_i);
     perf_inc[circe_pkg::CIRCE_PERF_TLB_L1_HITS*64 +: 64]    = popcount(perf_l1_hit_i);
     perf_inc[circe_pkg::CIRCE_PERF_TLB_L1_MISSES*64 +: 64]  = popcount(perf_l1_miss_i);
@@ -538,6 +540,7 @@ module circe_ctrl_regs #(
     perf_inc[circe_pkg::CIRCE_PERF_STALL_CYCLES*64 +: 64]   = popcount(perf_stall_i);
     perf_inc[circe_pkg::CIRCE_PERF_DESCRIPTORS*64 +: 64]    = 64'(perf_desc_i);
     perf_inc[circe_pkg::CIRCE_PERF_PTE_READS*64 +: 64]      = 64'(perf_pte_read_i);
+    perf_inc[circe_pkg::CIRCE_PERF_WALK_CACHE_HITS*64 +: 64] = 64'(perf_wc_hit_i);
   end
 
   // ---- flops ----------------------------------------------------------------

@@ -16,6 +16,9 @@
 // its request until the register block answers the queue head: RESUME walks
 // again, ABORT answers TrFault with the fault's flags.
 //
+// The walker keeps a walk cache of PTE lines (circe_ptw); any invalidation
+// empties it along with the TLB.
+//
 // Invalidations wait for the walk in flight (new walks are not granted while
 // one is pending), so no walk that read the old table can fill after it.
 // inv_done_o then pulses 2 cycles after the handshake for ALL / ASID and
@@ -33,6 +36,7 @@ module circe_mmu #(
   parameter int unsigned L1Entries = circe_pkg::CIRCE_HW_DEFAULT_TLB_L1_ENTRIES,
   parameter int unsigned NumAsids  = circe_pkg::CIRCE_HW_DEFAULT_NUM_ASIDS,
   parameter int unsigned Walkers   = 1,     // walks in flight; this milestone: 1
+  parameter int unsigned WcLines   = circe_pkg::CIRCE_HW_DEFAULT_WALK_CACHE_LINES,
   parameter bit          Bypass    = 1'b0,  // ideal MMU: iova = va
   // Widths of circe_axi_pkg::tr_req_t / tr_rsp_t (checked below).
   localparam int unsigned TrReqW = circe_axi_pkg::AddrWidth + 1,
@@ -82,7 +86,9 @@ module circe_mmu #(
   output logic                        perf_walk_cycle_o, // a walk is in flight
   output logic                        perf_fault_o,      // a fault entered the queue
   output logic [NumPorts-1:0]         perf_stall_o,      // per port: waits for a walk or a fault answer
-  output logic                        perf_pte_read_o    // a PTE read returned OKAY
+  output logic                        perf_pte_read_o,   // a walk used a PTE
+  output logic                        perf_wc_hit_o,     // ... from the walk cache
+  output logic                        perf_line_read_o   // a PTE line read returned OKAY
 );
 
   localparam int unsigned PageShift = circe_pkg::CIRCE_HW_PAGE_SHIFT;
@@ -118,7 +124,7 @@ module circe_mmu #(
   logic [VpnW-1:0]             w_rsp_vpn;
   logic [PpnW-1:0]             w_rsp_ppn;
   logic [1:0]                  w_rsp_level;
-  logic                        w_perf_walk, w_perf_busy, w_perf_pte;
+  logic                        w_perf_walk, w_perf_busy, w_perf_pte, w_perf_wc, w_perf_line;
 
   logic                        fq_pop, fq_resume;
   logic [PortW-1:0]            fq_head;
@@ -368,6 +374,8 @@ module circe_mmu #(
     assign w_perf_walk  = 1'b0;
     assign w_perf_busy  = 1'b0;
     assign w_perf_pte   = 1'b0;
+    assign w_perf_wc    = 1'b0;
+    assign w_perf_line  = 1'b0;
     assign axi_req_o    = '0;
     assign inv_tlb_done = 1'b1;
 
@@ -419,11 +427,13 @@ module circe_mmu #(
     );
 
     circe_ptw #(
-      .TagW  (PortW),
-      .AxiId (circe_axi_pkg::IdWalker)
+      .TagW    (PortW),
+      .AxiId   (circe_axi_pkg::IdWalker),
+      .WcLines (WcLines)
     ) u_ptw (
       .clk_i            (clk_i),
       .rst_ni           (rst_ni),
+      .flush_i          (inv_apply),
       .req_valid_i      (w_req_valid),
       .req_ready_o      (w_req_ready),
       .req_tag_i        (w_req_tag),
@@ -445,7 +455,9 @@ module circe_mmu #(
       .axi_rsp_i        (axi_rsp_i),
       .perf_walk_o      (w_perf_walk),
       .perf_busy_o      (w_perf_busy),
-      .perf_pte_read_o  (w_perf_pte)
+      .perf_pte_read_o  (w_perf_pte),
+      .perf_wc_hit_o    (w_perf_wc),
+      .perf_line_read_o (w_perf_line)
     );
 
     logic unused_mmu;
@@ -460,6 +472,8 @@ module circe_mmu #(
   assign perf_walk_o       = w_perf_walk;
   assign perf_walk_cycle_o = w_perf_busy;
   assign perf_pte_read_o   = w_perf_pte;
+  assign perf_wc_hit_o     = w_perf_wc;
+  assign perf_line_read_o  = w_perf_line;
 
   // ---- checks ----
   if (Walkers != 1) begin : g_bad_walkers

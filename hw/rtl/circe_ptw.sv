@@ -1,9 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Page-table walker of the circe MMU: one walk at a time over the 4-level
-// table of include/circe/hw.h, reading one 8-byte PTE per AXI read (AR/R of
-// axi_req_t / axi_rsp_t: len 0, size 3, address = table IOVA + 8 * index;
-// the PTE is lane addr[5:3] of the 512-bit beat).
+// table of include/circe/hw.h. Each table step needs the PTE at table IOVA +
+// 8 * index; the walker reads the whole 64-byte line holding it (AR/R of
+// axi_req_t / axi_rsp_t: len 0, size 6, address aligned to 64 bytes; the PTE
+// is lane index[2:0] of the 512-bit beat) and keeps the last WcLines lines in
+// a walk cache, so that walks of neighbouring pages (the same upper tables,
+// the same leaf line of 8 PTEs = 32 KiB of 4 KiB pages) read memory once.
+//
+// Walk cache rules (docs/rtl.md, "MMU"): a cached PTE is used only when the
+// step it decides succeeds (a link to the next table, or a leaf that grants
+// the access); every fault and every bus error is decided on a fresh read
+// from memory, and that read refreshes the line. So a PTE the host makes
+// valid, or a permission it adds, is seen at once (fault, fix, RESUME works
+// without an invalidation); removing or changing a valid PTE needs an
+// invalidation, as for the TLB, and flush_i (any invalidation) empties the
+// cache. Lines are replaced round-robin.
 //
 // The semantics are those of sim/fmodel (circe_fmodel_walk), in this order:
 //   VA bits 63:48 not zero                      -> TrFault, NONCANON
@@ -21,14 +33,18 @@
 // Request/response with a tag that the response returns, so the MMU can run
 // several of these later (one per walk in flight, AXI IDs AxiId + n).
 module circe_ptw #(
-  parameter int unsigned                        TagW  = 2,
-  parameter logic [circe_axi_pkg::IdWidth-1:0]  AxiId = circe_axi_pkg::IdWalker,
+  parameter int unsigned                        TagW    = 2,
+  parameter logic [circe_axi_pkg::IdWidth-1:0]  AxiId   = circe_axi_pkg::IdWalker,
+  parameter int unsigned                        WcLines = 8,  // walk-cache lines (0: none)
   localparam int unsigned VpnW = circe_pkg::CIRCE_HW_VA_BITS - circe_pkg::CIRCE_HW_PAGE_SHIFT,
   localparam int unsigned PpnW = $clog2(circe_pkg::CIRCE_HW_PTE_ADDR_MASK) -
                                  circe_pkg::CIRCE_HW_PAGE_SHIFT
 ) (
   input  logic                       clk_i,
   input  logic                       rst_ni,
+
+  // Empty the walk cache (an invalidation; only while no walk is in flight).
+  input  logic                       flush_i,
 
   // Walk request.
   input  logic                       req_valid_i,
@@ -58,7 +74,9 @@ module circe_ptw #(
   // Performance pulses.
   output logic                       perf_walk_o,       // a walk started
   output logic                       perf_busy_o,       // a walk is in flight
-  output logic                       perf_pte_read_o    // a PTE read returned OKAY
+  output logic                       perf_pte_read_o,   // a PTE was used (memory or cache)
+  output logic                       perf_wc_hit_o,     // ... and it came from the walk cache
+  output logic                       perf_line_read_o   // a 64-byte PTE line read returned OKAY
 );
 
   localparam int unsigned PageShift = circe_pkg::CIRCE_HW_PAGE_SHIFT;
@@ -66,10 +84,13 @@ module circe_ptw #(
   localparam int unsigned VaBits    = circe_pkg::CIRCE_HW_VA_BITS;
   localparam int unsigned TableW    = 64 - PageShift;  // table IOVA page number
   localparam int unsigned LaneBits  = $clog2(circe_axi_pkg::DataWidth / 64);
+  localparam int unsigned LineW     = TableW + IdxB - LaneBits;  // PTE line number
+  localparam int unsigned WcN       = (WcLines > 0) ? WcLines : 1;
+  localparam int unsigned WcIdxW    = (WcN > 1) ? $clog2(WcN) : 1;
 
   typedef enum logic [1:0] {
     WIdle,  // ready for a request
-    WAddr,  // AR of the PTE of level_q
+    WAddr,  // the PTE of level_q: from the walk cache, or AR of its line
     WData,  // waiting for its R beat
     WResp   // response valid
   } state_e;
@@ -87,11 +108,16 @@ module circe_ptw #(
   logic                      pwrite_q, pwrite_d;
 
   logic [IdxB-1:0]       index;     // PTE index of va_q at level_q
-  logic [63:0]           pte;       // the PTE in the R beat
+  logic [LineW-1:0]      line;      // its line number
+  logic [63:0]           mem_pte;   // the PTE in the R beat
+  logic [63:0]           wc_pte;    // the PTE in the walk cache
+  logic                  wc_hit;    // its line is cached
+  logic                  wc_use;    // ... and the step it decides succeeds
+  logic [63:0]           pte;       // the PTE this cycle decides on
   logic                  pte_valid, pte_leaf, pte_perm;
   logic [TableW-1:0]     pn_mask;   // clears page-number bits below the page size
   logic [PpnW-1:0]       leaf_mask;
-  logic                  r_beat;
+  logic                  r_beat, r_ok, step;
   logic [31:0]           write_flag;
 
   always_comb begin
@@ -102,17 +128,103 @@ module circe_ptw #(
       default: index = va_q[PageShift + 3 * IdxB +: IdxB];
     endcase
   end
+  assign line = {table_q, index[IdxB-1:LaneBits]};
+
   always_comb begin
-    pte = '0;
+    mem_pte = '0;
     for (int unsigned i = 0; i < (1 << LaneBits); i++) begin
-      if (index[LaneBits-1:0] == LaneBits'(i)) pte = axi_rsp_i.r.data[64*i +: 64];
+      if (index[LaneBits-1:0] == LaneBits'(i)) mem_pte = axi_rsp_i.r.data[64*i +: 64];
     end
   end
+
+  // ---- walk cache ----
+  logic [WcN-1:0]                          wc_valid_q;
+  logic [WcN*LineW-1:0]                    wc_tag_q;
+  logic [WcN*circe_axi_pkg::DataWidth-1:0] wc_data_q;
+  logic [WcIdxW-1:0]                       wc_rr_q;
+  logic [WcN-1:0]                          wc_match;
+  logic [WcIdxW-1:0]                       wc_fill_idx;
+
+  if (WcLines > 0) begin : g_wc
+    always_comb begin
+      wc_hit      = 1'b0;
+      wc_pte      = '0;
+      wc_match    = '0;
+      wc_fill_idx = wc_rr_q;
+      for (int unsigned l = 0; l < WcN; l++) begin
+        wc_match[l] = wc_valid_q[l] && (wc_tag_q[l*LineW +: LineW] == line);
+        if (wc_match[l]) begin
+          wc_hit      = 1'b1;
+          wc_fill_idx = WcIdxW'(l);
+          for (int unsigned i = 0; i < (1 << LaneBits); i++) begin
+            if (index[LaneBits-1:0] == LaneBits'(i)) begin
+              wc_pte = wc_data_q[l*circe_axi_pkg::DataWidth + 64*i +: 64];
+            end
+          end
+        end
+      end
+    end
+
+    // A read refreshes its line where it is cached, else replaces the next
+    // line round-robin.
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        wc_valid_q <= '0;
+        wc_rr_q    <= '0;
+      end else if (flush_i) begin
+        wc_valid_q <= '0;
+      end else if (r_ok) begin
+        wc_valid_q[wc_fill_idx] <= 1'b1;
+        if (!wc_hit) wc_rr_q <= (32'(wc_rr_q) == WcN - 1) ? '0 : wc_rr_q + WcIdxW'(1);
+      end
+    end
+    always_ff @(posedge clk_i) begin
+      if (r_ok) begin
+        for (int unsigned l = 0; l < WcN; l++) begin
+          if (wc_fill_idx == WcIdxW'(l)) begin
+            wc_tag_q[l*LineW +: LineW] <= line;
+            wc_data_q[l*circe_axi_pkg::DataWidth +: circe_axi_pkg::DataWidth] <=
+                axi_rsp_i.r.data;
+          end
+        end
+      end
+    end
+  end else begin : g_no_wc
+    assign wc_hit      = 1'b0;
+    assign wc_pte      = '0;
+    assign wc_match    = '0;
+    assign wc_fill_idx = '0;
+    assign wc_valid_q  = '0;
+    assign wc_tag_q    = '0;
+    assign wc_data_q   = '0;
+    assign wc_rr_q     = '0;
+    logic unused_wc;
+    assign unused_wc = ^{flush_i, wc_match, wc_fill_idx, wc_valid_q, wc_tag_q, wc_data_q,
+                         wc_rr_q};
+  end
+
+  // Would the cached PTE's step succeed: a link below level 3, or a leaf
+  // below level 3 that grants the access. Computed from wc_pte alone (not
+  // through pte), so the AR valid never depends on R data.
+  logic wc_valid, wc_leaf, wc_perm, wc_good;
+  assign wc_valid = |(wc_pte & circe_pkg::CIRCE_HW_PTE_VALID);
+  assign wc_leaf  = (level_q == 2'd0) || |(wc_pte & circe_pkg::CIRCE_HW_PTE_LEAF);
+  assign wc_perm  = write_q ? |(wc_pte & circe_pkg::CIRCE_HW_PTE_WRITE)
+                            : |(wc_pte & circe_pkg::CIRCE_HW_PTE_READ);
+  assign wc_good  = wc_valid && (wc_leaf ? (level_q != 2'(circe_pkg::CIRCE_HW_PT_LEVELS - 1)) &&
+                                           wc_perm : 1'b1);
+
+
+  // ---- the step: decide on the PTE of level_q ----
+  assign pte        = (state_q == WData) ? mem_pte : wc_pte;
   assign pte_valid  = |(pte & circe_pkg::CIRCE_HW_PTE_VALID);
   assign pte_leaf   = (level_q == 2'd0) || |(pte & circe_pkg::CIRCE_HW_PTE_LEAF);
   assign pte_perm   = write_q ? |(pte & circe_pkg::CIRCE_HW_PTE_WRITE)
                               : |(pte & circe_pkg::CIRCE_HW_PTE_READ);
+  assign wc_use     = (state_q == WAddr) && wc_hit && wc_good;
   assign r_beat     = (state_q == WData) && axi_rsp_i.r_valid;
+  assign r_ok       = r_beat && !axi_rsp_i.r.resp[1];
+  assign step       = wc_use || r_beat;
   assign write_flag = write_q ? circe_pkg::CIRCE_HW_FAULT_WRITE : 32'h0;
 
   always_comb begin
@@ -159,13 +271,12 @@ module circe_ptw #(
           end
         end
       end
-      WAddr: begin
-        if (axi_rsp_i.ar_ready) state_d = WData;
-      end
-      WData: begin
-        if (axi_rsp_i.r_valid) begin
+      WAddr, WData: begin
+        if (state_q == WAddr && !wc_use) begin
+          if (axi_rsp_i.ar_ready) state_d = WData;
+        end else if (step) begin
           state_d = WResp;
-          if (axi_rsp_i.r.resp[1]) begin
+          if (r_beat && axi_rsp_i.r.resp[1]) begin
             status_d = circe_axi_pkg::TrBusError;
             flags_d  = 32'h0;
           end else if (!pte_valid) begin
@@ -234,26 +345,31 @@ module circe_ptw #(
   always_comb begin
     axi_req_o          = '0;
     axi_req_o.ar.id    = AxiId;
-    axi_req_o.ar.addr  = {table_q, index, 3'b000};
+    axi_req_o.ar.addr  = {line, 6'b000000};
     axi_req_o.ar.len   = 8'd0;
-    axi_req_o.ar.size  = 3'd3;
+    axi_req_o.ar.size  = 3'd6;
     axi_req_o.ar.burst = circe_axi_pkg::BurstIncr;
-    axi_req_o.ar_valid = (state_q == WAddr);
+    axi_req_o.ar_valid = (state_q == WAddr) && !wc_use;
     axi_req_o.r_ready  = (state_q == WData);
   end
 
-  assign perf_walk_o     = req_valid_i && req_ready_o;
-  assign perf_busy_o     = (state_q != WIdle);
-  assign perf_pte_read_o = r_beat && !axi_rsp_i.r.resp[1];
+  assign perf_walk_o      = req_valid_i && req_ready_o;
+  assign perf_busy_o      = (state_q != WIdle);
+  assign perf_pte_read_o  = wc_use || r_ok;
+  assign perf_wc_hit_o    = wc_use;
+  assign perf_line_read_o = r_ok;
 
-  // Only the AR/R channels and the PTE lane are used; the root is 4 KiB
-  // aligned; the mask's top bits cover table addresses above the PTE field.
+  // Only the AR/R channels are used; the root is 4 KiB aligned; the mask's
+  // top bits cover table addresses above the PTE field.
   logic unused_bits;
   assign unused_bits = ^{axi_rsp_i.aw_ready, axi_rsp_i.w_ready, axi_rsp_i.b, axi_rsp_i.b_valid,
                          axi_rsp_i.r.id, axi_rsp_i.r.last, axi_rsp_i.r.resp[0],
                          req_root_i[PageShift-1:0], pn_mask[TableW-1:PpnW]};
 
 `ifndef SYNTHESIS
+  if (6 != LaneBits + 3) begin : g_bad_line
+    $error("circe_ptw: a PTE line must be one 64-byte beat");
+  end
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    axi_req_o.ar_valid && !axi_rsp_i.ar_ready |=> $stable(axi_req_o.ar))
     else $error("circe_ptw: AR changed while waiting for ar_ready");
@@ -263,6 +379,9 @@ module circe_ptw #(
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    axi_rsp_i.r_valid |-> state_q == WData)
     else $error("circe_ptw: R beat without an outstanding PTE read");
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   flush_i |-> state_q == WIdle)
+    else $error("circe_ptw: walk cache flushed during a walk");
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    rsp_valid_o && !rsp_ready_i |=> rsp_valid_o && $stable(rsp_tag_o) &&
                    $stable(rsp_status_o) && $stable(rsp_flags_o) && $stable(rsp_ppn_o))

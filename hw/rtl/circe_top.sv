@@ -147,7 +147,8 @@ module circe_top #(
 
   // ---- performance events ----
   logic                perf_compute, perf_desc, perf_walk, perf_walk_cycle;
-  logic                perf_fault, perf_pte_read, perf_rd_beat, perf_wr_beat;
+  logic                perf_fault, perf_pte_read, perf_wc_hit, perf_line_read;
+  logic                perf_rd_beat, perf_wr_beat;
   logic [31:0]         perf_macs;
   logic [6:0]          perf_rd_bytes, perf_wr_bytes;
   logic [NumPorts-1:0] perf_l1_hit, perf_l1_miss, perf_stall;
@@ -215,7 +216,9 @@ module circe_top #(
     .perf_walk_i       (perf_walk),
     .perf_walk_cycle_i (perf_walk_cycle),
     .perf_fault_i      (perf_fault),
-    .perf_pte_read_i   (perf_pte_read)
+    .perf_pte_read_i   (perf_pte_read),
+    .perf_wc_hit_i     (perf_wc_hit),
+    .perf_line_read_i  (perf_line_read)
   );
 
   circe_cmdproc #(
@@ -367,7 +370,9 @@ module circe_top #(
     .perf_walk_cycle_o (perf_walk_cycle),
     .perf_fault_o      (perf_fault),
     .perf_stall_o      (perf_stall),
-    .perf_pte_read_o   (perf_pte_read)
+    .perf_pte_read_o   (perf_pte_read),
+    .perf_wc_hit_o     (perf_wc_hit),
+    .perf_line_read_o  (perf_line_read)
   );
 
   circe_axi_mux u_mux (

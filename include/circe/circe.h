@@ -105,6 +105,8 @@ struct circe_job_stats {
 	uint64_t dma_read_bytes, dma_write_bytes;
 	uint64_t tlb_l1_hits, tlb_l1_misses, tlb_l2_hits, tlb_l2_misses;
 	uint64_t walks, walk_cycles, faults, stall_cycles;
+	uint64_t pte_reads;	  /* page-table entries the walks used... */
+	uint64_t walk_cache_hits; /* ...of which the walker's walk cache held */
 	uint64_t descriptors;
 	double wall_seconds;
 };

@@ -42,6 +42,7 @@ extern "C" {
 #define CIRCE_HW_DEFAULT_TLB_L2_WAYS 4u
 #define CIRCE_HW_DEFAULT_NUM_ASIDS 16u
 #define CIRCE_HW_DEFAULT_WALKERS 4u
+#define CIRCE_HW_DEFAULT_WALK_CACHE_LINES 8u /* 64-byte PTE lines in the walker */
 
 /* Bus geometry of the m_axi master. */
 #define CIRCE_HW_AXI_ADDR_BITS 64u
@@ -172,22 +173,23 @@ enum circe_hw_feature { CIRCE_HW_FEAT_LIST(CIRCE_HW_FEAT_ENUM_) };
 /* ------------------------------------------------------------------------ */
 
 /* X(name, id, description) */
-#define CIRCE_HW_PERF_LIST(X)                                                 \
-	X(CYCLES, 0, "cycles while busy")                                     \
-	X(COMPUTE_CYCLES, 1, "cycles the array computed")                     \
-	X(MACS, 2, "useful multiply-accumulates")                             \
-	X(DMA_RD_BYTES, 3, "bytes read over m_axi (data, descriptors, PTEs)") \
-	X(DMA_WR_BYTES, 4, "bytes written over m_axi")                        \
-	X(TLB_L1_HITS, 5, "L1 TLB hits")                                      \
-	X(TLB_L1_MISSES, 6, "L1 TLB misses")                                  \
-	X(TLB_L2_HITS, 7, "L2 TLB hits")                                      \
-	X(TLB_L2_MISSES, 8, "L2 TLB misses")                                  \
-	X(WALKS, 9, "page-table walks")                                       \
-	X(WALK_CYCLES, 10, "cycles spent walking")                            \
-	X(FAULTS, 11, "translation faults raised")                            \
-	X(STALL_CYCLES, 12, "cycles a request waited for translation")        \
-	X(DESCRIPTORS, 13, "descriptors completed")                           \
-	X(PTE_READS, 14, "page-table entries read")
+#define CIRCE_HW_PERF_LIST(X)                                                      \
+	X(CYCLES, 0, "cycles while busy")                                          \
+	X(COMPUTE_CYCLES, 1, "cycles the array computed")                          \
+	X(MACS, 2, "useful multiply-accumulates")                                  \
+	X(DMA_RD_BYTES, 3, "bytes read over m_axi (data, descriptors, PTE lines)") \
+	X(DMA_WR_BYTES, 4, "bytes written over m_axi")                             \
+	X(TLB_L1_HITS, 5, "L1 TLB hits")                                           \
+	X(TLB_L1_MISSES, 6, "L1 TLB misses")                                       \
+	X(TLB_L2_HITS, 7, "L2 TLB hits")                                           \
+	X(TLB_L2_MISSES, 8, "L2 TLB misses")                                       \
+	X(WALKS, 9, "page-table walks")                                            \
+	X(WALK_CYCLES, 10, "cycles spent walking")                                 \
+	X(FAULTS, 11, "translation faults raised")                                 \
+	X(STALL_CYCLES, 12, "cycles a request waited for translation")             \
+	X(DESCRIPTORS, 13, "descriptors completed")                                \
+	X(PTE_READS, 14, "page-table entries a walk used")                         \
+	X(WALK_CACHE_HITS, 15, "of those, served by the walk cache")
 
 #define CIRCE_HW_PERF_ENUM_(name, id, desc) CIRCE_PERF_##name = (id),
 enum circe_hw_perf { CIRCE_HW_PERF_LIST(CIRCE_HW_PERF_ENUM_) CIRCE_PERF_COUNT };

@@ -233,7 +233,7 @@ module tb_gemm_top
   logic [NumAsids*64-1:0] pt_root;
   logic [NumAsids-1:0]    pt_root_valid;
   logic [1:0]          perf_hit, perf_miss, perf_stall;
-  logic                perf_walk, perf_walk_cycle, perf_fault, perf_pte;
+  logic                perf_walk, perf_walk_cycle, perf_fault, perf_pte, perf_wc, perf_line;
   logic [15:0]         fault_asid;
 
   assign mmu_req       = {wr_tr_req, rd_tr_req};
@@ -283,7 +283,9 @@ module tb_gemm_top
     .perf_walk_cycle_o  (perf_walk_cycle),
     .perf_fault_o       (perf_fault),
     .perf_stall_o       (perf_stall),
-    .perf_pte_read_o    (perf_pte)
+    .perf_pte_read_o    (perf_pte),
+    .perf_wc_hit_o      (perf_wc),
+    .perf_line_read_o   (perf_line)
   );
 
   circe_axi_mux u_mux (
@@ -337,6 +339,6 @@ module tb_gemm_top
   logic unused_tb;
   assign unused_tb = ^{rd_perf_beat, rd_perf_bytes, wr_perf_beat, wr_perf_bytes, perf_hit,
                        perf_miss, perf_stall, perf_walk, perf_walk_cycle, perf_fault, perf_pte,
-                       fault_asid};
+                       perf_wc, perf_line, fault_asid};
 
 endmodule

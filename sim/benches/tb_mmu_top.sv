@@ -63,7 +63,9 @@ module tb_mmu_top #(
   output logic                   perf_walk_cycle_o,
   output logic                   perf_fault_o,
   output logic [NumPorts-1:0]    perf_stall_o,
-  output logic                   perf_pte_read_o
+  output logic                   perf_pte_read_o,
+  output logic                   perf_wc_hit_o,
+  output logic                   perf_line_read_o
 );
 
   localparam int unsigned TrReqW = circe_axi_pkg::AddrWidth + 1;
@@ -148,7 +150,9 @@ module tb_mmu_top #(
     .perf_walk_cycle_o  (perf_walk_cycle_o),
     .perf_fault_o       (perf_fault_o),
     .perf_stall_o       (perf_stall_o),
-    .perf_pte_read_o    (perf_pte_read_o)
+    .perf_pte_read_o    (perf_pte_read_o),
+    .perf_wc_hit_o      (perf_wc_hit_o),
+    .perf_line_read_o   (perf_line_read_o)
   );
 
   // The rest of the request struct (AW/W) is checked through axi_write_o.

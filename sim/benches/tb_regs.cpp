@@ -217,7 +217,7 @@ struct Bench {
 		Vcirce_ctrl_regs &t = *top;
 		uint32_t ev_macs = 0;
 		bool ev_compute = false, ev_desc = false, ev_walk = false, ev_walk_cycle = false;
-		bool ev_fault = false, ev_pte = false, done = false;
+		bool ev_fault = false, ev_pte = false, ev_wc = false, ev_line = false, done = false;
 		unsigned ev_rd = 0, ev_wr = 0, hit = 0, miss = 0, stall = 0;
 
 		// master outputs
@@ -266,6 +266,8 @@ struct Bench {
 			ev_walk_cycle = rnd(2);
 			ev_fault = rnd(32) == 0;
 			ev_pte = rnd(4) == 0;
+			ev_wc = ev_pte && rnd(2) == 0;
+			ev_line = rnd(4) == 0;
 		}
 		if (int64_t(cycle) == force_fault)
 			ev_fault = true;
@@ -281,6 +283,8 @@ struct Bench {
 		t.perf_walk_cycle_i = ev_walk_cycle;
 		t.perf_fault_i = ev_fault;
 		t.perf_pte_read_i = ev_pte;
+		t.perf_wc_hit_i = ev_wc;
+		t.perf_line_read_i = ev_line;
 
 		t.clk_i = 0;
 		t.eval();
@@ -342,7 +346,7 @@ struct Bench {
 			m.perf[CIRCE_PERF_CYCLES]++;
 		m.perf[CIRCE_PERF_COMPUTE_CYCLES] += ev_compute;
 		m.perf[CIRCE_PERF_MACS] += ev_macs;
-		m.perf[CIRCE_PERF_DMA_RD_BYTES] += ev_rd + (ev_pte ? 8 : 0);
+		m.perf[CIRCE_PERF_DMA_RD_BYTES] += ev_rd + (ev_line ? CIRCE_HW_AXI_DATA_BYTES : 0);
 		m.perf[CIRCE_PERF_DMA_WR_BYTES] += ev_wr;
 		m.perf[CIRCE_PERF_TLB_L1_HITS] += unsigned(__builtin_popcount(hit));
 		m.perf[CIRCE_PERF_TLB_L1_MISSES] += unsigned(__builtin_popcount(miss));
@@ -352,6 +356,7 @@ struct Bench {
 		m.perf[CIRCE_PERF_STALL_CYCLES] += unsigned(__builtin_popcount(stall));
 		m.perf[CIRCE_PERF_DESCRIPTORS] += ev_desc;
 		m.perf[CIRCE_PERF_PTE_READS] += ev_pte;
+		m.perf[CIRCE_PERF_WALK_CACHE_HITS] += ev_wc;
 		if (done)
 			m.isr |= CIRCE_HW_IRQ_DONE;
 		if (ev_fault)
