@@ -324,18 +324,6 @@ static void cosim_compare(struct cosim *c, uint32_t count, const struct cosim_ru
 	for (size_t i = 0; i < sizeof(both_count) / sizeof(both_count[0]); i++) {
 		unsigned id = both_count[i];
 
-		/* Known difference: when a write of Y faults and is aborted, the
-		 * RTL's write engine still translates the write commands it had
-		 * already queued for the next rows, and each raises one more
-		 * fault record (which the driver aborts too); fmodel stops at the
-		 * first. The job's outcome is the same. Shown, not failed. */
-		if (id == CIRCE_PERF_FAULTS && v->perf[id] > f->perf[id] &&
-		    f->status == CIRCE_HW_ST_FAULT) {
-			print_message("# mismatch (known): %s: %" PRIu64
-				      " fault records on vsim, %" PRIu64 " on fmodel\n",
-				      what, v->perf[id], f->perf[id]);
-			continue;
-		}
 		if (f->perf[id] != v->perf[id])
 			fail_msg("%s: counter %u: fmodel %" PRIu64 ", vsim %" PRIu64, what, id,
 				 f->perf[id], v->perf[id]);

@@ -35,8 +35,13 @@
 //   wins. After a translation error nothing at or past the faulting page is
 //   written; after a B error the engine stops issuing further bursts of the
 //   command. In both cases the W side still swallows the command's
-//   remaining input beats, so the producer stays in step, and the engine
-//   takes the next command;
+//   remaining input beats, so the producer stays in step. Every command
+//   accepted after such an error, until all accepted commands have ended,
+//   is skipped: no translation, nothing written, its input beats swallowed,
+//   status CIRCE_HW_ST_RESET. So, as in sim/fmodel, a failing write is the
+//   last one the job attempts (no further fault records or bytes for the
+//   rows queued behind it); the command processor, which drains after the
+//   first error, writes its status block once the engine is empty again;
 // - abort_i (pulse or level): no new command is accepted, input beats are
 //   no longer taken (in_ready_o low), W beats owed to AWs already issued go
 //   out with all strobes low, and every accepted command ends with its
@@ -122,7 +127,8 @@ module circe_dma_wr
   typedef enum logic [1:0] {
     ErrNone,
     ErrFault,
-    ErrBus
+    ErrBus,
+    ErrSkip   // skipped: an earlier command failed
   } err_e;
 
   typedef struct packed {
@@ -152,6 +158,8 @@ module circe_dma_wr
   // Registers
   // ---------------------------------------------------------------------
   logic aborting_d, aborting_q;
+  logic skip_d, skip_q;  // an error ended a command; skip until empty
+  logic skipping;
 
   // issue side
   is_state_e            is_state_d, is_state_q;
@@ -272,10 +280,10 @@ module circe_dma_wr
             rem_d       = cmd_bytes_i;
             issued_d    = '0;
             eoc_sent_d  = 1'b0;
-            err_d       = ErrNone;
+            err_d       = skipping ? ErrSkip : ErrNone;
             err_va_d    = '0;
             err_flags_d = '0;
-            is_state_d  = (cmd_bytes_i == '0) ? IsEnd : IsTrReq;
+            is_state_d  = (cmd_bytes_i == '0 || skipping) ? IsEnd : IsTrReq;
           end else begin
             is_state_d = IsIdle;
           end
@@ -370,6 +378,14 @@ module circe_dma_wr
   end
 
   assign cmd_fire  = cmd_valid_i && cmd_ready_o;
+  // Cleared as soon as every accepted command has ended (and its status was
+  // taken), so the next job's commands, and the failing descriptor's status
+  // block, go out normally.
+  assign skipping  = skip_q && (inflight_q != '0);
+  assign skip_d    = skipping ||
+                     (is_state_q == IsTrRsp && tr_rsp_valid_i &&
+                      tr_rsp_i.status != circe_axi_pkg::TrOk) ||
+                     (b_fire && axi_rsp_i.b.resp[1]);
   assign tr_pend_d = tr_req_valid_o && !tr_req_ready_i;
   assign aw_pend_d = axi_req_o.aw_valid && !axi_rsp_i.aw_ready;
   assign wc_push   = cmd_fire;
@@ -516,7 +532,7 @@ module circe_dma_wr
     end else if (er.err == ErrBus) begin
       sts_code_o = circe_pkg::CIRCE_HW_ST_BUS_ERROR;
       sts_va_o   = er.va;
-    end else if (aborting_q) begin
+    end else if (er.err == ErrSkip || aborting_q) begin
       sts_code_o = circe_pkg::CIRCE_HW_ST_RESET;
     end
   end
@@ -573,6 +589,7 @@ module circe_dma_wr
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       aborting_q  <= 1'b0;
+      skip_q      <= 1'b0;
       is_state_q  <= IsIdle;
       cur_va_q    <= '0;
       rem_q       <= '0;
@@ -610,6 +627,7 @@ module circe_dma_wr
       bs_err_va_q <= '0;
     end else begin
       aborting_q  <= aborting_d;
+      skip_q      <= skip_d;
       is_state_q  <= is_state_d;
       cur_va_q    <= cur_va_d;
       rem_q       <= rem_d;
