@@ -376,7 +376,10 @@ static int circe_ctx_finish(struct circe_ctx *ctx, const struct circe_ctx_abort 
 		return 0;
 	case CIRCE_HW_ST_FAULT: {
 		char why[400] = "";
-		bool ours = ab->valid && ab->va == va;
+		/* The record and the status may name different bytes of the
+		 * page (the RTL reports a burst's address in one, the first
+		 * faulting byte in the other). */
+		bool ours = ab->valid && ab->va >> CIRCE_HW_PAGE_SHIFT == va >> CIRCE_HW_PAGE_SHIFT;
 
 		if (ours)
 			detail = ab->flags;
