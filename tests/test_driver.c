@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1307,6 +1308,117 @@ static void test_on_demand_storm(void **state)
 	free(want);
 }
 
+struct drv_releaser {
+	struct circe_ctx *ctx;
+	const void *va;
+	size_t len;
+	struct timespec pause; /* between two releases */
+	volatile int stop;
+	int released; /* unregisters that released something */
+	int rc;	      /* an unexpected result */
+};
+
+/* Release the range over and over while the job runs: each release clears
+ * PTEs, invalidates and unpins under the running job, which must fault the
+ * pages in again. */
+static void *drv_releaser_run(void *arg)
+{
+	struct drv_releaser *r = arg;
+
+	while (!r->stop) {
+		int rc = circe_mem_unregister(r->ctx, r->va, r->len);
+
+		if (rc == 0)
+			r->released++;
+		else if (rc != -ENOENT)
+			r->rc = rc;
+		nanosleep(&r->pause, NULL);
+	}
+	return NULL;
+}
+
+struct drv_submitter {
+	struct circe_ctx *ctx;
+	union circe_hw_desc *cl;
+	int rc;
+};
+
+static void *drv_submitter_run(void *arg)
+{
+	struct drv_submitter *x = arg;
+
+	x->rc = circe_ctx_submit(x->ctx, x->cl, 1, NULL);
+	return NULL;
+}
+
+/* Releases racing the running on-demand job, then a context destroy issued
+ * while a job runs: it waits for the job, which ends cleanly. */
+static void test_on_demand_release_in_flight(void **state)
+{
+	struct drv *d = *state;
+	uint32_t rows = strcmp(d->be->name, "vsim") ? 1024 : 128;
+	struct circe_mem_stats base;
+	struct drv_releaser rel = { 0 };
+	struct drv_submitter sub;
+	union circe_hw_desc *cl;
+	struct circe_ctx *od;
+	pthread_t t;
+	struct gemm g;
+	uint8_t *want;
+	uint64_t faults;
+	int rc;
+
+	d->no_reg = true;
+	gemm_make(d, &g, rows, 16, 4, CIRCE_HW_GEMM_PER_CHANNEL, CIRCE_HW_PAGE_SIZE - 16,
+		  CIRCE_MEM_RW);
+	cl = drv_alloc(d, 4096, 0);
+	d->no_reg = false;
+	want = gemm_expected(&g);
+	base = drv_mem(d);
+	od = drv_od_ctx(d);
+
+	/* vsim: simulated time runs only inside the driver's calls, and a
+	 * releaser spinning on the model's lock would starve the job; one
+	 * release per 5 ms of wall time still lands hundreds inside a job. */
+	rel = (struct drv_releaser){ .ctx = od,
+				     .va = g.a,
+				     .len = g.a_bytes,
+				     .pause = { 0,
+						strcmp(d->be->name, "vsim") ? 100000 : 5000000 } };
+	assert_int_equal(pthread_create(&t, NULL, drv_releaser_run, &rel), 0);
+	for (int j = 0; j < 3; j++) {
+		memset(g.y, 0x5A, g.y_bytes);
+		assert_int_equal(drv_od_submit(od, cl, &g, NULL), 0);
+		assert_memory_equal(g.y, want, g.y_bytes);
+	}
+	rel.stop = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(rel.rc, 0);
+	print_message("# %d releases raced 3 jobs of %u rows\n", rel.released, rows);
+
+	/* destroy while the next job runs (seen running: it raised faults) */
+	rc = circe_mem_unregister(od, g.a, g.a_bytes);
+	assert_true(rc == 0 || rc == -ENOENT); /* -ENOENT: the releaser was last */
+	memset(cl, 0, sizeof(*cl));
+	cl[0].gemm = g.desc;
+	memset(g.y, 0x5A, g.y_bytes);
+	sub = (struct drv_submitter){ .ctx = od, .cl = cl };
+	faults = drv_mem(d).faults;
+	assert_int_equal(pthread_create(&t, NULL, drv_submitter_run, &sub), 0);
+	while (drv_mem(d).faults < faults + 8)
+		sched_yield();
+	circe_ctx_destroy(od);
+	/* the job is off the device before its ASID is freed */
+	drv_expect_idle(d);
+	pthread_join(t, NULL);
+	assert_int_equal(sub.rc, 0);
+	assert_memory_equal(g.y, want, g.y_bytes);
+	assert_int_equal(drv_mem(d).demand_pages, 0);
+	assert_int_equal(drv_mem(d).pinned_bytes, base.pinned_bytes);
+	drv_expect_nop_ok(d);
+	free(want);
+}
+
 static void test_two_devices(void **state)
 {
 	struct drv *d = *state;
@@ -1366,6 +1478,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_on_demand_isolation, drv_setup, drv_teardown),
 		cmocka_unit_test_setup_teardown(test_on_demand_threads, drv_setup, drv_teardown),
 		cmocka_unit_test_setup_teardown(test_on_demand_storm, drv_setup, drv_teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_release_in_flight, drv_setup,
+						drv_teardown),
 	};
 	struct tu_backend be[TU_BACKEND_MAX];
 	size_t n = tu_backends(be), count;
