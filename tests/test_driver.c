@@ -1114,7 +1114,6 @@ static void test_on_demand_aborts(void **state)
 	uint8_t *none = drv_map(1, PROT_NONE), *ro = drv_map(1, PROT_READ);
 	char va[40];
 
-	assert_int_equal(munmap(gone, 2 * CIRCE_HW_PAGE_SIZE), 0);
 	d->no_reg = true;
 	gemm_make(d, &g, 8, 64, 8, CIRCE_HW_GEMM_PER_CHANNEL, 0, CIRCE_MEM_RW);
 	cl = drv_alloc(d, 4096, 0);
@@ -1129,7 +1128,9 @@ static void test_on_demand_aborts(void **state)
 	assert_int_equal(res.fault_va, 0);
 	assert_non_null(strstr(circe_errmsg(), "translation fault at VA 0x0 (read)"));
 	assert_non_null(strstr(circe_errmsg(), "not mapped in this process"));
-	/* an munmap'ed range */
+	/* an munmap'ed range (unmapped only now: nothing allocates it again
+	 * before the job runs) */
+	assert_int_equal(munmap(gone, 2 * CIRCE_HW_PAGE_SIZE), 0);
 	g.desc.a_va = (uintptr_t)gone + CIRCE_HW_PAGE_SIZE;
 	assert_int_equal(drv_od_submit(od, cl, &g, &res), -EFAULT);
 	assert_int_equal(res.fault_va, g.desc.a_va);
@@ -1203,20 +1204,20 @@ static void test_on_demand_isolation(void **state)
 }
 
 /* Four threads, four contexts (two on-demand), jobs interleaved by the
- * driver; every fourth job of each thread is bad (on-demand: reads an
- * munmap'ed page; registered: writes into a third context's memory) and
+ * driver; every fourth job of each thread is bad (on-demand: reads a
+ * PROT_NONE page, which unlike an munmap'ed one no allocation of another
+ * thread can take over; registered: writes into a third context's memory) and
  * must end -EFAULT while the others stay bit exact. */
 static void test_on_demand_threads(void **state)
 {
 	struct drv *d = *state;
 	struct circe_ctx *owner;
 	uint8_t *secret = drv_alloc(d, 4096, 0);
-	uint8_t *gone = drv_map(1, PROT_READ);
+	uint8_t *none = drv_map(1, PROT_NONE);
 	struct circe_mem_stats base = drv_mem(d);
 	struct drv_worker w[4];
 	pthread_t t[4];
 
-	assert_int_equal(munmap(gone, CIRCE_HW_PAGE_SIZE), 0);
 	assert_int_equal(circe_ctx_create(d->dev, &owner), 0);
 	memset(secret, 0x77, 4096);
 	assert_int_equal(circe_mem_register(owner, secret, 4096, CIRCE_MEM_RW), 0);
@@ -1225,12 +1226,15 @@ static void test_on_demand_threads(void **state)
 					    .seed = tu_seed("od_worker", 200 + i),
 					    .jobs = 12,
 					    .on_demand = !(i & 1),
-					    .bad_va = (i & 1) ? 0 : (uintptr_t)gone,
+					    .bad_va = (i & 1) ? 0 : (uintptr_t)none,
 					    .bad_y = (i & 1) ? (uintptr_t)secret : 0 };
 		assert_int_equal(pthread_create(&t[i], NULL, drv_worker_run, &w[i]), 0);
 	}
-	for (unsigned i = 0; i < 4; i++) {
+	/* all joined before any assertion: a failing one must not leave a
+	 * thread running into the teardown */
+	for (unsigned i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
+	for (unsigned i = 0; i < 4; i++) {
 		if (w[i].rc)
 			print_error("worker %u: %s\n", i, circe_strerror(w[i].rc));
 		assert_int_equal(w[i].rc, 0);
@@ -1243,6 +1247,7 @@ static void test_on_demand_threads(void **state)
 	assert_int_equal(drv_mem(d).demand_pages, 0);
 	assert_int_equal(drv_mem(d).pinned_bytes, base.pinned_bytes);
 	drv_expect_nop_ok(d);
+	munmap(none, CIRCE_HW_PAGE_SIZE);
 }
 
 /*
