@@ -1252,7 +1252,7 @@ static void test_on_demand_threads(void **state)
 
 /*
  * A fault storm: one job whose input and output rows sit on distinct pages
- * (strides of 4 KiB): 4096 rows (~8200 distinct pages) on fmodel, 512 (~1030) on vsim (~1.6k cycles of stall per fault at
+ * (strides of 4 KiB): 4096 rows (~8200 distinct pages) on fmodel, 256 (~520) on vsim (~1.6k cycles of stall per fault at
  * ~200k simulated cycles/s); then the same over a range with a PROT_NONE
  * page in the middle (-EFAULT at that page), then the first job again.
  * Nothing stays pinned after the context goes.
@@ -1260,7 +1260,7 @@ static void test_on_demand_threads(void **state)
 static void test_on_demand_storm(void **state)
 {
 	struct drv *d = *state;
-	uint32_t rows = strcmp(d->be->name, "vsim") ? 4096 : 512, k = 16, n = 4;
+	uint32_t rows = strcmp(d->be->name, "vsim") ? 4096 : 256, k = 16, n = 4;
 	size_t a_bytes = (size_t)rows * CIRCE_HW_PAGE_SIZE;
 	struct circe_mem_stats base, ms;
 	struct circe_job_result res;
@@ -1361,7 +1361,11 @@ static void *drv_submitter_run(void *arg)
 static void test_on_demand_release_in_flight(void **state)
 {
 	struct drv *d = *state;
-	uint32_t rows = strcmp(d->be->name, "vsim") ? 1024 : 128;
+	/* vsim: every release makes the job fault its pages in again, at
+	 * ~1.6k simulated cycles each; keep it to a few seconds */
+	bool vsim = !strcmp(d->be->name, "vsim");
+	uint32_t rows = vsim ? 32 : 1024;
+	int jobs = vsim ? 2 : 3;
 	struct circe_mem_stats base;
 	struct drv_releaser rel = { 0 };
 	struct drv_submitter sub;
@@ -1384,14 +1388,12 @@ static void test_on_demand_release_in_flight(void **state)
 
 	/* vsim: simulated time runs only inside the driver's calls, and a
 	 * releaser spinning on the model's lock would starve the job; one
-	 * release per 5 ms of wall time still lands hundreds inside a job. */
-	rel = (struct drv_releaser){ .ctx = od,
-				     .va = g.a,
-				     .len = g.a_bytes,
-				     .pause = { 0,
-						strcmp(d->be->name, "vsim") ? 100000 : 5000000 } };
+	 * release per 20 ms of wall time still lands dozens inside a job. */
+	rel = (struct drv_releaser){
+		.ctx = od, .va = g.a, .len = g.a_bytes, .pause = { 0, vsim ? 20000000 : 100000 }
+	};
 	assert_int_equal(pthread_create(&t, NULL, drv_releaser_run, &rel), 0);
-	for (int j = 0; j < 3; j++) {
+	for (int j = 0; j < jobs; j++) {
 		memset(g.y, 0x5A, g.y_bytes);
 		assert_int_equal(drv_od_submit(od, cl, &g, NULL), 0);
 		assert_memory_equal(g.y, want, g.y_bytes);
@@ -1399,7 +1401,7 @@ static void test_on_demand_release_in_flight(void **state)
 	rel.stop = 1;
 	pthread_join(t, NULL);
 	assert_int_equal(rel.rc, 0);
-	print_message("# %d releases raced 3 jobs of %u rows\n", rel.released, rows);
+	print_message("# %d releases raced %d jobs of %u rows\n", rel.released, jobs, rows);
 
 	/* destroy while the next job runs (seen running: it raised faults) */
 	rc = circe_mem_unregister(od, g.a, g.a_bytes);
