@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "circe/circe.h"
 #include "circe/hw.h"
@@ -25,20 +26,17 @@
 
 enum { CIRCE_CTX_TIMEOUT, CIRCE_CTX_DONE, CIRCE_CTX_ABORTED };
 
-/* The last fault this job's driver answered with abort: its flags name the
- * access even when the device could not write the status block back (a
- * descriptor that could not be fetched). */
-struct circe_ctx_abort {
-	bool valid;
-	uint32_t flags; /* CIRCE_HW_FAULT_*, without PENDING and ASID */
-	uint16_t asid;	/* whose fault it was */
-	uint64_t va;
-};
-
 /* ---- contexts and memory -------------------------------------------- */
 
 int circe_ctx_create(struct circe_dev *dev, struct circe_ctx **out)
 {
+	return circe_ctx_create_ex(dev, NULL, out);
+}
+
+int circe_ctx_create_ex(struct circe_dev *dev, const struct circe_ctx_options *opts,
+			struct circe_ctx **out)
+{
+	uint32_t flags = opts ? opts->flags : 0;
 	struct circe_ctx *ctx;
 	int rc;
 
@@ -47,10 +45,19 @@ int circe_ctx_create(struct circe_dev *dev, struct circe_ctx **out)
 	*out = NULL;
 	if (!dev)
 		return circe_err(-EINVAL, "circe_ctx_create: NULL device");
+	if (flags & ~CIRCE_CTX_ON_DEMAND)
+		return circe_err(-EINVAL, "circe_ctx_create: unknown option flags 0x%x",
+				 flags & ~CIRCE_CTX_ON_DEMAND);
+	if (flags & CIRCE_CTX_ON_DEMAND) {
+		rc = circe_dev_worker_start(dev);
+		if (rc)
+			return rc;
+	}
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return circe_err(-ENOMEM, "circe_ctx_create: no memory for the context");
-	rc = circe_svm_ctx_create(dev->svm, &ctx->svm);
+	rc = circe_svm_ctx_create_flags(
+		dev->svm, (flags & CIRCE_CTX_ON_DEMAND) ? CIRCE_SVM_CTX_ON_DEMAND : 0, &ctx->svm);
 	if (rc) {
 		free(ctx);
 		return rc;
@@ -78,7 +85,11 @@ void circe_ctx_destroy(struct circe_ctx *ctx)
 			break;
 		}
 	pthread_mutex_unlock(&dev->ctx_lock);
+	/* Its ASID must not be reused while a job of this context still runs
+	 * on the device; jobs hold job_lock from start to end. */
+	pthread_mutex_lock(&dev->job_lock);
 	circe_svm_ctx_destroy(ctx->svm);
+	pthread_mutex_unlock(&dev->job_lock);
 	free(ctx);
 }
 
@@ -171,6 +182,170 @@ static int circe_ctx_drain_faults(struct circe_ctx *ctx, bool *more, struct circ
 	return 0;
 }
 
+/* ---- the fault worker ------------------------------------------------ */
+
+static void circe_ctx_abs_time(double t, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)t;
+	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Answer every queued fault through svm/ (by the record's ASID). Stops at
+ * an empty queue or a register error (the job's waiter then times out or
+ * sees the device's own status). */
+static void circe_ctx_worker_drain(struct circe_dev *dev)
+{
+	struct circe_fault_worker *w = &dev->fw;
+
+	for (;;) {
+		uint32_t st, lo, hi, resp = CIRCE_HW_FAULT_RESP_RESUME;
+		uint64_t va;
+		uint16_t asid;
+		double t0, t1;
+
+		if (circe_dev_reg_read(dev, CIRCE_REG_FAULT_STATUS, &st) ||
+		    !(st & CIRCE_HW_FAULT_PENDING) ||
+		    circe_dev_reg_read(dev, CIRCE_REG_FAULT_VA_LO, &lo) ||
+		    circe_dev_reg_read(dev, CIRCE_REG_FAULT_VA_HI, &hi))
+			return;
+		t0 = circe_dev_now();
+		va = (uint64_t)hi << 32 | lo;
+		asid = (uint16_t)(st >> CIRCE_HW_FAULT_ASID_SHIFT);
+		if (circe_svm_handle_fault_asid(dev->svm, asid, va, st & CIRCE_HW_FAULT_WRITE)) {
+			resp = CIRCE_HW_FAULT_RESP_ABORT;
+			pthread_mutex_lock(&w->lock);
+			w->ab = (struct circe_ctx_abort){
+				.valid = true,
+				.flags = st & ((1u << CIRCE_HW_FAULT_ASID_SHIFT) - 1) &
+					 ~CIRCE_HW_FAULT_PENDING,
+				.asid = asid,
+				.va = va,
+			};
+			snprintf(w->ab.msg, sizeof(w->ab.msg), "%s", circe_errmsg());
+			pthread_mutex_unlock(&w->lock);
+		}
+		t1 = circe_dev_now();
+		if (resp == CIRCE_HW_FAULT_RESP_RESUME)
+			circe_svm_record_fault_time(dev->svm, (uint64_t)((t1 - t0) * 1e9));
+		if (circe_dev_reg_write(dev, CIRCE_REG_FAULT_RESP, resp))
+			return;
+	}
+}
+
+static void *circe_ctx_worker_main(void *arg)
+{
+	struct circe_dev *dev = arg;
+	struct circe_fault_worker *w = &dev->fw;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		uint64_t seq;
+
+		while (!w->stop && w->done == w->kicks)
+			pthread_cond_wait(&w->kick_cv, &w->lock);
+		if (w->stop)
+			break;
+		seq = w->kicks;
+		pthread_mutex_unlock(&w->lock);
+		circe_ctx_worker_drain(dev);
+		pthread_mutex_lock(&w->lock);
+		w->done = seq;
+		pthread_cond_broadcast(&w->done_cv);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int circe_dev_worker_init(struct circe_dev *dev)
+{
+	struct circe_fault_worker *w = &dev->fw;
+	pthread_condattr_t attr;
+
+	memset(w, 0, sizeof(*w));
+	if (pthread_condattr_init(&attr))
+		return circe_err(-ENOMEM, "fault worker: no condition attributes");
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (pthread_mutex_init(&w->lock, NULL))
+		goto err_attr;
+	if (pthread_cond_init(&w->kick_cv, NULL))
+		goto err_lock;
+	if (pthread_cond_init(&w->done_cv, &attr))
+		goto err_kick;
+	pthread_condattr_destroy(&attr);
+	return 0;
+
+err_kick:
+	pthread_cond_destroy(&w->kick_cv);
+err_lock:
+	pthread_mutex_destroy(&w->lock);
+err_attr:
+	pthread_condattr_destroy(&attr);
+	return circe_err(-ENOMEM, "fault worker: cannot initialize its locks");
+}
+
+int circe_dev_worker_start(struct circe_dev *dev)
+{
+	struct circe_fault_worker *w = &dev->fw;
+	int rc = 0;
+
+	pthread_mutex_lock(&w->lock);
+	if (!w->started) {
+		w->stop = false;
+		rc = -pthread_create(&w->thread, NULL, circe_ctx_worker_main, dev);
+		if (rc)
+			rc = circe_err(rc, "fault worker: cannot start its thread (%s)",
+				       circe_strerror(rc));
+		else
+			w->started = true;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+void circe_dev_worker_stop(struct circe_dev *dev)
+{
+	struct circe_fault_worker *w = &dev->fw;
+	bool started;
+
+	pthread_mutex_lock(&w->lock);
+	started = w->started;
+	w->stop = true;
+	pthread_cond_broadcast(&w->kick_cv);
+	pthread_mutex_unlock(&w->lock);
+	if (started)
+		pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+void circe_dev_worker_fini(struct circe_dev *dev)
+{
+	pthread_cond_destroy(&dev->fw.done_cv);
+	pthread_cond_destroy(&dev->fw.kick_cv);
+	pthread_mutex_destroy(&dev->fw.lock);
+}
+
+/* Hand the queued faults to the worker and wait until it drained them (or
+ * the job's deadline passed: the caller's loop then times the job out). */
+static void circe_ctx_kick_worker(struct circe_dev *dev, double deadline)
+{
+	struct circe_fault_worker *w = &dev->fw;
+	struct timespec until;
+	uint64_t seq;
+
+	circe_ctx_abs_time(deadline, &until);
+	pthread_mutex_lock(&w->lock);
+	seq = ++w->kicks;
+	pthread_cond_signal(&w->kick_cv);
+	while (w->done < seq && !w->stop)
+		if (pthread_cond_timedwait(&w->done_cv, &w->lock, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* The job ended (done interrupt): read the outcome and name it. */
 static int circe_ctx_finish(struct circe_ctx *ctx, const struct circe_ctx_abort *ab,
 			    const union circe_hw_desc *descs, uint32_t count,
@@ -200,13 +375,18 @@ static int circe_ctx_finish(struct circe_ctx *ctx, const struct circe_ctx_abort 
 	case CIRCE_HW_ST_OK:
 		return 0;
 	case CIRCE_HW_ST_FAULT: {
-		char why[96] = "";
-		bool ours = ab->valid && ab->va == va;
+		char why[400] = "";
+		/* The record and the status may name different bytes of the
+		 * page (the RTL reports a burst's address in one, the first
+		 * faulting byte in the other). */
+		bool ours = ab->valid && ab->va >> CIRCE_HW_PAGE_SHIFT == va >> CIRCE_HW_PAGE_SHIFT;
 
 		if (ours)
 			detail = ab->flags;
 		circe_ctx_fault_words(detail, words, sizeof(words));
-		if (ours && ab->asid != circe_svm_ctx_asid(ctx->svm))
+		if (ours && ab->msg[0])
+			snprintf(why, sizeof(why), ": %s", ab->msg);
+		else if (ours && ab->asid != circe_svm_ctx_asid(ctx->svm))
 			snprintf(why, sizeof(why), ": raised for ASID %u, not this job's",
 				 ab->asid);
 		else if (ours)
@@ -281,6 +461,7 @@ static int circe_ctx_start(struct circe_dev *dev, const void *cmds, uint32_t cou
 static int circe_ctx_wait(struct circe_ctx *ctx, double deadline, struct circe_ctx_abort *ab)
 {
 	struct circe_dev *dev = ctx->dev;
+	bool on_demand = circe_svm_ctx_on_demand(ctx->svm);
 	bool more = false;
 
 	for (;;) {
@@ -305,9 +486,12 @@ static int circe_ctx_wait(struct circe_ctx *ctx, double deadline, struct circe_c
 		    (rc = circe_dev_reg_write(dev, CIRCE_REG_ISR, CIRCE_HW_IRQ_FAULT)))
 			return rc;
 		/* Clear first, then drain: a fault queued during the drain sets
-		 * the bit again and is not lost. */
-		if (((isr & CIRCE_HW_IRQ_FAULT) || more) &&
-		    (rc = circe_ctx_drain_faults(ctx, &more, ab)))
+		 * the bit again and is not lost. On-demand contexts: the worker
+		 * drains, this thread waits for it. */
+		if ((isr & CIRCE_HW_IRQ_FAULT) && on_demand)
+			circe_ctx_kick_worker(dev, deadline);
+		else if (((isr & CIRCE_HW_IRQ_FAULT) || more) &&
+			 (rc = circe_ctx_drain_faults(ctx, &more, ab)))
 			return rc;
 		if (isr & CIRCE_HW_IRQ_DONE) {
 			if ((rc = circe_dev_reg_write(dev, CIRCE_REG_ISR, CIRCE_HW_IRQ_DONE)))
@@ -368,12 +552,23 @@ int circe_ctx_submit(struct circe_ctx *ctx, const void *cmds, uint32_t count,
 	rc = circe_dev_perf_read(dev, before);
 	if (rc)
 		goto out_unlock;
+	if (circe_svm_ctx_on_demand(ctx->svm)) {
+		pthread_mutex_lock(&dev->fw.lock);
+		dev->fw.ab.valid = false;
+		pthread_mutex_unlock(&dev->fw.lock);
+	}
 	rc = circe_ctx_start(dev, cmds, count, circe_svm_ctx_asid(ctx->svm));
 	if (rc)
 		goto out_reset;
 
 	wrc = circe_ctx_wait(ctx, t0 + timeout_ms / 1000.0, &ab);
 	res->wall_seconds = circe_dev_now() - t0;
+	if (circe_svm_ctx_on_demand(ctx->svm)) {
+		pthread_mutex_lock(&dev->fw.lock);
+		if (dev->fw.ab.valid)
+			ab = dev->fw.ab;
+		pthread_mutex_unlock(&dev->fw.lock);
+	}
 	if (wrc == CIRCE_CTX_DONE) {
 		circe_ctx_perf_delta(dev, before, res);
 		rc = circe_ctx_finish(ctx, &ab, cmds, count, res);

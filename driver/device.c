@@ -402,10 +402,13 @@ int circe_open(const char *uri, const char *dtb_path, struct circe_dev **out)
 	pthread_mutex_init(&dev->job_lock, NULL);
 	pthread_mutex_init(&dev->seq_lock, NULL);
 	pthread_mutex_init(&dev->ctx_lock, NULL);
+	rc = circe_dev_worker_init(dev);
+	if (rc)
+		goto err_mutex;
 
 	rc = ops->platform_create(&dev->plat);
 	if (rc)
-		goto err_mutex;
+		goto err_worker;
 	rc = ops->open(args, &dev->cfg, dev->plat, &dev->state);
 	if (rc)
 		goto err_platform;
@@ -435,6 +438,8 @@ err_backend:
 	ops->close(dev->state);
 err_platform:
 	circe_platform_destroy(dev->plat);
+err_worker:
+	circe_dev_worker_fini(dev);
 err_mutex:
 	pthread_mutex_destroy(&dev->ctx_lock);
 	pthread_mutex_destroy(&dev->seq_lock);
@@ -460,14 +465,44 @@ void circe_close(struct circe_dev *dev)
 			break;
 		circe_ctx_destroy(ctx);
 	}
+	/* No job runs now: the worker has nothing left to answer. */
+	circe_dev_worker_stop(dev);
 	circe_svm_destroy(dev->svm);
 	circe_dev_reg_write(dev, CIRCE_REG_GIE, 0);
 	dev->ops->close(dev->state);
 	circe_platform_destroy(dev->plat);
+	circe_dev_worker_fini(dev);
 	pthread_mutex_destroy(&dev->ctx_lock);
 	pthread_mutex_destroy(&dev->seq_lock);
 	pthread_mutex_destroy(&dev->job_lock);
 	free(dev);
+}
+
+int circe_get_mem_stats(struct circe_dev *dev, struct circe_mem_stats *st)
+{
+	struct circe_svm_stats s;
+	int rc;
+
+	if (!dev || !st)
+		return circe_err(-EINVAL, "circe_get_mem_stats: NULL argument");
+	rc = circe_svm_get_stats(dev->svm, &s);
+	if (rc)
+		return rc;
+	memset(st, 0, sizeof(*st));
+	st->pinned_bytes = s.pinned_bytes;
+	st->pinned_peak_bytes = s.pinned_peak_bytes;
+	st->pinned_limit = s.pinned_limit;
+	st->registrations = s.registrations;
+	st->faults = s.faults;
+	st->faults_resolved = s.faults_resolved;
+	st->faults_aborted = s.faults_aborted;
+	st->demand_pages = s.demand_pages;
+	st->invalidations = s.invalidations;
+	st->fault_service_samples = s.fault_service_samples;
+	st->fault_service_median_us = (double)s.fault_service_median_ns / 1e3;
+	st->fault_service_p99_us = (double)s.fault_service_p99_ns / 1e3;
+	st->fault_service_max_us = (double)s.fault_service_max_ns / 1e3;
+	return 0;
 }
 
 int circe_set_timeout(struct circe_dev *dev, unsigned timeout_ms)

@@ -24,10 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "circe/circe.h"
 #include "circe/hw.h"
 #include "common/error.h"
+#include "svm/hostmem.h"
 #include "svm/pagetable.h"
 #include "svm/platform.h"
 #include "svm/svm.h"
@@ -36,6 +38,8 @@
 #define SVM_PAGE_MASK (CIRCE_HW_PAGE_SIZE - 1)
 #define SVM_MAX_ASIDS 65536u
 #define SVM_PAGES_MIN_BITS 6u
+/* Fault service times kept for the median and p99: the most recent ones. */
+#define SVM_SVC_SAMPLES 65536u
 
 struct svm_page {
 	uint64_t key; /* page number + 1; 0: empty slot */
@@ -43,6 +47,10 @@ struct svm_page {
 	uint32_t refs;
 	uint32_t read_refs;
 	uint32_t write_refs;
+	/* On-demand contexts: the permissions device faults pinned this page
+	 * for (CIRCE_MEM_*). Counted in refs, read_refs and write_refs like one
+	 * more registration covering the page. */
+	uint8_t demand;
 };
 
 struct svm_pages {
@@ -77,6 +85,8 @@ struct circe_svm_ctx {
 	struct svm_pages pages;
 	uint64_t pinned_pages; /* user pages this context pins, zombies included */
 	uint64_t zombie_pages;
+	bool on_demand;	       /* CIRCE_SVM_CTX_ON_DEMAND */
+	uint64_t demand_pages; /* live pages whose demand is not 0 */
 };
 
 struct circe_svm {
@@ -91,7 +101,11 @@ struct circe_svm {
 	/* Contexts whose teardown could not invalidate the device TLB: their
 	 * pins, tables and ASID stay reserved until circe_svm_destroy. */
 	struct circe_svm_ctx *dead;
-	uint64_t faults, faults_aborted, invalidations;
+	uint64_t faults, faults_resolved, faults_aborted, invalidations;
+	uint64_t demand_faults; /* faults that pinned or widened a page */
+	uint64_t pinned_peak;
+	uint32_t *svc_ns; /* ring of SVM_SVC_SAMPLES fault service times */
+	uint64_t svc_count;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -425,6 +439,9 @@ int circe_svm_create(struct circe_platform *plat, const struct circe_svm_device_
 	svm->asid_used = calloc(cfg->num_asids, 1);
 	if (!svm->asid_used)
 		goto err_svm;
+	svm->svc_ns = calloc(SVM_SVC_SAMPLES, sizeof(*svm->svc_ns));
+	if (!svm->svc_ns)
+		goto err_asids;
 	if (pthread_mutex_init(&svm->lock, NULL))
 		goto err_asids;
 	svm->plat = plat;
@@ -437,6 +454,7 @@ int circe_svm_create(struct circe_platform *plat, const struct circe_svm_device_
 	return 0;
 
 err_asids:
+	free(svm->svc_ns);
 	free(svm->asid_used);
 err_svm:
 	free(svm);
@@ -467,9 +485,11 @@ static void svm_ctx_teardown(struct circe_svm_ctx *ctx)
 
 		if (e->key && e->refs) {
 			e->refs = e->read_refs = e->write_refs = 0;
+			e->demand = 0;
 			ctx->zombie_pages++;
 		}
 	}
+	ctx->demand_pages = 0;
 	/* Disable the root first so that no walk starts from it, then let the
 	 * acknowledged invalidation cover everything cached or in flight. */
 	rc_root = svm->ops.set_root(svm->dev, ctx->asid, 0, false);
@@ -524,8 +544,62 @@ void circe_svm_destroy(struct circe_svm *svm)
 	}
 	pthread_mutex_unlock(&svm->lock);
 	pthread_mutex_destroy(&svm->lock);
+	free(svm->svc_ns);
 	free(svm->asid_used);
 	free(svm);
+}
+
+static int svm_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median and p99 (nearest rank) of the kept service times, in ns. */
+static void svm_svc_percentiles(const struct circe_svm *svm, struct circe_svm_stats *st)
+{
+	size_t n = svm->svc_count < SVM_SVC_SAMPLES ? (size_t)svm->svc_count : SVM_SVC_SAMPLES;
+	uint32_t *v;
+
+	if (!n)
+		return;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return;
+	memcpy(v, svm->svc_ns, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), svm_cmp_u32);
+	st->fault_service_median_ns = v[(n - 1) / 2];
+	st->fault_service_p99_ns = v[(n * 99 + 99) / 100 - 1];
+	st->fault_service_max_ns = v[n - 1];
+	free(v);
+}
+
+void circe_svm_record_fault_time(struct circe_svm *svm, uint64_t ns)
+{
+	if (!svm)
+		return;
+	pthread_mutex_lock(&svm->lock);
+	svm->svc_ns[svm->svc_count % SVM_SVC_SAMPLES] = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+	svm->svc_count++;
+	pthread_mutex_unlock(&svm->lock);
+}
+
+void circe_svm_reset_fault_times(struct circe_svm *svm)
+{
+	if (!svm)
+		return;
+	pthread_mutex_lock(&svm->lock);
+	svm->svc_count = 0;
+	pthread_mutex_unlock(&svm->lock);
+}
+
+static void svm_note_peak(struct circe_svm *svm)
+{
+	uint64_t now = svm_pinned_bytes(svm);
+
+	if (now > svm->pinned_peak)
+		svm->pinned_peak = now;
 }
 
 int circe_svm_get_stats(struct circe_svm *svm, struct circe_svm_stats *stats)
@@ -548,13 +622,26 @@ int circe_svm_get_stats(struct circe_svm *svm, struct circe_svm_stats *stats)
 		}
 	}
 	stats->faults = svm->faults;
+	stats->faults_resolved = svm->faults_resolved;
 	stats->faults_aborted = svm->faults_aborted;
+	stats->demand_faults = svm->demand_faults;
 	stats->invalidations = svm->invalidations;
+	stats->pinned_peak_bytes =
+		svm->pinned_peak > stats->pinned_bytes ? svm->pinned_peak : stats->pinned_bytes;
+	for (const struct circe_svm_ctx *c = svm->ctxs; c; c = c->next)
+		stats->demand_pages += c->demand_pages;
+	stats->fault_service_samples = svm->svc_count;
+	svm_svc_percentiles(svm, stats);
 	pthread_mutex_unlock(&svm->lock);
 	return 0;
 }
 
 int circe_svm_ctx_create(struct circe_svm *svm, struct circe_svm_ctx **out)
+{
+	return circe_svm_ctx_create_flags(svm, 0, out);
+}
+
+int circe_svm_ctx_create_flags(struct circe_svm *svm, unsigned flags, struct circe_svm_ctx **out)
 {
 	struct circe_svm_ctx *ctx;
 	uint32_t asid;
@@ -562,6 +649,9 @@ int circe_svm_ctx_create(struct circe_svm *svm, struct circe_svm_ctx **out)
 
 	if (!svm || !out)
 		return circe_err(-EINVAL, "context create: NULL argument");
+	if (flags & ~CIRCE_SVM_CTX_ON_DEMAND)
+		return circe_err(-EINVAL, "context create: unknown flag bits 0x%x",
+				 flags & ~CIRCE_SVM_CTX_ON_DEMAND);
 	pthread_mutex_lock(&svm->lock);
 	for (asid = 0; asid < svm->num_asids && svm->asid_used[asid]; asid++)
 		;
@@ -579,6 +669,7 @@ int circe_svm_ctx_create(struct circe_svm *svm, struct circe_svm_ctx **out)
 	}
 	ctx->svm = svm;
 	ctx->asid = (uint16_t)asid;
+	ctx->on_demand = flags & CIRCE_SVM_CTX_ON_DEMAND;
 	rc = circe_pagetable_create(svm->plat, &ctx->pt);
 	if (rc)
 		goto err_ctx;
@@ -592,6 +683,7 @@ int circe_svm_ctx_create(struct circe_svm *svm, struct circe_svm_ctx **out)
 	svm->asid_used[asid] = 1;
 	ctx->next = svm->ctxs;
 	svm->ctxs = ctx;
+	svm_note_peak(svm);
 	*out = ctx;
 	pthread_mutex_unlock(&svm->lock);
 	return 0;
@@ -615,6 +707,11 @@ void circe_svm_ctx_destroy(struct circe_svm_ctx *ctx)
 	pthread_mutex_lock(&svm->lock);
 	svm_ctx_teardown(ctx);
 	pthread_mutex_unlock(&svm->lock);
+}
+
+bool circe_svm_ctx_on_demand(const struct circe_svm_ctx *ctx)
+{
+	return ctx && ctx->on_demand;
 }
 
 uint16_t circe_svm_ctx_asid(const struct circe_svm_ctx *ctx)
@@ -958,6 +1055,7 @@ static int svm_register_locked(struct circe_svm_ctx *ctx, uint64_t va, uint64_t 
 		if (rc && !pr.rc)
 			pr.rc = rc;
 	}
+	svm_note_peak(svm);
 	memmove(&ctx->regs[pos + 1], &ctx->regs[pos], (ctx->nregs - pos) * sizeof(*ctx->regs));
 	ctx->regs[pos].va = va;
 	ctx->regs[pos].len = len;
@@ -997,44 +1095,103 @@ int circe_svm_register(struct circe_svm_ctx *ctx, const void *va, size_t len, un
 	if (!prot || (prot & ~(unsigned)CIRCE_MEM_RW))
 		return circe_err(-EINVAL, "register: permissions 0x%x (CIRCE_MEM_READ|WRITE)",
 				 prot);
+	/* The device must not get a permission the process does not have:
+	 * a pin for writing of a read-only mapping would let the device write
+	 * where the process cannot (a shared file opened read-only, a COW page
+	 * of the parent). Registrations only read the maps file: checking a
+	 * large registration by faulting it in would allocate all of it. */
+	{
+		uint64_t start = a & ~SVM_PAGE_MASK;
+		uint64_t end = (a + len + SVM_PAGE_MASK) & ~SVM_PAGE_MASK;
+		char why[256];
+
+		rc = circe_hostmem_check_maps(start, end - start, prot & CIRCE_MEM_WRITE, why,
+					      sizeof(why));
+		if (rc && rc != -EIO) /* -EIO: no maps file to read; the pin decides */
+			return circe_err(rc, "register: [0x%llx, +0x%zx) for %s: %s",
+					 (unsigned long long)a, len,
+					 (prot & CIRCE_MEM_WRITE) ? "writing" : "reading", why);
+	}
 	pthread_mutex_lock(&ctx->svm->lock);
 	rc = svm_register_locked(ctx, a, len, prot);
 	pthread_mutex_unlock(&ctx->svm->lock);
 	return rc;
 }
 
-/* What unregistering one covering registration does to a page:
- * SVM_KEEP, SVM_REMOVE, or the new permissions. */
+/* What a release does to a page: SVM_KEEP, SVM_REMOVE, or the new
+ * permissions. A release drops one registration with prot (reg) and/or the
+ * page's on-demand pseudo-registration (demand). */
 #define SVM_KEEP UINT64_MAX
 #define SVM_REMOVE 0u
 
-static uint64_t svm_unreg_action(const struct svm_page *e, unsigned prot)
-{
-	struct svm_page n = *e;
+struct svm_release {
+	bool reg;
+	unsigned prot;
+	bool demand;
+};
 
-	if (n.refs == 1)
+static void svm_page_release(struct svm_page *e, const struct svm_release *r)
+{
+	if (r->reg) {
+		e->refs--;
+		e->read_refs -= !!(r->prot & CIRCE_MEM_READ);
+		e->write_refs -= !!(r->prot & CIRCE_MEM_WRITE);
+	}
+	if (r->demand && e->demand) {
+		e->refs--;
+		e->read_refs -= !!(e->demand & CIRCE_MEM_READ);
+		e->write_refs -= !!(e->demand & CIRCE_MEM_WRITE);
+		e->demand = 0;
+	}
+}
+
+static uint64_t svm_release_action(const struct svm_page *e, const struct svm_release *r)
+{
+	struct svm_page n;
+
+	if (!e || !e->refs)
+		return SVM_KEEP;
+	n = *e;
+	svm_page_release(&n, r);
+	if (!n.refs)
 		return SVM_REMOVE;
-	n.read_refs -= !!(prot & CIRCE_MEM_READ);
-	n.write_refs -= !!(prot & CIRCE_MEM_WRITE);
 	return svm_page_perm(&n) == svm_page_perm(e) ? SVM_KEEP : svm_page_perm(&n);
 }
 
+/*
+ * Unregister (va, len): the registration itself and, in an on-demand
+ * context, the pages faults pinned inside the range. In an on-demand
+ * context a range that is not a registration releases just those pages
+ * (-ENOENT when there are none).
+ */
 static int svm_unregister_locked(struct circe_svm_ctx *ctx, uint64_t va, uint64_t len)
 {
 	uint64_t start = va & ~SVM_PAGE_MASK;
 	uint64_t end = (va + len + SVM_PAGE_MASK) & ~SVM_PAGE_MASK;
 	uint64_t prev = SVM_KEEP, lo = end, hi = start;
 	struct svm_protector pr = { .pt = ctx->pt };
-	unsigned prot;
+	struct svm_release rel = { .demand = ctx->on_demand };
 	size_t pos;
 	int rc;
 
-	if (!svm_reg_find(ctx, va, len, &pos))
-		return circe_err(-ENOENT,
-				 "unregister: [0x%llx, +0x%llx) is not registered with "
-				 "ASID %u",
-				 (unsigned long long)va, (unsigned long long)len, ctx->asid);
-	prot = ctx->regs[pos].prot;
+	rel.reg = svm_reg_find(ctx, va, len, &pos);
+	if (rel.reg) {
+		rel.prot = ctx->regs[pos].prot;
+	} else {
+		uint64_t n = 0;
+
+		for (uint64_t p = start; ctx->demand_pages && p < end && !n; p += SVM_PAGE) {
+			const struct svm_page *e = svm_pages_find(&ctx->pages, p);
+
+			n += e && e->demand;
+		}
+		if (!n)
+			return circe_err(-ENOENT,
+					 "unregister: [0x%llx, +0x%llx) is not registered with "
+					 "ASID %u%s",
+					 (unsigned long long)va, (unsigned long long)len, ctx->asid,
+					 ctx->on_demand ? " and holds no page a fault pinned" : "");
+	}
 
 	/* Split huge leaves wherever the action changes, before any change
 	 * the device could see: a split may need memory, and failing now
@@ -1043,7 +1200,7 @@ static int svm_unregister_locked(struct circe_svm_ctx *ctx, uint64_t va, uint64_
 		uint64_t act = SVM_KEEP;
 
 		if (p < end)
-			act = svm_unreg_action(svm_pages_find(&ctx->pages, p), prot);
+			act = svm_release_action(svm_pages_find(&ctx->pages, p), &rel);
 		if (act != prev) {
 			rc = circe_pagetable_split_at(ctx->pt, p);
 			if (rc)
@@ -1055,11 +1212,12 @@ static int svm_unregister_locked(struct circe_svm_ctx *ctx, uint64_t va, uint64_
 
 	for (uint64_t p = start; p < end; p += SVM_PAGE) {
 		struct svm_page *e = svm_pages_find(&ctx->pages, p);
-		uint64_t act = svm_unreg_action(e, prot);
+		uint64_t act = svm_release_action(e, &rel);
 
-		e->refs--;
-		e->read_refs -= !!(prot & CIRCE_MEM_READ);
-		e->write_refs -= !!(prot & CIRCE_MEM_WRITE);
+		if (e && e->refs) {
+			ctx->demand_pages -= rel.demand && e->demand;
+			svm_page_release(e, &rel);
+		}
 		if (act == SVM_KEEP) {
 			svm_protector_flush(&pr);
 			continue;
@@ -1071,8 +1229,11 @@ static int svm_unregister_locked(struct circe_svm_ctx *ctx, uint64_t va, uint64_
 		hi = p + SVM_PAGE;
 	}
 	svm_protector_flush(&pr);
-	memmove(&ctx->regs[pos], &ctx->regs[pos + 1], (ctx->nregs - pos - 1) * sizeof(*ctx->regs));
-	ctx->nregs--;
+	if (rel.reg) {
+		memmove(&ctx->regs[pos], &ctx->regs[pos + 1],
+			(ctx->nregs - pos - 1) * sizeof(*ctx->regs));
+		ctx->nregs--;
+	}
 	if (pr.rc) {
 		/* Cannot happen with the splits done above; if it does, some
 		 * removed page may still be mapped: never unpin it. */
@@ -1123,6 +1284,121 @@ int circe_svm_translate(struct circe_svm_ctx *ctx, uint64_t va, bool write, uint
 	return 0;
 }
 
+/*
+ * On-demand contexts: make the page at va reachable for the access (pin,
+ * map a 4 KiB leaf, or widen the permissions of a page an earlier fault
+ * pinned), after the process's own mapping allowed it. Pages a
+ * registration covers are never widened: the registration is the caller's
+ * statement of what the device may do there. Lock held. 0 or -EFAULT with
+ * the reason in why.
+ */
+static int svm_demand_locked(struct circe_svm_ctx *ctx, uint64_t va, bool write, char *why,
+			     size_t cap)
+{
+	struct circe_svm *svm = ctx->svm;
+	uint64_t p = va & ~SVM_PAGE_MASK, iova;
+	unsigned bit = write ? CIRCE_MEM_WRITE : CIRCE_MEM_READ;
+	struct svm_page *e = svm_pages_find(&ctx->pages, p);
+	struct svm_leaf_walk w = { .ctx = ctx, .op = SVM_LEAF_COUNT };
+	bool fresh = !e;
+	int rc;
+
+	if (e && e->refs > (e->demand ? 1u : 0u)) {
+		snprintf(why, cap, "the page is registered with this context without %s permission",
+			 write ? "write" : "read");
+		return -EFAULT;
+	}
+	if (e && (e->demand & bit))
+		return 0; /* raced another fault of the same page: already mapped */
+	rc = circe_hostmem_fault_in(va, write, why, cap);
+	if (rc)
+		return -EFAULT;
+
+	if (e && e->refs) {
+		/* Widen a page faults pinned: a 4 KiB leaf, no split; gaining a
+		 * permission needs no invalidation (a stale entry only faults). */
+		e->demand |= (uint8_t)bit;
+		e->read_refs += !write;
+		e->write_refs += write;
+		rc = circe_pagetable_protect(ctx->pt, p, SVM_PAGE, svm_page_perm(e));
+		if (rc) {
+			snprintf(why, cap, "page table inconsistent (%d)", rc);
+			return -EFAULT;
+		}
+		return 0;
+	}
+
+	svm_leaf(&w, p, 0, 0);
+	if (svm_check_limit(svm, (fresh ? 1 : 0) + w.tables, "fault")) {
+		snprintf(why, cap, "%s", circe_errmsg());
+		return -EFAULT;
+	}
+	if (fresh && svm_pages_reserve(&ctx->pages, 1)) {
+		snprintf(why, cap, "out of memory for the page map");
+		return -EFAULT;
+	}
+	if (fresh) {
+		rc = circe_platform_pin(svm->plat, (void *)(uintptr_t)p, SVM_PAGE, &iova);
+		if (rc) {
+			snprintf(why, cap, "pinning failed: %s", circe_errmsg());
+			return -EFAULT;
+		}
+	} else {
+		iova = e->iova; /* a zombie: still pinned, waiting for nothing now */
+	}
+	rc = circe_pagetable_prepare(ctx->pt, p, 0);
+	if (!rc)
+		rc = circe_pagetable_map(ctx->pt, p, iova, 0, svm_prot_perm(bit));
+	if (rc) {
+		snprintf(why, cap, "out of memory for page tables");
+		/* Nothing was mapped; empty tables go through an invalidation. */
+		circe_pagetable_prune(ctx->pt, p, SVM_PAGE);
+		svm_flush(ctx, p, SVM_PAGE);
+		if (fresh)
+			circe_platform_unpin(svm->plat, iova, SVM_PAGE);
+		return -EFAULT;
+	}
+	if (fresh) {
+		e = svm_pages_insert(&ctx->pages, p);
+		e->iova = iova;
+		ctx->pinned_pages++;
+	} else {
+		ctx->zombie_pages--;
+	}
+	e->refs = 1;
+	e->read_refs = !write;
+	e->write_refs = write;
+	e->demand = (uint8_t)bit;
+	ctx->demand_pages++;
+	svm_note_peak(svm);
+	return 0;
+}
+
+/* Lock held. */
+static int svm_fault_locked(struct circe_svm_ctx *ctx, uint64_t va, bool write)
+{
+	struct circe_svm *svm = ctx->svm;
+	char why[320] = "not registered with that permission";
+	int rc;
+
+	svm->faults++;
+	/* A fault that raced a registration (or another fault) resumes. */
+	rc = circe_svm_translate(ctx, va, write, NULL);
+	if (rc && va >= CIRCE_PAGETABLE_VA_END) {
+		snprintf(why, sizeof(why), "above the 48-bit space");
+	} else if (rc && ctx->on_demand) {
+		rc = svm_demand_locked(ctx, va, write, why, sizeof(why));
+		svm->demand_faults += !rc;
+	}
+	if (rc) {
+		svm->faults_aborted++;
+		return circe_err(-EFAULT, "device fault: %s at VA 0x%llx of ASID %u: %s",
+				 write ? "write" : "read", (unsigned long long)va, ctx->asid, why);
+	}
+	svm->faults_resolved++;
+	return 0;
+}
+
 int circe_svm_handle_fault(struct circe_svm_ctx *ctx, uint64_t va, bool write)
 {
 	struct circe_svm *svm;
@@ -1133,15 +1409,28 @@ int circe_svm_handle_fault(struct circe_svm_ctx *ctx, uint64_t va, bool write)
 	svm = ctx->svm;
 	/* The lock makes a fault that raced a registration wait for it. */
 	pthread_mutex_lock(&svm->lock);
-	svm->faults++;
-	rc = circe_svm_translate(ctx, va, write, NULL);
-	if (rc) {
+	rc = svm_fault_locked(ctx, va, write);
+	pthread_mutex_unlock(&svm->lock);
+	return rc;
+}
+
+int circe_svm_handle_fault_asid(struct circe_svm *svm, uint16_t asid, uint64_t va, bool write)
+{
+	struct circe_svm_ctx *ctx;
+	int rc;
+
+	if (!svm)
+		return circe_err(-EINVAL, "fault: NULL svm");
+	pthread_mutex_lock(&svm->lock);
+	for (ctx = svm->ctxs; ctx && ctx->asid != asid; ctx = ctx->next)
+		;
+	if (ctx) {
+		rc = svm_fault_locked(ctx, va, write);
+	} else {
+		svm->faults++;
 		svm->faults_aborted++;
-		rc = circe_err(-EFAULT, "device fault: %s at VA 0x%llx of ASID %u: %s",
-			       write ? "write" : "read", (unsigned long long)va, ctx->asid,
-			       va >= CIRCE_PAGETABLE_VA_END
-				       ? "above the 48-bit space"
-				       : "not registered with that permission");
+		rc = circe_err(-EFAULT, "device fault: %s at VA 0x%llx of ASID %u: no live context",
+			       write ? "write" : "read", (unsigned long long)va, asid);
 	}
 	pthread_mutex_unlock(&svm->lock);
 	return rc;

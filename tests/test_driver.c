@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +44,7 @@ struct drv {
 	void *allocs[DRV_MAX_ALLOCS];
 	unsigned n_allocs;
 	struct tu_rng rng;
+	bool no_reg; /* drv_alloc registers nothing (on-demand tests) */
 };
 
 static double drv_now(void)
@@ -61,7 +64,7 @@ static void *drv_alloc(struct drv *d, size_t bytes, unsigned flags)
 	assert_non_null(p);
 	assert_true(d->n_allocs < DRV_MAX_ALLOCS);
 	d->allocs[d->n_allocs++] = p;
-	if (flags) {
+	if (flags && !d->no_reg) {
 		int rc = circe_mem_register(d->ctx, p, bytes, flags);
 
 		if (rc)
@@ -878,8 +881,12 @@ struct drv_worker {
 	struct circe_dev *dev;
 	uint64_t seed;
 	int jobs;
-	int rc;	      /* first failure */
-	int mismatch; /* jobs whose output differed from the kernel */
+	bool on_demand;	 /* CIRCE_CTX_ON_DEMAND, nothing registered */
+	uint64_t bad_va; /* every 4th job reads A here (0: no such jobs)... */
+	uint64_t bad_y;	 /* ...or writes Y here (0: no such jobs) */
+	int rc;		 /* first failure */
+	int mismatch;	 /* jobs whose output differed from the kernel */
+	int faulted;	 /* bad jobs that ended -EFAULT as they should */
 };
 
 /* A whole client on its own: context, buffers, jobs, checks. No cmocka
@@ -918,12 +925,17 @@ static void *drv_worker_run(void *arg)
 	if (!descs || !a || !wt || !rq || !y || !want)
 		goto out;
 	tu_rng_init(&rng, w->seed);
-	if ((w->rc = circe_ctx_create(w->dev, &ctx)) ||
-	    (w->rc = circe_mem_register(ctx, descs, 4096, CIRCE_MEM_RW)) ||
-	    (w->rc = circe_mem_register(ctx, a, (size_t)m * k, CIRCE_MEM_READ)) ||
-	    (w->rc = circe_mem_register(ctx, wt, (size_t)n * k, CIRCE_MEM_READ)) ||
-	    (w->rc = circe_mem_register(ctx, rq, n * sizeof(*rq), CIRCE_MEM_READ)) ||
-	    (w->rc = circe_mem_register(ctx, y, (size_t)m * n, CIRCE_MEM_RW)))
+	if (w->on_demand) {
+		const struct circe_ctx_options o = { .flags = CIRCE_CTX_ON_DEMAND };
+
+		if ((w->rc = circe_ctx_create_ex(w->dev, &o, &ctx)))
+			goto out;
+	} else if ((w->rc = circe_ctx_create(w->dev, &ctx)) ||
+		   (w->rc = circe_mem_register(ctx, descs, 4096, CIRCE_MEM_RW)) ||
+		   (w->rc = circe_mem_register(ctx, a, (size_t)m * k, CIRCE_MEM_READ)) ||
+		   (w->rc = circe_mem_register(ctx, wt, (size_t)n * k, CIRCE_MEM_READ)) ||
+		   (w->rc = circe_mem_register(ctx, rq, n * sizeof(*rq), CIRCE_MEM_READ)) ||
+		   (w->rc = circe_mem_register(ctx, y, (size_t)m * n, CIRCE_MEM_RW)))
 		goto out;
 	for (int j = 0; j < w->jobs; j++) {
 		tu_rng_fill_i8(&rng, a, (size_t)m * k, -128, 127);
@@ -935,6 +947,17 @@ static void *drv_worker_run(void *arg)
 		circe_hls_gemm(&g, a, (uint8_t *)wt, NULL, rq, want);
 		memset(descs, 0, sizeof(*descs));
 		descs[0].gemm = g;
+		if (j % 4 == 3 && (w->bad_va || w->bad_y)) {
+			if (w->bad_va)
+				descs[0].gemm.a_va = w->bad_va;
+			if (w->bad_y)
+				descs[0].gemm.y_va = w->bad_y;
+			w->rc = circe_ctx_submit(ctx, descs, 1, NULL);
+			if (w->rc != -EFAULT)
+				goto out;
+			w->faulted++;
+			continue;
+		}
 		w->rc = circe_ctx_submit(ctx, descs, 1, NULL);
 		if (w->rc)
 			goto out;
@@ -972,6 +995,435 @@ static void drv_run_workers(struct circe_dev **devs, unsigned count, int jobs)
 		assert_int_equal(w[i].rc, 0);
 		assert_int_equal(w[i].mismatch, 0);
 	}
+}
+
+/* ---- on-demand paging ------------------------------------------------ */
+
+static struct circe_ctx *drv_od_ctx(struct drv *d)
+{
+	const struct circe_ctx_options o = { .flags = CIRCE_CTX_ON_DEMAND };
+	struct circe_ctx *od = NULL;
+
+	assert_int_equal(circe_ctx_create_ex(d->dev, &o, &od), 0);
+	return od;
+}
+
+static struct circe_mem_stats drv_mem(struct drv *d)
+{
+	struct circe_mem_stats ms;
+
+	assert_int_equal(circe_get_mem_stats(d->dev, &ms), 0);
+	return ms;
+}
+
+/* Fresh anonymous pages with prot; unmapped by the test. */
+static uint8_t *drv_map(size_t n, int prot)
+{
+	uint8_t *m = mmap(NULL, n * CIRCE_HW_PAGE_SIZE, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(m != MAP_FAILED);
+	return m;
+}
+
+static int drv_od_submit(struct circe_ctx *od, union circe_hw_desc *cl, const struct gemm *g,
+			 struct circe_job_result *res)
+{
+	int rc;
+
+	memset(cl, 0, sizeof(*cl));
+	cl[0].gemm = g->desc;
+	rc = circe_ctx_submit(od, cl, 1, res);
+	if (rc)
+		print_message("# on-demand submit: %s (%s)\n", circe_strerror(rc), circe_errmsg());
+	return rc;
+}
+
+/* A GEMM over nothing registered: the command list, A, W, bias, the
+ * requantization table and Y all fault in; the output is bit exact. */
+static void test_on_demand_gemm(void **state)
+{
+	struct drv *d = *state;
+	struct circe_job_result res;
+	struct circe_mem_stats base, ms, ms2;
+	union circe_hw_desc *cl;
+	struct circe_ctx *od;
+	struct gemm g;
+	uint8_t *want;
+	const struct circe_ctx_options bad = { .flags = 1u << 7 };
+
+	assert_int_equal(circe_ctx_create_ex(d->dev, &bad, &od), -EINVAL);
+	d->no_reg = true;
+	gemm_make(d, &g, 37, 300, 21, CIRCE_HW_GEMM_PER_CHANNEL | CIRCE_HW_GEMM_BIAS, 8,
+		  CIRCE_MEM_RW);
+	cl = drv_alloc(d, 4096, 0);
+	d->no_reg = false;
+	want = gemm_expected(&g);
+	base = drv_mem(d);
+	od = drv_od_ctx(d);
+
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), 0);
+	assert_int_equal(cl[0].gemm.status.code, CIRCE_HW_ST_OK);
+	assert_memory_equal(g.y, want, g.y_bytes);
+	ms = drv_mem(d);
+	/* every fault the device raised was answered by the worker, resolved */
+	assert_int_equal(ms.faults - base.faults, res.perf[CIRCE_PERF_FAULTS]);
+	assert_int_equal(ms.faults_aborted, base.faults_aborted);
+	assert_true(ms.demand_pages >= pages(g.a_bytes) + pages(g.w_bytes) + pages(g.y_bytes));
+	assert_true(ms.fault_service_samples >= ms.demand_pages);
+	assert_true(ms.fault_service_median_us > 0);
+	assert_true(ms.fault_service_p99_us >= ms.fault_service_median_us);
+	assert_true(ms.pinned_peak_bytes >= ms.pinned_bytes);
+
+	/* the pages stay pinned: the same job again faults nothing */
+	memset(g.y, 0x5A, g.y_bytes);
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), 0);
+	assert_int_equal(res.perf[CIRCE_PERF_FAULTS], 0);
+	assert_memory_equal(g.y, want, g.y_bytes);
+
+	/* releasing A: only A faults again */
+	assert_int_equal(circe_mem_unregister(od, g.a, g.a_bytes), 0);
+	assert_int_equal(circe_mem_unregister(od, g.a, g.a_bytes), -ENOENT);
+	ms2 = drv_mem(d);
+	assert_int_equal(ms2.demand_pages, ms.demand_pages - pages(g.a_bytes));
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), 0);
+	assert_int_equal(res.perf[CIRCE_PERF_FAULTS], pages(g.a_bytes));
+	assert_memory_equal(g.y, want, g.y_bytes);
+
+	/* the same buffers through a context without the flag: -EFAULT */
+	memset(cl, 0, sizeof(*cl));
+	assert_int_equal(circe_ctx_submit(d->ctx, cl, 1, NULL), -EFAULT);
+
+	circe_ctx_destroy(od);
+	ms = drv_mem(d);
+	assert_int_equal(ms.demand_pages, 0);
+	assert_int_equal(ms.pinned_bytes, base.pinned_bytes);
+	free(want);
+}
+
+/* Each kind of memory the process does not allow ends the job with -EFAULT
+ * naming the VA; the next job on the same context runs. */
+static void test_on_demand_aborts(void **state)
+{
+	struct drv *d = *state;
+	struct circe_job_result res;
+	struct circe_mem_stats base;
+	union circe_hw_desc *cl;
+	struct circe_ctx *od;
+	struct gemm g;
+	uint8_t *want, *gone = drv_map(2, PROT_READ | PROT_WRITE);
+	uint8_t *none = drv_map(1, PROT_NONE), *ro = drv_map(1, PROT_READ);
+	char va[40];
+
+	d->no_reg = true;
+	gemm_make(d, &g, 8, 64, 8, CIRCE_HW_GEMM_PER_CHANNEL, 0, CIRCE_MEM_RW);
+	cl = drv_alloc(d, 4096, 0);
+	d->no_reg = false;
+	want = gemm_expected(&g);
+	base = drv_mem(d);
+	od = drv_od_ctx(d);
+
+	/* NULL input */
+	g.desc.a_va = 0;
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), -EFAULT);
+	assert_int_equal(res.fault_va, 0);
+	assert_non_null(strstr(circe_errmsg(), "translation fault at VA 0x0 (read)"));
+	assert_non_null(strstr(circe_errmsg(), "not mapped in this process"));
+	/* an munmap'ed range (unmapped only now: nothing allocates it again
+	 * before the job runs) */
+	assert_int_equal(munmap(gone, 2 * CIRCE_HW_PAGE_SIZE), 0);
+	g.desc.a_va = (uintptr_t)gone + CIRCE_HW_PAGE_SIZE;
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), -EFAULT);
+	assert_int_equal(res.fault_va, g.desc.a_va);
+	snprintf(va, sizeof(va), "VA 0x%llx", (unsigned long long)g.desc.a_va);
+	assert_non_null(strstr(circe_errmsg(), va));
+	assert_non_null(strstr(circe_errmsg(), "not mapped"));
+	/* a PROT_NONE page */
+	g.desc.a_va = (uintptr_t)none;
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), -EFAULT);
+	assert_non_null(strstr(circe_errmsg(), "---p"));
+	/* the output into a read-only page: nothing written */
+	g.desc.a_va = (uintptr_t)g.a;
+	g.desc.y_va = (uintptr_t)ro;
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), -EFAULT);
+	assert_int_equal(res.fault_va, (uintptr_t)ro);
+	assert_non_null(strstr(circe_errmsg(), "(write"));
+	assert_non_null(strstr(circe_errmsg(), "r--p"));
+	for (size_t i = 0; i < CIRCE_HW_PAGE_SIZE; i++)
+		assert_int_equal(ro[i], 0);
+	/* at least one abort per job (the RTL may have several writes of the
+	 * last job waiting on the page, each with its record) */
+	assert_true(drv_mem(d).faults_aborted - base.faults_aborted >= 4);
+	/* and the context, the worker and the device carry on */
+	g.desc.y_va = (uintptr_t)g.y;
+	memset(g.y, 0x5A, g.y_bytes);
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), 0);
+	assert_memory_equal(g.y, want, g.y_bytes);
+	drv_expect_idle(d);
+	drv_expect_nop_ok(d);
+	circe_ctx_destroy(od);
+	assert_int_equal(drv_mem(d).pinned_bytes, base.pinned_bytes);
+	munmap(none, CIRCE_HW_PAGE_SIZE);
+	munmap(ro, CIRCE_HW_PAGE_SIZE);
+	free(want);
+}
+
+/* A job of context A writing into context B's registered memory faults
+ * and aborts; B's bytes stay as they were and B's own job runs. A is the
+ * fixture's registered context; B an on-demand one. */
+static void test_on_demand_isolation(void **state)
+{
+	struct drv *d = *state;
+	struct circe_ctx *b = drv_od_ctx(d);
+	uint8_t *secret = drv_alloc(d, 4096, 0);
+	union circe_hw_desc *bcl = drv_alloc(d, 4096, 0);
+	struct gemm g;
+	uint8_t *want;
+
+	memset(secret, 0xC3, 4096);
+	assert_int_equal(circe_mem_register(b, secret, 4096, CIRCE_MEM_RW), 0);
+	gemm_make(d, &g, 4, 32, 4, 0, 0, CIRCE_MEM_RW);
+	gemm_put(d, 0, &g);
+	d->descs[0].gemm.y_va = (uintptr_t)secret;
+	assert_int_equal(drv_submit(d, 1, NULL), -EFAULT);
+	assert_int_equal(d->descs[0].gemm.status.fault_va, (uintptr_t)secret);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(secret[i], 0xC3);
+	assert_int_equal(circe_svm_translate(circe_ctx_svm(d->ctx), (uintptr_t)secret, true, NULL),
+			 -EFAULT);
+	/* B runs the same GEMM into its own memory, A's buffers faulted in */
+	g.desc.y_va = (uintptr_t)secret;
+	want = gemm_expected(&g);
+	assert_int_equal(drv_od_submit(b, bcl, &g, NULL), 0);
+	assert_memory_equal(secret, want, g.y_bytes);
+	/* and A still cannot reach it */
+	gemm_put(d, 0, &g);
+	d->descs[0].gemm.y_va = (uintptr_t)secret;
+	assert_int_equal(drv_submit(d, 1, NULL), -EFAULT);
+	circe_ctx_destroy(b);
+	free(want);
+}
+
+/* Four threads, four contexts (two on-demand), jobs interleaved by the
+ * driver; every fourth job of each thread is bad (on-demand: reads a
+ * PROT_NONE page, which unlike an munmap'ed one no allocation of another
+ * thread can take over; registered: writes into a third context's memory) and
+ * must end -EFAULT while the others stay bit exact. */
+static void test_on_demand_threads(void **state)
+{
+	struct drv *d = *state;
+	struct circe_ctx *owner;
+	uint8_t *secret = drv_alloc(d, 4096, 0);
+	uint8_t *none = drv_map(1, PROT_NONE);
+	struct circe_mem_stats base = drv_mem(d);
+	struct drv_worker w[4];
+	pthread_t t[4];
+
+	assert_int_equal(circe_ctx_create(d->dev, &owner), 0);
+	memset(secret, 0x77, 4096);
+	assert_int_equal(circe_mem_register(owner, secret, 4096, CIRCE_MEM_RW), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		w[i] = (struct drv_worker){ .dev = d->dev,
+					    .seed = tu_seed("od_worker", 200 + i),
+					    .jobs = 12,
+					    .on_demand = !(i & 1),
+					    .bad_va = (i & 1) ? 0 : (uintptr_t)none,
+					    .bad_y = (i & 1) ? (uintptr_t)secret : 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, drv_worker_run, &w[i]), 0);
+	}
+	/* all joined before any assertion: a failing one must not leave a
+	 * thread running into the teardown */
+	for (unsigned i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (unsigned i = 0; i < 4; i++) {
+		if (w[i].rc)
+			print_error("worker %u: %s\n", i, circe_strerror(w[i].rc));
+		assert_int_equal(w[i].rc, 0);
+		assert_int_equal(w[i].mismatch, 0);
+		assert_int_equal(w[i].faulted, 3);
+	}
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(secret[i], 0x77);
+	circe_ctx_destroy(owner);
+	assert_int_equal(drv_mem(d).demand_pages, 0);
+	assert_int_equal(drv_mem(d).pinned_bytes, base.pinned_bytes);
+	drv_expect_nop_ok(d);
+	munmap(none, CIRCE_HW_PAGE_SIZE);
+}
+
+/*
+ * A fault storm: one job whose input and output rows sit on distinct pages
+ * (strides of 4 KiB): 4096 rows (~8200 distinct pages) on fmodel, 256 (~520) on vsim (~1.6k cycles of stall per fault at
+ * ~200k simulated cycles/s); then the same over a range with a PROT_NONE
+ * page in the middle (-EFAULT at that page), then the first job again.
+ * Nothing stays pinned after the context goes.
+ */
+static void test_on_demand_storm(void **state)
+{
+	struct drv *d = *state;
+	uint32_t rows = strcmp(d->be->name, "vsim") ? 4096 : 256, k = 16, n = 4;
+	size_t a_bytes = (size_t)rows * CIRCE_HW_PAGE_SIZE;
+	struct circe_mem_stats base, ms;
+	struct circe_job_result res;
+	union circe_hw_desc *cl;
+	struct circe_ctx *od;
+	struct gemm g;
+	uint8_t *want, *holey = drv_map(rows, PROT_READ | PROT_WRITE);
+
+	print_message("# storm: %u pages on %s\n", rows, d->be->name);
+	d->no_reg = true;
+	gemm_make(d, &g, rows, k, n, CIRCE_HW_GEMM_PER_CHANNEL, CIRCE_HW_PAGE_SIZE - k,
+		  CIRCE_MEM_RW);
+	cl = drv_alloc(d, 4096, 0);
+	d->no_reg = false;
+	assert_int_equal(g.a_bytes, a_bytes - (CIRCE_HW_PAGE_SIZE - k) + (CIRCE_HW_PAGE_SIZE - k));
+	want = gemm_expected(&g);
+	memcpy(holey, g.a, g.a_bytes < a_bytes ? g.a_bytes : a_bytes);
+	assert_int_equal(
+		mprotect(holey + (rows / 2) * CIRCE_HW_PAGE_SIZE, CIRCE_HW_PAGE_SIZE, PROT_NONE),
+		0);
+	base = drv_mem(d);
+	od = drv_od_ctx(d);
+
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), 0);
+	assert_memory_equal(g.y, want, g.y_bytes);
+	assert_true(res.perf[CIRCE_PERF_FAULTS] >= rows);
+	ms = drv_mem(d);
+	assert_true(ms.demand_pages >= rows);
+	print_message("# storm: %llu faults, service median %.1f us, p99 %.1f us\n",
+		      (unsigned long long)res.perf[CIRCE_PERF_FAULTS], ms.fault_service_median_us,
+		      ms.fault_service_p99_us);
+
+	g.desc.a_va = (uintptr_t)holey;
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), -EFAULT);
+	assert_int_equal(res.fault_va, (uintptr_t)holey + (rows / 2) * CIRCE_HW_PAGE_SIZE);
+	assert_true(drv_mem(d).faults_aborted - base.faults_aborted >= 1);
+
+	g.desc.a_va = (uintptr_t)g.a;
+	memset(g.y, 0x5A, g.y_bytes);
+	assert_int_equal(drv_od_submit(od, cl, &g, &res), 0);
+	assert_int_equal(res.perf[CIRCE_PERF_FAULTS], 0);
+	assert_memory_equal(g.y, want, g.y_bytes);
+
+	circe_ctx_destroy(od);
+	ms = drv_mem(d);
+	assert_int_equal(ms.demand_pages, 0);
+	assert_int_equal(ms.pinned_bytes, base.pinned_bytes);
+	drv_expect_nop_ok(d);
+	munmap(holey, a_bytes);
+	free(want);
+}
+
+struct drv_releaser {
+	struct circe_ctx *ctx;
+	const void *va;
+	size_t len;
+	struct timespec pause; /* between two releases */
+	volatile int stop;
+	int released; /* unregisters that released something */
+	int rc;	      /* an unexpected result */
+};
+
+/* Release the range over and over while the job runs: each release clears
+ * PTEs, invalidates and unpins under the running job, which must fault the
+ * pages in again. */
+static void *drv_releaser_run(void *arg)
+{
+	struct drv_releaser *r = arg;
+
+	while (!r->stop) {
+		int rc = circe_mem_unregister(r->ctx, r->va, r->len);
+
+		if (rc == 0)
+			r->released++;
+		else if (rc != -ENOENT)
+			r->rc = rc;
+		nanosleep(&r->pause, NULL);
+	}
+	return NULL;
+}
+
+struct drv_submitter {
+	struct circe_ctx *ctx;
+	union circe_hw_desc *cl;
+	int rc;
+};
+
+static void *drv_submitter_run(void *arg)
+{
+	struct drv_submitter *x = arg;
+
+	x->rc = circe_ctx_submit(x->ctx, x->cl, 1, NULL);
+	return NULL;
+}
+
+/* Releases racing the running on-demand job, then a context destroy issued
+ * while a job runs: it waits for the job, which ends cleanly. */
+static void test_on_demand_release_in_flight(void **state)
+{
+	struct drv *d = *state;
+	/* vsim: every release makes the job fault its pages in again, at
+	 * ~1.6k simulated cycles each; keep it to a few seconds */
+	bool vsim = !strcmp(d->be->name, "vsim");
+	uint32_t rows = vsim ? 32 : 1024;
+	int jobs = vsim ? 2 : 3;
+	struct circe_mem_stats base;
+	struct drv_releaser rel = { 0 };
+	struct drv_submitter sub;
+	union circe_hw_desc *cl;
+	struct circe_ctx *od;
+	pthread_t t;
+	struct gemm g;
+	uint8_t *want;
+	uint64_t faults;
+	int rc;
+
+	d->no_reg = true;
+	gemm_make(d, &g, rows, 16, 4, CIRCE_HW_GEMM_PER_CHANNEL, CIRCE_HW_PAGE_SIZE - 16,
+		  CIRCE_MEM_RW);
+	cl = drv_alloc(d, 4096, 0);
+	d->no_reg = false;
+	want = gemm_expected(&g);
+	base = drv_mem(d);
+	od = drv_od_ctx(d);
+
+	/* vsim: simulated time runs only inside the driver's calls, and a
+	 * releaser spinning on the model's lock would starve the job; one
+	 * release per 20 ms of wall time still lands dozens inside a job. */
+	rel = (struct drv_releaser){
+		.ctx = od, .va = g.a, .len = g.a_bytes, .pause = { 0, vsim ? 20000000 : 100000 }
+	};
+	assert_int_equal(pthread_create(&t, NULL, drv_releaser_run, &rel), 0);
+	for (int j = 0; j < jobs; j++) {
+		memset(g.y, 0x5A, g.y_bytes);
+		assert_int_equal(drv_od_submit(od, cl, &g, NULL), 0);
+		assert_memory_equal(g.y, want, g.y_bytes);
+	}
+	rel.stop = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(rel.rc, 0);
+	print_message("# %d releases raced %d jobs of %u rows\n", rel.released, jobs, rows);
+
+	/* destroy while the next job runs (seen running: it raised faults) */
+	rc = circe_mem_unregister(od, g.a, g.a_bytes);
+	assert_true(rc == 0 || rc == -ENOENT); /* -ENOENT: the releaser was last */
+	memset(cl, 0, sizeof(*cl));
+	cl[0].gemm = g.desc;
+	memset(g.y, 0x5A, g.y_bytes);
+	sub = (struct drv_submitter){ .ctx = od, .cl = cl };
+	faults = drv_mem(d).faults;
+	assert_int_equal(pthread_create(&t, NULL, drv_submitter_run, &sub), 0);
+	while (drv_mem(d).faults < faults + 8)
+		sched_yield();
+	circe_ctx_destroy(od);
+	/* the job is off the device before its ASID is freed */
+	drv_expect_idle(d);
+	pthread_join(t, NULL);
+	assert_int_equal(sub.rc, 0);
+	assert_memory_equal(g.y, want, g.y_bytes);
+	assert_int_equal(drv_mem(d).demand_pages, 0);
+	assert_int_equal(drv_mem(d).pinned_bytes, base.pinned_bytes);
+	drv_expect_nop_ok(d);
+	free(want);
 }
 
 static void test_two_devices(void **state)
@@ -1027,6 +1479,13 @@ int main(void)
 		cmocka_unit_test(test_timeout_env),
 		cmocka_unit_test_setup_teardown(test_two_devices, drv_setup, drv_teardown),
 		cmocka_unit_test_setup_teardown(test_threads_share_a_device, drv_setup,
+						drv_teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_gemm, drv_setup, drv_teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_aborts, drv_setup, drv_teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_isolation, drv_setup, drv_teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_threads, drv_setup, drv_teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_storm, drv_setup, drv_teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_release_in_flight, drv_setup,
 						drv_teardown),
 	};
 	struct tu_backend be[TU_BACKEND_MAX];

@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "svm/hostmem.h"
 #include "svm/platform.h"
 #include "svm/platform_impl.h"
 #include "tests/support/testutil.h"
@@ -468,6 +471,81 @@ static void test_concurrent_resolve(void **state)
 	assert_int_equal(circe_platform_pinned_bytes(f->plat), 0);
 }
 
+/* ---- host permission checks (svm/hostmem.c) ---- */
+
+#define HPG 4096ull
+
+/* Both checks give the same answer; the maps check also over ranges. */
+static void expect_host(uint8_t *p, bool write, int want)
+{
+	char why[256];
+
+	assert_int_equal(circe_hostmem_check_maps((uintptr_t)p, HPG, write, why, sizeof(why)),
+			 want);
+	assert_int_equal(circe_hostmem_fault_in((uintptr_t)p + 123, write, why, sizeof(why)), want);
+}
+
+static void test_hostmem(void **state)
+{
+	uint8_t *m =
+		mmap(NULL, 6 * HPG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char why[256];
+	int fd;
+	uint8_t *f;
+
+	(void)state;
+	assert_true(m != MAP_FAILED);
+	/* rw | r | none | rw | unmapped | rw */
+	assert_int_equal(mprotect(m + HPG, HPG, PROT_READ), 0);
+	assert_int_equal(mprotect(m + 2 * HPG, HPG, PROT_NONE), 0);
+	assert_int_equal(munmap(m + 4 * HPG, HPG), 0);
+	expect_host(m, false, 0);
+	expect_host(m, true, 0);
+	expect_host(m + HPG, false, 0);
+	expect_host(m + HPG, true, -EACCES);
+	expect_host(m + 2 * HPG, false, -EACCES);
+	expect_host(m + 4 * HPG, false, -EFAULT);
+	expect_host(NULL, false, -EFAULT);
+
+	/* ranges: the first offending page is named */
+	assert_int_equal(circe_hostmem_check_maps((uintptr_t)m, 2 * HPG, false, why, sizeof(why)),
+			 0);
+	assert_int_equal(circe_hostmem_check_maps((uintptr_t)m, 2 * HPG, true, why, sizeof(why)),
+			 -EACCES);
+	assert_non_null(strstr(why, "r--p"));
+	assert_int_equal(
+		circe_hostmem_check_maps((uintptr_t)m + 3 * HPG, 3 * HPG, false, why, sizeof(why)),
+		-EFAULT);
+	{
+		char va[32];
+
+		snprintf(va, sizeof(va), "VA 0x%llx ",
+			 (unsigned long long)(uintptr_t)(m + 4 * HPG));
+		assert_non_null(strstr(why, va));
+	}
+
+	/* a file mapped shared and read-only: never writable; private and
+	 * writable: copy on write, fine */
+	fd = open("/proc/self/exe", O_RDONLY);
+	assert_true(fd >= 0);
+	f = mmap(NULL, HPG, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(f != MAP_FAILED);
+	expect_host(f, false, 0);
+	expect_host(f, true, -EACCES);
+	assert_int_equal(circe_hostmem_check_maps((uintptr_t)f, HPG, true, why, sizeof(why)),
+			 -EACCES);
+	assert_non_null(strstr(why, "r--s"));
+	assert_non_null(strstr(why, "/"));
+	munmap(f, HPG);
+	f = mmap(NULL, HPG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	assert_true(f != MAP_FAILED);
+	expect_host(f, true, 0);
+	munmap(f, HPG);
+	close(fd);
+	munmap(m, 4 * HPG);
+	munmap(m + 5 * HPG, HPG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mlock_shared_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_pin_unpin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_resolve, setup, teardown),
+		cmocka_unit_test(test_hostmem),
 	};
 
 	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);

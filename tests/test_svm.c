@@ -22,6 +22,7 @@
 #include "circe/circe.h"
 #include "common/error.h"
 #include "svm/platform.h"
+#include "svm/platform_impl.h"
 #include "svm/svm.h"
 #include "tests/support/testutil.h"
 
@@ -32,7 +33,7 @@
 
 /* ---- the recording device ---- */
 
-enum call_kind { CALL_SET_ROOT, CALL_INVALIDATE };
+enum call_kind { CALL_SET_ROOT, CALL_INVALIDATE, CALL_UNPIN };
 
 struct call {
 	enum call_kind kind;
@@ -533,8 +534,10 @@ static void test_huge_1g(void **state)
 {
 	struct fx *f = *state;
 	size_t span = 3 * GB1;
+	/* PROT_READ: registration checks that the process may read what the
+	 * device reads; MAP_NORESERVE keeps it address space only. */
 	uint8_t *m =
-		mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		mmap(NULL, span, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	uint8_t *p;
 	uint64_t base;
 	struct circe_svm_stats st;
@@ -808,6 +811,357 @@ static void test_handle_fault(void **state)
 	assert_int_equal(st.faults_aborted, 3);
 }
 
+/* ---- on-demand contexts ---- */
+
+/* Fresh anonymous pages with prot (unmapped again by the test). */
+static uint8_t *map_pages(size_t n, int prot)
+{
+	uint8_t *m = mmap(NULL, n * PG, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(m != MAP_FAILED);
+	return m;
+}
+
+static void test_register_checks_host_permissions(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *ro = map_pages(4, PROT_READ);
+	uint8_t *none = map_pages(2, PROT_NONE);
+	uint8_t *rw = map_pages(4, PROT_READ | PROT_WRITE);
+
+	/* writing memory the process maps read-only: refused, nothing pinned */
+	assert_int_equal(circe_svm_register(f->ctx, ro, 4 * PG, CIRCE_MEM_RW), -EACCES);
+	assert_non_null(strstr(circe_errmsg(), "r--p"));
+	assert_non_null(strstr(circe_errmsg(), "for writing"));
+	assert_int_equal(circe_svm_register(f->ctx, ro, 4 * PG, CIRCE_MEM_WRITE), -EACCES);
+	/* a range that only partly is read-only */
+	assert_int_equal(mprotect(rw + 2 * PG, PG, PROT_READ), 0);
+	assert_int_equal(circe_svm_register(f->ctx, rw, 4 * PG, CIRCE_MEM_WRITE), -EACCES);
+	assert_non_null(strstr(circe_errmsg(), "0x"));
+	expect_accounting(f, 0);
+	assert_int_equal(stats(f).registrations, 0);
+	/* reading it is fine */
+	assert_int_equal(circe_svm_register(f->ctx, ro, 4 * PG, CIRCE_MEM_READ), 0);
+	assert_int_equal(circe_svm_register(f->ctx, rw, 2 * PG, CIRCE_MEM_RW), 0);
+	/* PROT_NONE: not even for reading */
+	assert_int_equal(circe_svm_register(f->ctx, none, PG, CIRCE_MEM_READ), -EACCES);
+	assert_non_null(strstr(circe_errmsg(), "---p"));
+	assert_int_equal(circe_svm_unregister(f->ctx, ro, 4 * PG), 0);
+	assert_int_equal(circe_svm_unregister(f->ctx, rw, 2 * PG), 0);
+	expect_accounting(f, 0);
+	munmap(ro, 4 * PG);
+	munmap(none, 2 * PG);
+	munmap(rw, 4 * PG);
+}
+
+static void test_on_demand_faults(void **state)
+{
+	struct fx *f = *state;
+	struct circe_svm_ctx *od;
+	struct circe_svm_stats st;
+	uint8_t *rw = map_pages(8, PROT_READ | PROT_WRITE);
+	uint8_t *ro = map_pages(2, PROT_READ);
+	uint8_t *none = map_pages(1, PROT_NONE);
+	uint8_t *gone = map_pages(2, PROT_READ | PROT_WRITE);
+	uint64_t iova;
+
+	assert_int_equal(munmap(gone, 2 * PG), 0);
+	assert_int_equal(circe_svm_ctx_create_flags(f->svm, 4, &od), -EINVAL);
+	assert_int_equal(circe_svm_ctx_create_flags(f->svm, CIRCE_SVM_CTX_ON_DEMAND, &od), 0);
+	assert_true(circe_svm_ctx_on_demand(od));
+	assert_false(circe_svm_ctx_on_demand(f->ctx));
+
+	/* a read fault pins and maps one page, read-only */
+	assert_false(can(od, VA(rw) + 100, false));
+	assert_int_equal(circe_svm_handle_fault(od, VA(rw) + 100, false), 0);
+	assert_true(can(od, VA(rw), false));
+	assert_false(can(od, VA(rw), true));
+	assert_false(can(od, VA(rw) + PG, false)); /* 4 KiB, no fault-around */
+	iova = iova_of(od, VA(rw));
+	assert_true(pinned_at(f, iova, VA(rw)));
+	st = stats(f);
+	assert_int_equal(st.demand_pages, 1);
+	assert_int_equal(st.faults_resolved, 1);
+	assert_int_equal(st.demand_faults, 1);
+	/* a write fault on it widens it, same pin */
+	assert_int_equal(circe_svm_handle_fault(od, VA(rw) + 8, true), 0);
+	assert_true(can(od, VA(rw), true));
+	assert_int_equal(iova_of(od, VA(rw)), iova);
+	/* a write fault on a fresh page maps it write-only (what was asked) */
+	assert_int_equal(circe_svm_handle_fault(od, VA(rw) + 3 * PG, true), 0);
+	assert_true(can(od, VA(rw) + 3 * PG, true));
+	assert_int_equal(stats(f).demand_pages, 2);
+
+	/* aborts: NULL, unmapped, PROT_NONE, writing a read-only page */
+	assert_int_equal(circe_svm_handle_fault(od, 0, false), -EFAULT);
+	assert_non_null(strstr(circe_errmsg(), "VA 0x0 "));
+	assert_non_null(strstr(circe_errmsg(), "not mapped"));
+	assert_int_equal(circe_svm_handle_fault(od, VA(gone) + PG, false), -EFAULT);
+	assert_non_null(strstr(circe_errmsg(), "not mapped"));
+	assert_int_equal(circe_svm_handle_fault(od, VA(none), false), -EFAULT);
+	assert_non_null(strstr(circe_errmsg(), "---p"));
+	assert_int_equal(circe_svm_handle_fault(od, VA(ro) + PG, true), -EFAULT);
+	assert_non_null(strstr(circe_errmsg(), "write at VA"));
+	assert_non_null(strstr(circe_errmsg(), "r--p"));
+	assert_false(can(od, VA(ro) + PG, false));
+	/* reading it is fine */
+	assert_int_equal(circe_svm_handle_fault(od, VA(ro) + PG, false), 0);
+	assert_int_equal(circe_svm_handle_fault(od, 1ull << 48, false), -EFAULT);
+
+	/* a registered page keeps its registration's permissions */
+	assert_int_equal(circe_svm_register(od, rw + 5 * PG, PG, CIRCE_MEM_READ), 0);
+	assert_int_equal(circe_svm_handle_fault(od, VA(rw) + 5 * PG, true), -EFAULT);
+	assert_non_null(strstr(circe_errmsg(), "registered"));
+	/* a registration over faulted pages, then its unregister releases both */
+	assert_int_equal(circe_svm_register(od, rw, PG, CIRCE_MEM_READ), 0);
+	assert_true(can(od, VA(rw), true));
+	st = stats(f);
+	assert_int_equal(st.faults_aborted, 6);
+	assert_int_equal(st.demand_pages, 3);
+	assert_int_equal(circe_svm_unregister(od, rw, PG), 0);
+	assert_false(can(od, VA(rw), false));
+	assert_false(pinned_at(f, iova, VA(rw)));
+	assert_int_equal(stats(f).demand_pages, 2);
+
+	/* faulted pages released by any range holding them */
+	assert_int_equal(circe_svm_unregister(od, rw + PG, PG), -ENOENT);
+	assert_non_null(strstr(circe_errmsg(), "no page a fault pinned"));
+	assert_int_equal(circe_svm_unregister(od, rw + 2 * PG, 2 * PG), 0);
+	assert_false(can(od, VA(rw) + 3 * PG, true));
+	assert_int_equal(stats(f).demand_pages, 1);
+
+	/* a context without the flag still aborts */
+	assert_int_equal(circe_svm_handle_fault(f->ctx, VA(rw) + 6 * PG, false), -EFAULT);
+	assert_false(can(f->ctx, VA(rw) + 6 * PG, false));
+	/* by ASID, as the fault worker asks */
+	assert_int_equal(
+		circe_svm_handle_fault_asid(f->svm, circe_svm_ctx_asid(od), VA(rw) + 7 * PG, false),
+		0);
+	assert_true(can(od, VA(rw) + 7 * PG, false));
+	assert_int_equal(circe_svm_handle_fault_asid(f->svm, 3, VA(rw), false), -EFAULT);
+	assert_non_null(strstr(circe_errmsg(), "no live context"));
+	st = stats(f);
+	assert_true(st.pinned_peak_bytes >= st.pinned_bytes);
+	assert_int_equal(st.faults, st.faults_resolved + st.faults_aborted);
+
+	circe_svm_ctx_destroy(od);
+	st = stats(f);
+	assert_int_equal(st.demand_pages, 0);
+	assert_int_equal(st.registrations, 0);
+	expect_accounting(f, 0);
+	munmap(rw, 8 * PG);
+	munmap(ro, 2 * PG);
+	munmap(none, PG);
+}
+
+/* A platform that forwards to the sim platform and logs every unpin in the
+ * device's call list, so that the order of PTE clear, invalidate and unpin
+ * can be read back. */
+struct rec_plat {
+	struct circe_platform base;
+	struct circe_platform *inner;
+	struct dev *dev;
+};
+
+static struct circe_platform *rec_inner(struct circe_platform *p)
+{
+	return ((struct rec_plat *)p)->inner;
+}
+
+static void rec_destroy(struct circe_platform *p)
+{
+	circe_platform_destroy(rec_inner(p));
+	free(p);
+}
+
+static int rec_pin(struct circe_platform *p, void *va, size_t len, uint64_t *iova)
+{
+	return circe_platform_pin(rec_inner(p), va, len, iova);
+}
+
+static int rec_unpin(struct circe_platform *p, uint64_t iova, size_t len)
+{
+	dev_record(((struct rec_plat *)p)->dev, CALL_UNPIN, 0, iova, len);
+	return circe_platform_unpin(rec_inner(p), iova, len);
+}
+
+static int rec_resolve(struct circe_platform *p, uint64_t iova, size_t len, void **host)
+{
+	return circe_platform_resolve(rec_inner(p), iova, len, host);
+}
+
+static int rec_read(struct circe_platform *p, uint64_t iova, void *dst, size_t len)
+{
+	return circe_platform_read(rec_inner(p), iova, dst, len);
+}
+
+static int rec_write(struct circe_platform *p, uint64_t iova, const void *src, size_t len)
+{
+	return circe_platform_write(rec_inner(p), iova, src, len);
+}
+
+static uint64_t rec_pinned(const struct circe_platform *p)
+{
+	return circe_platform_pinned_bytes(((const struct rec_plat *)p)->inner);
+}
+
+static const struct circe_platform_ops rec_ops = {
+	.name = "rec",
+	.destroy = rec_destroy,
+	.pin = rec_pin,
+	.unpin = rec_unpin,
+	.resolve = rec_resolve,
+	.read = rec_read,
+	.write = rec_write,
+	.pinned_bytes = rec_pinned,
+};
+
+/* Index in the call list of the first CALL_UNPIN covering iova, or -1. */
+static long unpin_index(const struct dev *d, uint64_t iova)
+{
+	for (size_t i = 0; i < d->ncalls; i++)
+		if (d->calls[i].kind == CALL_UNPIN && d->calls[i].a <= iova &&
+		    iova < d->calls[i].a + d->calls[i].b)
+			return (long)i;
+	return -1;
+}
+
+/* Index of the last CALL_INVALIDATE of asid covering va before end. */
+static long inval_index(const struct dev *d, uint16_t asid, uint64_t va, long end)
+{
+	for (long i = end - 1; i >= 0; i--) {
+		const struct call *c = &d->calls[i];
+
+		if (c->kind == CALL_INVALIDATE && c->asid == asid &&
+		    (c->b == 0 || (c->a <= va && va < c->a + c->b)))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Faulted-in pages go like registered ones: PTE cleared, invalidate
+ * acknowledged, then unpinned, for a release by unregister and for context
+ * destroy. The recording platform logs the unpins; the device's invalidate
+ * checks at that moment that the PTEs are clear and the pages still
+ * pinned. Unpinning first (the wrong order) fails both.
+ */
+static void test_on_demand_release_order(void **state)
+{
+	struct fx *f = *state;
+	struct rec_plat *rp = calloc(1, sizeof(*rp));
+	struct circe_svm_config cfg = { .num_asids = 2 };
+	struct circe_svm *svm;
+	struct circe_svm_ctx *od;
+	uint8_t *m = map_pages(6, PROT_READ | PROT_WRITE);
+	uint64_t iova[6];
+	uint16_t asid;
+
+	assert_non_null(rp);
+	rp->base.ops = &rec_ops;
+	rp->dev = &f->dev;
+	assert_int_equal(circe_platform_sim_create(&rp->inner), 0);
+	assert_int_equal(circe_svm_create(&rp->base, &dev_ops, &f->dev, &cfg, &svm), 0);
+	assert_int_equal(circe_svm_ctx_create_flags(svm, CIRCE_SVM_CTX_ON_DEMAND, &od), 0);
+	asid = circe_svm_ctx_asid(od);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(circe_svm_handle_fault(od, VA(m) + i * PG, false), 0);
+		if (i & 1)
+			assert_int_equal(circe_svm_handle_fault(od, VA(m) + i * PG, true), 0);
+		iova[i] = iova_of(od, VA(m) + i * PG);
+	}
+
+	/* release of pages 0..2 */
+	f->dev.ncalls = 0;
+	f->dev.check_ctx = od;
+	f->dev.plat = &rp->base;
+	for (int i = 0; i < 3; i++) {
+		f->dev.check_va[i] = VA(m) + i * PG;
+		f->dev.check_iova[i] = iova[i];
+	}
+	f->dev.ncheck = 3;
+	f->dev.checked = f->dev.still_mapped = f->dev.not_pinned = 0;
+	assert_int_equal(circe_svm_unregister(od, m, 3 * PG), 0);
+	assert_int_equal(f->dev.checked, 3);
+	assert_int_equal(f->dev.still_mapped, 0);
+	assert_int_equal(f->dev.not_pinned, 0);
+	for (int i = 0; i < 3; i++) {
+		long u = unpin_index(&f->dev, iova[i]);
+
+		assert_true(u >= 0);
+		assert_true(inval_index(&f->dev, asid, VA(m) + i * PG, u) >= 0);
+	}
+	assert_int_equal(unpin_index(&f->dev, iova[3]), -1);
+
+	/* context destroy: the rest */
+	f->dev.ncalls = 0;
+	for (int i = 0; i < 3; i++) {
+		f->dev.check_va[i] = VA(m) + (i + 3) * PG;
+		f->dev.check_iova[i] = iova[i + 3];
+	}
+	f->dev.checked = f->dev.still_mapped = f->dev.not_pinned = 0;
+	circe_svm_ctx_destroy(od);
+	f->dev.ncheck = 0;
+	f->dev.plat = f->plat;
+	assert_int_equal(f->dev.checked, 3);
+	assert_int_equal(f->dev.still_mapped, 0);
+	assert_int_equal(f->dev.not_pinned, 0);
+	for (int i = 3; i < 6; i++) {
+		long u = unpin_index(&f->dev, iova[i]);
+
+		assert_true(u >= 0);
+		assert_true(inval_index(&f->dev, asid, VA(m) + i * PG, u) >= 0);
+	}
+	assert_int_equal(circe_platform_pinned_bytes(&rp->base), 0);
+	circe_svm_destroy(svm);
+	circe_platform_destroy(&rp->base);
+	munmap(m, 6 * PG);
+}
+
+/* Thousands of distinct pages faulted in, some aborted among them; all of
+ * it goes with the context. */
+static void test_on_demand_storm(void **state)
+{
+	struct fx *f = *state;
+	const size_t n = 4096;
+	uint8_t *m = map_pages(n, PROT_READ | PROT_WRITE);
+	struct circe_svm_ctx *od;
+	struct circe_svm_stats st;
+	struct tu_rng rng;
+	size_t ok = 0, bad = 0;
+
+	tu_rng_init(&rng, tu_seed("svm_storm", 7));
+	/* every 16th page read-only: its write faults abort */
+	for (size_t i = 0; i < n; i += 16)
+		assert_int_equal(mprotect(m + i * PG, PG, PROT_READ), 0);
+	assert_int_equal(circe_svm_ctx_create_flags(f->svm, CIRCE_SVM_CTX_ON_DEMAND, &od), 0);
+	for (size_t i = 0; i < n; i++) {
+		size_t p = (i * 2654435761u) % n; /* n is a power of two: a permutation */
+		bool write = tu_rng_range(&rng, 0, 1);
+		int rc = circe_svm_handle_fault(
+			od, VA(m) + p * PG + (size_t)tu_rng_range(&rng, 0, 4095), write);
+
+		if (write && p % 16 == 0) {
+			assert_int_equal(rc, -EFAULT);
+			bad++;
+		} else {
+			assert_int_equal(rc, 0);
+			assert_true(can(od, VA(m) + p * PG, write));
+			ok++;
+		}
+	}
+	st = stats(f);
+	assert_int_equal(st.demand_pages, ok);
+	assert_int_equal(st.faults_resolved, ok);
+	assert_int_equal(st.faults_aborted, bad);
+	assert_true(st.pinned_peak_bytes >= ok * PG);
+	circe_svm_ctx_destroy(od);
+	st = stats(f);
+	assert_int_equal(st.demand_pages, 0);
+	expect_accounting(f, 0);
+	munmap(m, n * PG);
+}
+
 /* Random overlapping registrations against a reference model of the rule:
  * per page, mapped iff covered, permissions the union, IOVA stable while
  * covered and pointing at the right host page. */
@@ -1020,6 +1374,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_failing_destroy_quarantines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register_checks_host_permissions, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_release_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand_storm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};

@@ -71,8 +71,10 @@ static void circe_cli_bench_list(FILE *f)
 {
 	fprintf(f, "usage: circe bench BENCHMARK [OPTIONS]\n\n"
 		   "Benchmarks:\n"
-		   "  gemm     random quantized GEMM, checked against the host reference\n\n"
-		   "'circe bench gemm --help' lists its options.\n");
+		   "  gemm     random quantized GEMM, checked against the host reference\n"
+		   "  faults   on-demand paging: a GEMM over memory that is not registered\n\n"
+		   "'circe bench gemm --help' and 'circe bench faults --help' list their "
+		   "options.\n");
 }
 
 static int circe_cli_bench_parse(struct circe_cli *cli, struct circe_cli_iter *it,
@@ -529,6 +531,247 @@ free_data:
 	return rc;
 }
 
+/* ---- circe bench faults -------------------------------------------- */
+
+enum {
+	CIRCE_CLI_FAULTS_PAGES,
+	CIRCE_CLI_FAULTS_SEED,
+	CIRCE_CLI_FAULTS_JSON,
+};
+
+static const struct circe_cli_opt circe_cli_faults_opts[] = {
+	{ "pages", true, CIRCE_CLI_FAULTS_PAGES },
+	{ "seed", true, CIRCE_CLI_FAULTS_SEED },
+	{ "json", false, CIRCE_CLI_FAULTS_JSON },
+	{ NULL, false, 0 },
+};
+
+#define CIRCE_CLI_FAULTS_DEFAULT_PAGES 256u
+/* One 4 KiB row of the input per page; N small so that the work is the
+ * faults, not the MACs. */
+#define CIRCE_CLI_FAULTS_K 4096u
+#define CIRCE_CLI_FAULTS_N 16u
+
+static void circe_cli_faults_help(void)
+{
+	printf("usage: circe bench faults [--pages N] [--seed S] [--json]\n"
+	       "                          [--backend URI] [--dtb PATH]\n\n"
+	       "On-demand paging: a GEMM of N x %u x %u (N input rows of 4 KiB, one page\n"
+	       "each) on an on-demand context (CIRCE_CTX_ON_DEMAND) with nothing\n"
+	       "registered: every page the device touches (input, weights, bias, output)\n"
+	       "faults and the fault worker pins it. The result is checked bit for bit\n"
+	       "against the host reference. Prints the faults, the host time the worker\n"
+	       "spent per fault (median and p99, from reading the record to writing\n"
+	       "RESUME) and, where the backend counts cycles, STALL_CYCLES / faults.\n\n"
+	       "Options:\n"
+	       "  --pages N   input pages, one per row (default %u, at most %u)\n"
+	       "  --seed S    random seed (default %u)\n"
+	       "  --json      one JSON object instead of the table\n\n" CIRCE_CLI_GLOBAL_HELP,
+	       CIRCE_CLI_FAULTS_K, CIRCE_CLI_FAULTS_N, CIRCE_CLI_FAULTS_DEFAULT_PAGES,
+	       CIRCE_HW_GEMM_MAX_M, CIRCE_CLI_BENCH_DEFAULT_SEED);
+}
+
+static int circe_cli_faults_parse(struct circe_cli *cli, struct circe_cli_iter *it,
+				  struct circe_cli_bench_args *a, bool *help)
+{
+	const char *arg;
+	int id, err = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->seed = CIRCE_CLI_BENCH_DEFAULT_SEED;
+	a->m = CIRCE_CLI_FAULTS_DEFAULT_PAGES;
+	a->k = CIRCE_CLI_FAULTS_K;
+	a->n = CIRCE_CLI_FAULTS_N;
+	a->weight_bits = 8;
+	a->output_bits = 8;
+	*help = false;
+	while ((id = circe_cli_next(it, cli, circe_cli_faults_opts, &arg)) != CIRCE_CLI_END) {
+		switch (id) {
+		case CIRCE_CLI_OPT_HELP:
+			*help = true;
+			return 0;
+		case CIRCE_CLI_FAULTS_PAGES:
+			err = circe_cli_parse_u64("--pages", arg, 1, CIRCE_HW_GEMM_MAX_M, &a->m);
+			break;
+		case CIRCE_CLI_FAULTS_SEED:
+			err = circe_cli_parse_u64("--seed", arg, 0, UINT64_MAX, &a->seed);
+			break;
+		case CIRCE_CLI_FAULTS_JSON:
+			a->json = true;
+			break;
+		case CIRCE_CLI_POSITIONAL:
+			err = circe_err(-EINVAL, "unexpected argument '%s'", arg);
+			break;
+		default:
+			err = id < 0 ? id : circe_err(-EINVAL, "unhandled option");
+			break;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static uint64_t circe_cli_pages_of(const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return len ? ((a + len + 4095) / 4096) - a / 4096 : 0;
+}
+
+static void circe_cli_faults_report(const struct circe_cli *cli,
+				    const struct circe_cli_bench_args *args,
+				    const struct circe_job_stats *st,
+				    const struct circe_mem_stats *ms, uint64_t touched,
+				    bool bit_exact)
+{
+	uint64_t faults = ms->faults_resolved;
+	bool have_stall = st->cycles_valid && st->faults;
+	double stall = have_stall ? (double)st->stall_cycles / (double)st->faults : 0;
+
+	if (args->json) {
+		printf("{\"benchmark\": \"faults\", \"backend\": ");
+		circe_cli_json_string(stdout, cli->backend_uri);
+		circe_cli_bench_json_u64("pages", args->m);
+		circe_cli_bench_json_u64("pages_touched", touched);
+		circe_cli_bench_json_u64("seed", args->seed);
+		circe_cli_bench_json_u64("faults", faults);
+		circe_cli_bench_json_u64("faults_aborted", ms->faults_aborted);
+		circe_cli_bench_json_u64("device_faults", st->faults);
+		printf(", \"median_us\": %.3f, \"p99_us\": %.3f, \"max_us\": %.3f",
+		       ms->fault_service_median_us, ms->fault_service_p99_us,
+		       ms->fault_service_max_us);
+		if (have_stall)
+			printf(", \"median_stall_cycles\": %.1f", stall);
+		else
+			printf(", \"median_stall_cycles\": null");
+		printf(", \"stall_cycles_method\": \"STALL_CYCLES / faults\"");
+		circe_cli_bench_json_u64("pinned_peak_bytes", ms->pinned_peak_bytes);
+		circe_cli_bench_json_u64("macs", st->macs);
+		if (st->cycles_valid) {
+			circe_cli_bench_json_u64("cycles", st->cycles);
+			circe_cli_bench_json_u64("stall_cycles", st->stall_cycles);
+		} else {
+			printf(", \"cycles\": null, \"stall_cycles\": null");
+		}
+		printf(", \"bit_exact\": %s", bit_exact ? "true" : "false");
+		printf(", \"wall_seconds\": %.6f}\n", st->wall_seconds);
+		return;
+	}
+	printf("%-22s %s\n", "backend", cli->backend_uri);
+	printf("%-22s %" PRIu64 " x %" PRIu64 " x %" PRIu64 " (m x k x n), %" PRIu64
+	       " pages touched\n",
+	       "gemm", args->m, args->k, args->n, touched);
+	printf("%-22s %" PRIu64 "\n", "seed", args->seed);
+	printf("%-22s %s\n", "bit exact", bit_exact ? "yes" : "NO");
+	printf("%-22s %" PRIu64 " resolved, %" PRIu64 " aborted (device counted %" PRIu64 ")\n",
+	       "faults", faults, ms->faults_aborted, st->faults);
+	printf("%-22s median %.3f us, p99 %.3f us, max %.3f us\n", "fault service",
+	       ms->fault_service_median_us, ms->fault_service_p99_us, ms->fault_service_max_us);
+	if (have_stall)
+		printf("%-22s %.1f cycles (STALL_CYCLES / faults)\n", "stall per fault", stall);
+	else
+		printf("%-22s n/a (backend has no cycle counts)\n", "stall per fault");
+	printf("%-22s %" PRIu64 "\n", "pinned peak bytes", ms->pinned_peak_bytes);
+	if (st->cycles_valid)
+		printf("%-22s %" PRIu64 "\n", "cycles", st->cycles);
+	printf("%-22s %.6f\n", "wall seconds", st->wall_seconds);
+}
+
+static int circe_cli_bench_faults(struct circe_cli *cli, struct circe_cli_iter *it)
+{
+	const struct circe_ctx_options opts = { .flags = CIRCE_CTX_ON_DEMAND };
+	struct circe_cli_bench_args args;
+	struct circe_cli_bench_data d;
+	struct circe_dev *dev = NULL;
+	struct circe_ctx *ctx = NULL;
+	struct circe_job_stats stats;
+	struct circe_mem_stats ms;
+	struct circe_gemm g;
+	uint64_t touched;
+	size_t ndiff;
+	long long first;
+	bool help;
+	int err, rc = CIRCE_CLI_EXIT_RUNTIME;
+
+	err = circe_cli_faults_parse(cli, it, &args, &help);
+	if (help) {
+		circe_cli_faults_help();
+		return CIRCE_CLI_EXIT_OK;
+	}
+	if (err)
+		return circe_cli_usage(cli, "options", err);
+	err = circe_cli_bench_make(&args, &d);
+	if (err) {
+		circe_cli_fail(cli, "preparing the data", err);
+		goto free_data;
+	}
+	memset(&g, 0, sizeof(g));
+	g.m = args.m;
+	g.k = args.k;
+	g.n = args.n;
+	g.input = d.a;
+	g.input_scale = d.in_scale;
+	g.input_zero_point = d.in_zp;
+	g.weights = d.wdev;
+	g.weight_bits = 8;
+	g.weight_scales = d.ws;
+	g.num_weight_scales = args.n;
+	g.bias = d.bias;
+	g.output = d.y;
+	g.output_bits = 8;
+	g.output_scale = d.out_scale;
+	g.output_zero_point = d.out_zp;
+	touched = circe_cli_pages_of(d.a, d.a_bytes) + circe_cli_pages_of(d.wdev, d.w_bytes) +
+		  circe_cli_pages_of(d.bias, args.n * sizeof(int32_t)) +
+		  circe_cli_pages_of(d.y, d.y_bytes);
+
+	err = circe_cli_open(cli, &dev);
+	if (err) {
+		circe_cli_fail(cli, cli->open_what, err);
+		goto free_data;
+	}
+	err = circe_ctx_create_ex(dev, &opts, &ctx);
+	if (err) {
+		circe_cli_fail(cli, "creating an on-demand context", err);
+		goto close_dev;
+	}
+	/* Nothing registered: circe_gemm_run registers only its command list. */
+	err = circe_gemm_run(ctx, &g, &stats);
+	if (err) {
+		circe_cli_fail(cli, "running the GEMM", err);
+		goto destroy_ctx;
+	}
+	err = circe_get_mem_stats(dev, &ms);
+	if (err) {
+		circe_cli_fail(cli, "reading the memory figures", err);
+		goto destroy_ctx;
+	}
+	err = circe_cli_bench_reference(&args, &g, &d);
+	if (err) {
+		circe_cli_fail(cli, "host reference", err);
+		goto destroy_ctx;
+	}
+	first = circe_cli_bench_compare(&args, &d, &ndiff);
+	circe_cli_faults_report(cli, &args, &stats, &ms, touched, first < 0);
+	fflush(stdout);
+	if (first >= 0) {
+		circe_cli_fail(
+			cli, "result",
+			circe_err(-EPROTO, "%zu outputs differ from the host reference", ndiff));
+		goto destroy_ctx;
+	}
+	rc = CIRCE_CLI_EXIT_OK;
+
+destroy_ctx:
+	circe_ctx_destroy(ctx);
+close_dev:
+	circe_close(dev);
+free_data:
+	circe_cli_bench_free(&d);
+	return rc;
+}
+
 int circe_cli_cmd_bench(struct circe_cli *cli, int argc, char **argv)
 {
 	struct circe_cli_iter it;
@@ -548,10 +791,14 @@ int circe_cli_cmd_bench(struct circe_cli *cli, int argc, char **argv)
 	}
 	if (id != CIRCE_CLI_POSITIONAL)
 		return circe_cli_usage(cli, "options", id < 0 ? id : -EINVAL);
+	if (!strcmp(arg, "faults")) {
+		cli->cmd = "bench faults";
+		return circe_cli_bench_faults(cli, &it);
+	}
 	if (strcmp(arg, "gemm"))
 		return circe_cli_usage(
 			cli, "benchmark",
-			circe_err(-EINVAL, "unknown benchmark '%s' (known: gemm)", arg));
+			circe_err(-EINVAL, "unknown benchmark '%s' (known: gemm, faults)", arg));
 	cli->cmd = "bench gemm";
 	return circe_cli_bench_gemm(cli, &it);
 }

@@ -12,7 +12,9 @@
  * Memory: the device reads and writes the caller's memory by virtual
  * address. A buffer handed to the device must be registered with the
  * context first (circe_mem_register); a job that touches memory that is not
- * registered ends with -EFAULT and the device runs the next job.
+ * registered ends with -EFAULT and the device runs the next job. Contexts
+ * created with CIRCE_CTX_ON_DEMAND instead fault such memory in while the
+ * job runs (see circe_ctx_create_ex).
  */
 #ifndef CIRCE_CIRCE_H
 #define CIRCE_CIRCE_H
@@ -74,8 +76,37 @@ int circe_get_info(struct circe_dev *dev, struct circe_info *info);
 /* ---- contexts and memory ---- */
 
 int circe_ctx_create(struct circe_dev *dev, struct circe_ctx **out);
-/* Unregisters everything still registered (invalidating the device TLB
- * before unpinning) and frees the ASID. */
+
+/*
+ * CIRCE_CTX_ON_DEMAND: on-demand paging. A job may touch memory that is not
+ * registered: the device's translation fault goes to the device's fault
+ * worker thread (not the thread waiting for the job), which checks that
+ * this process maps the page with the permission the access needs (read;
+ * write for a write), pins it, enters a 4 KiB page-table entry and lets the
+ * device resume. Otherwise (NULL, unmapped, PROT_NONE, a write to a
+ * read-only mapping) the job ends with -EFAULT and circe_errmsg() names the
+ * VA and why. Pages faulted in stay pinned until circe_mem_unregister of a
+ * range holding them (a registration's range, or any range of faulted-in
+ * pages) or circe_ctx_destroy; release them before unmapping or freeing the
+ * memory. Registered memory keeps its registered permissions: a write to a
+ * page registered CIRCE_MEM_READ still faults and aborts.
+ * Without the flag (circe_ctx_create), unregistered memory faults and the
+ * job ends with -EFAULT.
+ */
+#define CIRCE_CTX_ON_DEMAND (1u << 0)
+
+struct circe_ctx_options {
+	uint32_t flags; /* CIRCE_CTX_* */
+};
+
+/* opts NULL: as circe_ctx_create. -EINVAL for unknown flags. */
+int circe_ctx_create_ex(struct circe_dev *dev, const struct circe_ctx_options *opts,
+			struct circe_ctx **out);
+
+/* Unregisters everything still registered or faulted in (invalidating the
+ * device TLB before unpinning) and frees the ASID. If a job is running on
+ * the device it waits for that job to end first, so that the ASID is never
+ * reused under a running job. */
 void circe_ctx_destroy(struct circe_ctx *ctx);
 
 #define CIRCE_MEM_READ (1u << 0)
@@ -88,12 +119,33 @@ void circe_ctx_destroy(struct circe_ctx *ctx);
  * context's page table. Registrations may overlap: a page stays mapped
  * while any registration covers it, with the union of their permissions.
  * Unregister takes exactly the (va, len) of an earlier registration.
+ * The process must map the whole range with the permissions asked for:
+ * registering for writing memory the process maps read-only is -EACCES,
+ * unmapped memory -EFAULT (circe_errmsg() names the page and the mapping).
  * Errors: -EINVAL (len 0, flags 0, wrapping range, va above 48 bits),
  * -ENOMEM (pinned-bytes limit reached), -EEXIST (the same (va, len)
- * registered twice), -ENOENT (unregister of something not registered).
+ * registered twice), -ENOENT (unregister of something not registered, and
+ * in an on-demand context holding no faulted-in page either).
  */
 int circe_mem_register(struct circe_ctx *ctx, const void *va, size_t len, unsigned flags);
 int circe_mem_unregister(struct circe_ctx *ctx, const void *va, size_t len);
+
+/* Memory figures of a device (all its contexts), since circe_open. */
+struct circe_mem_stats {
+	uint64_t pinned_bytes;	    /* now: user pages + page-table pages */
+	uint64_t pinned_peak_bytes; /* the most it has been */
+	uint64_t pinned_limit;
+	uint64_t registrations; /* live */
+	uint64_t faults;	/* device faults answered: resolved + aborted */
+	uint64_t faults_resolved, faults_aborted;
+	uint64_t demand_pages; /* live pages pinned by on-demand faults */
+	uint64_t invalidations;
+	/* Host time of the fault worker per resolved fault, from reading the
+	 * fault record to writing RESUME, over the most recent 65536 faults. */
+	uint64_t fault_service_samples;
+	double fault_service_median_us, fault_service_p99_us, fault_service_max_us;
+};
+int circe_get_mem_stats(struct circe_dev *dev, struct circe_mem_stats *stats);
 
 /* ---- per-job figures ---- */
 

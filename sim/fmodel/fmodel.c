@@ -84,6 +84,12 @@ struct circe_fmodel {
 	struct circe_fmodel_root *roots; /* [cfg.asids] */
 	uint64_t inv_va;
 	uint32_t inv_pages, inv_ack;
+	/* Accesses of the device thread between the start of their walk and
+	 * the end of their bus transfer. An invalidation is acknowledged only
+	 * when none is left, as an IOMMU completes an invalidation only after
+	 * the transactions that used the old translations: the host unpins
+	 * right after the acknowledge. */
+	unsigned xlat_busy;
 
 	struct circe_fmodel_fault fq[CIRCE_FMODEL_FAULT_QUEUE];
 	unsigned fq_head, fq_count;
@@ -346,6 +352,22 @@ out:
 
 /* Translate one access, raising faults until it maps, is aborted, or hits a
  * bus error. */
+static void circe_fmodel_xlat_begin(struct circe_fmodel *fm)
+{
+	pthread_mutex_lock(&fm->lock);
+	fm->xlat_busy++;
+	pthread_mutex_unlock(&fm->lock);
+}
+
+static void circe_fmodel_xlat_end(struct circe_fmodel *fm)
+{
+	pthread_mutex_lock(&fm->lock);
+	if (--fm->xlat_busy == 0)
+		pthread_cond_broadcast(&fm->work); /* an invalidation may wait */
+	pthread_mutex_unlock(&fm->lock);
+}
+
+/* On 0 the access is counted in xlat_busy until circe_fmodel_xlat_end. */
 static int circe_fmodel_translate(struct circe_fmodel_job *job, uint64_t va, bool write,
 				  uint64_t *iova, struct circe_fmodel_res *res)
 {
@@ -356,9 +378,12 @@ static int circe_fmodel_translate(struct circe_fmodel_job *job, uint64_t va, boo
 			*res = (struct circe_fmodel_res){ CIRCE_HW_ST_RESET, 0, va };
 			return -1;
 		}
+		circe_fmodel_xlat_begin(job->fm);
 		st = circe_fmodel_walk(job, va, write, iova, &flags);
 		if (st == CIRCE_HW_ST_OK)
 			return 0;
+		/* Not while waiting for the host: it may invalidate first. */
+		circe_fmodel_xlat_end(job->fm);
 		if (st == CIRCE_HW_ST_BUS_ERROR) {
 			*res = (struct circe_fmodel_res){ CIRCE_HW_ST_BUS_ERROR, 0, va };
 			return -1;
@@ -394,6 +419,7 @@ static int circe_fmodel_dma(struct circe_fmodel_job *job, uint64_t va, void *buf
 			return -1;
 		rc = write ? circe_fmodel_bus_write(job->fm, iova, p, piece)
 			   : circe_fmodel_bus_read(job->fm, iova, p, piece);
+		circe_fmodel_xlat_end(job->fm);
 		if (rc) {
 			*res = (struct circe_fmodel_res){ CIRCE_HW_ST_BUS_ERROR, 0, va };
 			return -1;
@@ -786,7 +812,10 @@ static void circe_fmodel_write_locked(struct circe_fmodel *fm, uint32_t off, uin
 		fm->inv_pages = val;
 		break;
 	case CIRCE_REG_INV_CMD:
-		/* No TLB to flush: every invalidation is done at once. */
+		/* No TLB to flush; done once no access that may have used an
+		 * old translation is still on the bus (a page, at most). */
+		while (fm->xlat_busy)
+			pthread_cond_wait(&fm->work, &fm->lock);
 		fm->inv_ack++;
 		break;
 	case CIRCE_REG_FAULT_RESP:
