@@ -761,7 +761,12 @@ static void test_perf_counters(void **state)
 		assert_true(res.perf[CIRCE_PERF_WALKS] >= 1);
 		assert_true(res.perf[CIRCE_PERF_WALKS] <= walks);
 		assert_int_equal(res.perf[CIRCE_PERF_PTE_READS], 4 * res.perf[CIRCE_PERF_WALKS]);
-		assert_int_equal(res.perf[CIRCE_PERF_TLB_L1_MISSES], res.perf[CIRCE_PERF_WALKS]);
+		/* an L1 miss probes the L2 and walks unless the L2 hits */
+		assert_int_equal(res.perf[CIRCE_PERF_TLB_L1_MISSES],
+				 res.perf[CIRCE_PERF_WALKS] + res.perf[CIRCE_PERF_TLB_L2_HITS]);
+		assert_int_equal(res.perf[CIRCE_PERF_TLB_L1_MISSES],
+				 res.perf[CIRCE_PERF_TLB_L2_HITS] +
+					 res.perf[CIRCE_PERF_TLB_L2_MISSES]);
 		assert_true(res.perf[CIRCE_PERF_TLB_L1_HITS] > 0);
 		/* the walker reads whole 64-byte PTE lines, except where its
 		 * walk cache has them */
@@ -776,8 +781,7 @@ static void test_perf_counters(void **state)
 				    info.array_cols >=
 			    (uint64_t)m * k * n);
 		assert_true(res.perf[CIRCE_PERF_WALK_CYCLES] > 0);
-		assert_int_equal(res.perf[CIRCE_PERF_TLB_L2_HITS], 0);
-		assert_int_equal(res.perf[CIRCE_PERF_TLB_L2_MISSES], 0);
+		assert_true(res.perf[CIRCE_PERF_TLB_L2_MISSES] > 0);
 	}
 	for (unsigned i = 0; i < CIRCE_PERF_COUNT; i++)
 		assert_int_equal(after[i] - before[i], res.perf[i]);

@@ -48,6 +48,7 @@ module circe_mmu #(
   parameter int unsigned NumAsids  = circe_pkg::CIRCE_HW_DEFAULT_NUM_ASIDS,
   parameter int unsigned Walkers   = circe_pkg::CIRCE_HW_DEFAULT_WALKERS,  // 1..4
   parameter int unsigned WcLines   = circe_pkg::CIRCE_HW_DEFAULT_WALK_CACHE_LINES,
+  parameter bit          WcPrefetch = 1'b1,  // next-leaf-line prefetch (Walkers > 1, WcLines > 0)
   parameter bit          Bypass    = 1'b0,  // ideal MMU: iova = va
   // Widths of circe_axi_pkg::tr_req_t / tr_rsp_t (checked below).
   localparam int unsigned TrReqW = circe_axi_pkg::AddrWidth + 1,
@@ -98,6 +99,7 @@ module circe_mmu #(
   output logic                        perf_l2_miss_o,    // an L2 probe missed
   output logic                        perf_l2_fill_o,    // a walk result was written to the L2
   output logic                        perf_l2_evict_o,   // ... and replaced another page
+  output logic                        perf_pf_o,         // a PTE-line prefetch started
   output logic                        perf_walk_o,       // a walk started
   output logic [Walkers-1:0]          perf_walk_cycle_o, // per walker: a walk is in flight
   output logic                        perf_fault_o,      // a fault entered the queue
@@ -438,6 +440,7 @@ module circe_mmu #(
     assign perf_l2_fill_o    = 1'b0;
     assign perf_l2_evict_o   = 1'b0;
     assign perf_walk_o       = 1'b0;
+    assign perf_pf_o         = 1'b0;
     assign perf_walk_cycle_o = '0;
     assign perf_pte_read_o   = '0;
     assign perf_wc_hit_o     = '0;
@@ -461,7 +464,9 @@ module circe_mmu #(
     logic [Walkers-1:0]          wk_rsp_read, wk_rsp_write;
     logic [Walkers*LineW-1:0]    wk_wc_line;
     logic [Walkers*LaneBits-1:0] wk_wc_lane;
-    logic [Walkers-1:0]          wk_wc_hit, wk_wc_fill, wk_perf_walk, wk_perf_line;
+    logic [Walkers-1:0]          wk_wc_hit, wk_wc_fill, wk_perf_walk, wk_perf_line, wk_leaf;
+    logic [Walkers-1:0]          wk_pf_valid;
+    logic [LineW-1:0]            pf_line_q;
     logic [Walkers*64-1:0]       wk_wc_pte;
     logic [Walkers-1:0]          wk_ar_valid, wk_ar_ready, wk_r_valid, wk_r_ready;
     logic [Walkers*circe_axi_pkg::AddrWidth-1:0] wk_ar_addr;
@@ -510,6 +515,9 @@ module circe_mmu #(
         .req_write_i      (w_req_write),
         .req_root_i       (w_req_root),
         .req_root_valid_i (w_req_root_valid),
+        .pf_valid_i       (wk_pf_valid[w]),
+        .pf_line_i        (pf_line_q),
+        .leaf_o           (wk_leaf[w]),
         .rsp_valid_o      (wk_rsp_valid[w]),
         .rsp_ready_i      (wk_rsp_ready[w]),
         .rsp_tag_o        (wk_rsp_tag[w*PortW +: PortW]),
@@ -622,26 +630,86 @@ module circe_mmu #(
       end
     end
 
+    // ---- next-leaf-line prefetch ----
+    // A walk that used a level-0 PTE of line L makes L + 1 (same table page)
+    // the prefetch candidate (the newest wins); the top walker reads it into
+    // the walk cache when it is idle, no walk takes it, no invalidation is
+    // pending and the line is not cached. Streams through memory then find
+    // their next leaf line cached instead of waiting a memory latency every
+    // 8 pages. The lower walkers stay free for demand walks.
+    logic             pf_valid_q, pf_valid_d, pf_cached, pf_cand_valid, pf_go;
+    logic [LineW-1:0] pf_cand, pf_line_d;
+    localparam int unsigned LinesPerTable = 1 << (circe_pkg::CIRCE_HW_PT_INDEX_BITS - LaneBits);
+    localparam int unsigned LpW           = circe_pkg::CIRCE_HW_PT_INDEX_BITS - LaneBits;
+
+    always_comb begin
+      pf_cand_valid = 1'b0;
+      pf_cand       = '0;
+      for (int unsigned w = Walkers; w > 0; w--) begin
+        if (wk_leaf[w-1] &&
+            wk_wc_line[(w-1)*LineW +: LpW] != LpW'(LinesPerTable - 1)) begin
+          pf_cand_valid = 1'b1;
+          pf_cand       = wk_wc_line[(w-1)*LineW +: LineW] + LineW'(1);
+        end
+      end
+      wk_pf_valid = '0;
+      pf_go       = 1'b0;
+      if (WcPrefetch && Walkers > 1 && WcLines > 0 && pf_valid_q && !pf_cached &&
+          !inv_pend_q && wk_req_ready[Walkers-1] && !wk_req_valid[Walkers-1]) begin
+        pf_go                    = 1'b1;
+        wk_pf_valid[Walkers-1]   = 1'b1;
+      end
+      pf_valid_d = pf_valid_q && !pf_go && !pf_cached;
+      pf_line_d  = pf_line_q;
+      if (pf_cand_valid) begin
+        pf_valid_d = 1'b1;
+        pf_line_d  = pf_cand;
+      end
+      if (inv_apply) pf_valid_d = 1'b0;
+    end
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        pf_valid_q <= 1'b0;
+      end else begin
+        pf_valid_q <= pf_valid_d;
+      end
+    end
+    always_ff @(posedge clk_i) begin
+      pf_line_q <= pf_line_d;
+    end
+
+    assign perf_pf_o = pf_go;
+
     if (WcLines > 0) begin : g_wc
+      logic [Walkers:0] wc_hits;
+      logic [(Walkers+1)*64-1:0] wc_ptes;
+
       circe_walk_cache #(
-        .Lookups (Walkers),
+        .Lookups (Walkers + 1),
         .Lines   (WcLines),
         .LineW   (LineW)
       ) u_wc (
         .clk_i        (clk_i),
         .rst_ni       (rst_ni),
         .flush_i      (inv_apply),
-        .lk_line_i    (wk_wc_line),
-        .lk_lane_i    (wk_wc_lane),
-        .lk_hit_o     (wk_wc_hit),
-        .lk_pte_o     (wk_wc_pte),
+        .lk_line_i    ({pf_line_q, wk_wc_line}),
+        .lk_lane_i    ({LaneBits'(0), wk_wc_lane}),
+        .lk_hit_o     (wc_hits),
+        .lk_pte_o     (wc_ptes),
         .fill_valid_i (|wk_wc_fill),
         .fill_line_i  (wc_fill_line),
         .fill_data_i  (axi_rsp_i.r.data)
       );
+      assign wk_wc_hit = wc_hits[Walkers-1:0];
+      assign wk_wc_pte = wc_ptes[Walkers*64-1:0];
+      assign pf_cached = wc_hits[Walkers];
+      logic unused_pf_pte;
+      assign unused_pf_pte = ^wc_ptes[Walkers*64 +: 64];
     end else begin : g_no_wc
       assign wk_wc_hit = '0;
       assign wk_wc_pte = '0;
+      assign pf_cached = 1'b0;
       logic unused_wc;
       assign unused_wc = ^{wk_wc_lane, wc_fill_line};
     end
@@ -736,7 +804,7 @@ module circe_mmu #(
       assign l2_busy         = 1'b0;
       logic unused_l2;
       assign unused_l2 = ^{l2f_vpn_q, l2f_asid_q, l2f_level_q, l2f_ppn_q, l2f_read_q,
-                           l2f_write_q};
+                           l2f_write_q, lsel_asid, lsel_vpn};
     end
 
     // ---- the result bus ----

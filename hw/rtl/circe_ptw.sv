@@ -35,6 +35,11 @@
 //
 // Request/response with a tag that the response returns; the MMU runs
 // several of these (one per walk in flight, AXI IDs AxiId + n).
+//
+// Prefetch: instead of a walk, an idle walker may be given a PTE line
+// (pf_valid_i) to read into the walk cache (WAr, WData, back to WIdle; no
+// response, not a walk for the counters). leaf_o pulses when a walk used a
+// level-0 PTE, so the MMU can prefetch the next line of that table.
 module circe_ptw #(
   parameter int unsigned                        TagW    = 2,
   parameter logic [circe_axi_pkg::IdWidth-1:0]  AxiId   = circe_axi_pkg::IdWalker,
@@ -57,6 +62,11 @@ module circe_ptw #(
   input  logic                       req_write_i,
   input  logic [63:0]                req_root_i,        // root table IOVA
   input  logic                       req_root_valid_i,
+
+  // Prefetch of a PTE line (taken only in WIdle without req_valid_i).
+  input  logic                       pf_valid_i,
+  input  logic [LineW-1:0]           pf_line_i,
+  output logic                       leaf_o,            // a walk used a level-0 PTE (line wc_line_o)
 
   // Walk response.
   output logic                       rsp_valid_o,
@@ -121,6 +131,7 @@ module circe_ptw #(
   logic [PpnW-1:0]           ppn_q, ppn_d;
   logic                      read_q, read_d;
   logic                      pwrite_q, pwrite_d;
+  logic                      pf_q, pf_d;        // this read is a prefetch
 
   logic [IdxB-1:0]       index;     // PTE index of va_q at level_q
   logic [LineW-1:0]      line;      // its line number
@@ -198,10 +209,12 @@ module circe_ptw #(
     ppn_d    = ppn_q;
     read_d   = read_q;
     pwrite_d = pwrite_q;
+    pf_d     = pf_q;
 
     unique case (state_q)
       WIdle: begin
         if (req_valid_i) begin
+          pf_d     = 1'b0;
           tag_d    = req_tag_i;
           va_d     = req_va_i;
           write_d  = req_write_i;
@@ -221,6 +234,14 @@ module circe_ptw #(
           end else begin
             state_d = WAddr;
           end
+        end else if (pf_valid_i) begin
+          // The line as table page and level-0 index bits of va_q.
+          pf_d     = 1'b1;
+          level_d  = 2'd0;
+          table_d  = pf_line_i[LineW-1 -: TableW];
+          va_d     = '0;
+          va_d[PageShift + LaneBits +: IdxB - LaneBits] = pf_line_i[IdxB-LaneBits-1:0];
+          state_d  = WAr;
         end
       end
       WAr: begin
@@ -229,6 +250,8 @@ module circe_ptw #(
       WAddr, WData: begin
         if (state_q == WAddr && !wc_use) begin
           state_d = WAr;
+        end else if (pf_q) begin
+          if (r_beat) state_d = WIdle;  // the walk cache took the line (r_ok)
         end else if (step) begin
           state_d = WResp;
           if (r_beat && r_resp_i[1]) begin
@@ -283,6 +306,7 @@ module circe_ptw #(
     ppn_q    <= ppn_d;
     read_q   <= read_d;
     pwrite_q <= pwrite_d;
+    pf_q     <= pf_d;
   end
 
   // ---- outputs ----
@@ -304,13 +328,14 @@ module circe_ptw #(
   end
 
   assign perf_walk_o      = req_valid_i && req_ready_o;
-  assign perf_busy_o      = (state_q != WIdle);
-  assign perf_pte_read_o  = wc_use || r_ok;
+  assign perf_busy_o      = (state_q != WIdle) && !pf_q;
+  assign perf_pte_read_o  = wc_use || (r_ok && !pf_q);
   assign perf_wc_hit_o    = wc_use;
   assign perf_line_read_o = r_ok;
   assign wc_line_o        = line;
   assign wc_lane_o        = index[LaneBits-1:0];
   assign wc_fill_o        = r_ok;
+  assign leaf_o           = (wc_use || (r_ok && !pf_q)) && level_q == 2'd0;
 
   // Only the AR/R channels are used; the root is 4 KiB aligned; the mask's
   // top bits cover table addresses above the PTE field.

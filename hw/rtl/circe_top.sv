@@ -151,7 +151,7 @@ module circe_top #(
   logic                perf_compute, perf_desc, perf_walk;
   logic [Walkers-1:0]  perf_walk_cycle;
   logic                perf_fault, perf_line_read, perf_l2_hit, perf_l2_miss;
-  logic                perf_l2_fill, perf_l2_evict;
+  logic                perf_l2_fill, perf_l2_evict, perf_pf;
   logic [Walkers-1:0]  perf_pte_read, perf_wc_hit;
   logic [1:0]          mmu_mode;
   logic                perf_rd_beat, perf_wr_beat;
@@ -384,6 +384,7 @@ module circe_top #(
     .perf_l2_miss_o    (perf_l2_miss),
     .perf_l2_fill_o    (perf_l2_fill),
     .perf_l2_evict_o   (perf_l2_evict),
+    .perf_pf_o         (perf_pf),
     .perf_walk_o       (perf_walk),
     .perf_walk_cycle_o (perf_walk_cycle),
     .perf_fault_o      (perf_fault),
@@ -445,6 +446,6 @@ module circe_top #(
   // busy (ap_start .. done), the engines report through their statuses.
   logic unused_top;
   assign unused_top = ^{job_busy, rd_busy, wr_busy, perf_rd_beat, perf_wr_beat, perf_l2_fill,
-                        perf_l2_evict};
+                        perf_l2_evict, perf_pf};
 
 endmodule

@@ -234,7 +234,7 @@ module tb_gemm_top
   logic [NumAsids-1:0]    pt_root_valid;
   logic [1:0]          perf_hit, perf_miss, perf_stall;
   logic                perf_walk, perf_fault, perf_line;
-  logic                perf_l2_hit, perf_l2_miss, perf_l2_fill, perf_l2_evict;
+  logic                perf_l2_hit, perf_l2_miss, perf_l2_fill, perf_l2_evict, perf_pf;
   logic [circe_pkg::CIRCE_HW_DEFAULT_WALKERS-1:0] perf_walk_cycle, perf_pte, perf_wc;
   logic [15:0]         fault_asid;
 
@@ -286,6 +286,7 @@ module tb_gemm_top
     .perf_l2_miss_o     (perf_l2_miss),
     .perf_l2_fill_o     (perf_l2_fill),
     .perf_l2_evict_o    (perf_l2_evict),
+    .perf_pf_o          (perf_pf),
     .perf_walk_o        (perf_walk),
     .perf_walk_cycle_o  (perf_walk_cycle),
     .perf_fault_o       (perf_fault),
@@ -347,6 +348,6 @@ module tb_gemm_top
   assign unused_tb = ^{rd_perf_beat, rd_perf_bytes, wr_perf_beat, wr_perf_bytes, perf_hit,
                        perf_miss, perf_stall, perf_walk, perf_walk_cycle, perf_fault, perf_pte,
                        perf_wc, perf_line, fault_asid, perf_l2_hit, perf_l2_miss, perf_l2_fill,
-                       perf_l2_evict};
+                       perf_l2_evict, perf_pf};
 
 endmodule

@@ -20,11 +20,17 @@
 // again, so a walk that raced with writes still sees one of those versions.
 //
 // Tests: the walk rules one by one; the 1-cycle hit; range invalidation of
-// huge entries (and nothing else); refills that replace entries; fault
-// hold / resume / abort and the queue order; >= 100,000 random translations
-// on 3 ports with faults answered at random (fix + resume, resume, abort),
-// table changes with invalidations, ASID switches and random bus latency,
-// every answer and fault record checked, perf pulses cross-checked.
+// huge entries (and nothing else); refills that replace L1 entries; fault
+// hold / resume / abort and the queue order; concurrent walks on separate
+// AXI IDs while another port hits; the next-leaf-line prefetch; the L2 TLB
+// (refill of the L1 for 4 KiB and 2 MiB pages without a walk, invalidation
+// ALL / ASID / RANGE reaching it, FIFO eviction in a set, L2-only and
+// L1-only modes); 1,000,000 random translations ($CIRCE_TB_MMU_N) on 3
+// ports with faults answered at random (fix + resume, resume, abort), table
+// changes with invalidations, ASID switches, page-size mixes and random bus
+// latency with PTE reads answered out of order across walker IDs, every
+// answer and fault record checked, perf pulses cross-checked, hit rates per
+// level printed; half as many with the TLB mode switched at random.
 //
 // Seeds: fixed by default, $CIRCE_SEED overrides; printed as
 // "# seed tb_mmu = N".
@@ -66,7 +72,7 @@ constexpr unsigned kWalkers = CIRCE_HW_DEFAULT_WALKERS;
 constexpr unsigned kL2Sets = CIRCE_HW_DEFAULT_TLB_L2_SETS;
 constexpr unsigned kL2Ways = CIRCE_HW_DEFAULT_TLB_L2_WAYS;
 constexpr uint32_t kIdWalker = 4;      // circe_axi_pkg::IdWalker: walker n uses kIdWalker + n
-constexpr uint64_t kRandomTranslations = 120000;
+constexpr uint64_t kRandomTranslations = 1000000; // $CIRCE_TB_MMU_N overrides
 constexpr uint64_t kDefaultSeed = 20240611;
 
 enum : unsigned { kTrOk = 0, kTrFault = 1, kTrBusError = 2 };
@@ -564,6 +570,7 @@ public:
 		uint64_t perf_fault = 0, perf_stall = 0, perf_pte = 0, hit_latency1 = 0;
 		uint64_t perf_wc = 0, perf_line = 0;
 		uint64_t perf_l2_hit = 0, perf_l2_miss = 0, perf_l2_fill = 0, perf_l2_evict = 0;
+		uint64_t perf_pf = 0; // PTE-line prefetches started
 		uint64_t max_outstanding = 0, r_out_of_order = 0, mode_switches = 0;
 		unsigned ids_seen = 0; // bit n: walker ID kIdWalker + n issued a read
 		uint64_t by_shift[3] = { 0, 0, 0 };
@@ -1165,6 +1172,7 @@ private:
 		st_.perf_l2_miss += t.perf_l2_miss_o;
 		st_.perf_l2_fill += t.perf_l2_fill_o;
 		st_.perf_l2_evict += t.perf_l2_evict_o;
+		st_.perf_pf += t.perf_pf_o;
 		// (a request accepted before the mode changed may still probe)
 		bool all_new = true;
 		for (const PortReq &r : ports_)
@@ -1589,11 +1597,15 @@ void test_hit_latency(void **state)
 	b.set_asid(1);
 	b.set_latency(3, 3);
 	for (unsigned l = 0; l < 3; l++) {
-		uint64_t lines = b.stats().perf_line, wc = b.stats().perf_wc;
+		uint64_t lines = b.stats().perf_line, wc = b.stats().perf_wc, pf = b.stats().perf_pf;
 		Xlat x = b.translate(0, va[l] + 0x10, false, &lat);
 		assert_int_equal(x.status, kTrOk);
 		assert_int_equal(x.shift, CIRCE_HW_PT_LEVEL_SHIFT(l));
-		lines = b.stats().perf_line - lines;
+		for (int i = 0; i < 20; i++)
+			b.step(); // a prefetch the walk started completes
+		// Lines the walk read (not the next-line prefetch of a 4 KiB walk).
+		lines = b.stats().perf_line - lines - (b.stats().perf_pf - pf);
+		assert_int_equal(b.stats().perf_pf - pf, l == 0 ? 1 : 0);
 		wc = b.stats().perf_wc - wc;
 		print_message("# tb_mmu: %s page: miss answered in %" PRIu64
 			      " cycles (%" PRIu64 " PTE lines read, memory latency 4; %" PRIu64
@@ -1979,6 +1991,42 @@ void test_concurrent_walks(void **state)
 	assert_true(__builtin_popcount(s.ids_seen) >= 2);
 }
 
+// A walk that uses a leaf line makes the top walker prefetch the next line of
+// that table: a stream of 4 KiB pages finds each new leaf line cached.
+void test_prefetch(void **state)
+{
+	Bench &b = bench_of(state);
+	PageTables &pt = b.pt();
+	Bench::Stats &s = b.stats();
+	const uint64_t base = 0x0000510000000000ull;
+	uint64_t lat;
+
+	pt.set_root(1, pt.alloc_table(), true, true);
+	for (unsigned i = 0; i < 24; i++)
+		assert_true(pt.map_leaf(1, base + i * 4096ull, 0, 3));
+	b.set_asid(1);
+	b.set_mode(CIRCE_HW_MMU_MODE_L1_ONLY);
+	b.set_latency(100, 100);
+	uint64_t lines0 = s.perf_line, pf0 = s.perf_pf;
+	b.translate(0, base, false, &lat); // cold: four line reads
+	assert_true(lat > 400);
+	for (unsigned i = 1; i < 24; i++) {
+		for (int g = 0; g < 40; g++)
+			b.step(); // the time a DMA engine takes for a page
+		b.translate(0, base + i * 4096ull, false, &lat);
+		if (i % 8 == 0) {
+			print_message("# tb_mmu: page %u (a new leaf line) walked in %" PRIu64
+				      " cycles\n", i, lat);
+			assert_true(lat < 50);
+		}
+	}
+	for (int g = 0; g < 200; g++)
+		b.step();
+	// Only the cold walk read lines on demand; the others were prefetched.
+	assert_int_equal((s.perf_line - lines0) - (s.perf_pf - pf0), 4);
+	assert_true(s.perf_pf - pf0 >= 2);
+}
+
 // The L2 TLB: refills of the L1 for 4 KiB and 2 MiB pages without a walk,
 // invalidation ALL / ASID / RANGE reach it, set eviction (FIFO per set),
 // and the modes (L2 only: no L1; L1 only: no L2 probes).
@@ -2128,6 +2176,7 @@ void print_hit_rates(Bench &b, const char *what)
 		      s.perf_l2_hit, probes, probes ? 100.0 * (double)s.perf_l2_hit / (double)probes : 0.0,
 		      s.perf_l2_fill, s.perf_l2_evict, s.perf_walk, s.perf_pte, s.perf_wc,
 		      s.perf_walk_cycles, s.perf_stall, s.max_outstanding, s.r_out_of_order);
+	print_message("# tb_mmu %s: %" PRIu64 " PTE-line prefetches\n", what, s.perf_pf);
 }
 
 uint64_t random_count(uint64_t dflt)
@@ -2167,8 +2216,9 @@ void test_random(void **state)
 	assert_true(s.invs > 50);
 	assert_true(s.perf_l2_hit > 100 && s.perf_l2_evict > 0);
 	assert_true(s.max_outstanding >= 2 && s.r_out_of_order > 0);
-	// One walk per port at most: min(ports, walkers) walkers busy at once.
-	assert_int_equal(__builtin_popcount(s.ids_seen), std::min(kPorts, kWalkers));
+	// Every walker read (the top one also prefetches) and reads overlapped.
+	assert_int_equal(s.ids_seen, (1u << kWalkers) - 1);
+	assert_true(s.perf_pf > 1000);
 }
 
 // The same with the TLB mode switched at random (hybrid, L1 only, L2 only)
@@ -2204,7 +2254,8 @@ int main(int argc, char **argv)
 
 	TestState st[] = { { seed, nullptr },	  { seed + 1, nullptr }, { seed + 2, nullptr },
 			   { seed + 3, nullptr }, { seed + 4, nullptr }, { seed + 5, nullptr },
-			   { seed + 6, nullptr }, { seed + 7, nullptr }, { seed + 8, nullptr } };
+			   { seed + 6, nullptr }, { seed + 7, nullptr }, { seed + 8, nullptr },
+			   { seed + 9, nullptr } };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_prestate_setup_teardown(test_walk_semantics, bench_setup,
 							 bench_teardown, &st[0]),
@@ -2220,6 +2271,8 @@ int main(int argc, char **argv)
 							 bench_teardown, &st[6]),
 		cmocka_unit_test_prestate_setup_teardown(test_l2, bench_setup, bench_teardown,
 							 &st[7]),
+		cmocka_unit_test_prestate_setup_teardown(test_prefetch, bench_setup, bench_teardown,
+							 &st[9]),
 		cmocka_unit_test_prestate_setup_teardown(test_random, bench_setup, bench_teardown,
 							 &st[5]),
 		cmocka_unit_test_prestate_setup_teardown(test_random_modes, bench_setup,
