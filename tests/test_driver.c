@@ -805,6 +805,61 @@ static void test_perf_counters(void **state)
 		assert_int_equal(after[i], 0);
 }
 
+/* The TLB mode register: every mode computes the same bytes; on a device
+ * with cycle counters (the RTL) the counters show which levels worked. */
+static void test_mmu_modes(void **state)
+{
+	struct drv *d = *state;
+	static const uint32_t modes[] = { CIRCE_HW_MMU_MODE_L1_ONLY, CIRCE_HW_MMU_MODE_L2_ONLY,
+					  CIRCE_HW_MMU_MODE_HYBRID };
+	struct circe_info info;
+	bool cycles;
+	uint32_t v;
+
+	assert_int_equal(circe_get_info(d->dev, &info), 0);
+	cycles = info.features & CIRCE_HW_FEAT_CYCLES;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct circe_job_result res;
+		struct gemm g;
+		uint8_t *want;
+		uint64_t l1h, l1m, l2h, l2m;
+
+		assert_int_equal(circe_dev_reg_write(d->dev, CIRCE_REG_MMU_CTRL, modes[i]), 0);
+		assert_int_equal(circe_dev_reg_read(d->dev, CIRCE_REG_MMU_CTRL, &v), 0);
+		assert_int_equal(v, modes[i]);
+		gemm_make(d, &g, 40, 9000, 24, CIRCE_HW_GEMM_PER_CHANNEL | CIRCE_HW_GEMM_BIAS, 0,
+			  CIRCE_MEM_RW);
+		want = gemm_expected(&g);
+		gemm_put(d, 0, &g);
+		assert_int_equal(drv_submit(d, 1, &res), 0);
+		assert_memory_equal(g.y, want, g.y_bytes);
+		assert_int_equal(d->descs[0].gemm.status.code, CIRCE_HW_ST_OK);
+		free(want);
+		l1h = res.perf[CIRCE_PERF_TLB_L1_HITS];
+		l1m = res.perf[CIRCE_PERF_TLB_L1_MISSES];
+		l2h = res.perf[CIRCE_PERF_TLB_L2_HITS];
+		l2m = res.perf[CIRCE_PERF_TLB_L2_MISSES];
+		print_message("# %s: mode %u: L1 %llu hits %llu misses, L2 %llu hits %llu misses, "
+			      "%llu walks\n",
+			      d->be->name, modes[i], (unsigned long long)l1h,
+			      (unsigned long long)l1m, (unsigned long long)l2h,
+			      (unsigned long long)l2m,
+			      (unsigned long long)res.perf[CIRCE_PERF_WALKS]);
+		if (!cycles || !info.tlb_l2_sets)
+			continue;
+		if (modes[i] == CIRCE_HW_MMU_MODE_L1_ONLY) {
+			assert_int_equal(l2h + l2m, 0);
+			assert_true(l1h > 0);
+		} else if (modes[i] == CIRCE_HW_MMU_MODE_L2_ONLY) {
+			assert_int_equal(l1h, 0);
+			assert_int_equal(l2h + l2m, l1m);
+			assert_true(l2h > 0);
+		} else {
+			assert_true(l1h > 0 && l2m > 0);
+		}
+	}
+}
+
 static void test_info_matches_dt(void **state)
 {
 	struct drv *d = *state;
@@ -1027,6 +1082,7 @@ int main(void)
 						drv_teardown),
 		cmocka_unit_test_setup_teardown(test_inject_errors, drv_setup, drv_teardown),
 		cmocka_unit_test_setup_teardown(test_perf_counters, drv_setup, drv_teardown),
+		cmocka_unit_test_setup_teardown(test_mmu_modes, drv_setup, drv_teardown),
 		cmocka_unit_test_setup_teardown(test_info_matches_dt, drv_setup, drv_teardown),
 		cmocka_unit_test(test_timeout_env),
 		cmocka_unit_test_setup_teardown(test_two_devices, drv_setup, drv_teardown),
