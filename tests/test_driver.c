@@ -889,12 +889,15 @@ static void test_info_matches_dt(void **state)
 	assert_int_equal(info.mem_latency_cycles, c.mem_latency_cycles);
 	assert_int_equal(info.mem_bytes_per_cycle, c.mem_bytes_per_cycle);
 	assert_int_equal(info.mem_max_outstanding, c.mem_max_outstanding);
-	/* the functional model has no cycles; the RTL counts them */
-	assert_int_equal(info.features & ~(uint32_t)CIRCE_HW_FEAT_CYCLES,
+	/* the functional model has no cycles and no TLB; the RTL counts
+	 * cycles and says whether it has an L2 TLB */
+	assert_int_equal(info.features & ~(uint32_t)(CIRCE_HW_FEAT_CYCLES | CIRCE_HW_FEAT_TLB_L2),
 			 CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 |
 				 CIRCE_HW_FEAT_DEMAND_PAGING);
 	assert_int_equal(!!(info.features & CIRCE_HW_FEAT_CYCLES),
 			 strcmp(d->be->name, "fmodel") != 0);
+	if (info.features & CIRCE_HW_FEAT_CYCLES)
+		assert_int_equal(!!(info.features & CIRCE_HW_FEAT_TLB_L2), c.tlb_l2_sets > 0);
 	assert_memory_equal(circe_dev_config(d->dev), &c, sizeof(c));
 	assert_non_null(circe_dev_svm(d->dev));
 	assert_non_null(circe_dev_platform(d->dev));
