@@ -22,6 +22,10 @@
 // the permission walks too, so a permission fault is always decided by the
 // page table, as in sim/fmodel.
 //
+// The walk cache prefetches: a walk that used a level-0 PTE makes the next
+// line of that table a candidate, which the top walker reads into the cache
+// when it is otherwise idle (WcPrefetch).
+//
 // Results (L2 hits and walk responses) reach the ports and the L1 fill one
 // per cycle; an L2 hit goes first (it is a one-cycle pulse), then the lowest
 // walker with a response, if the L2 fill register it may need is free.
