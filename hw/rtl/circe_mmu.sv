@@ -469,6 +469,7 @@ module circe_mmu #(
     logic [Walkers*LineW-1:0]    wk_wc_line;
     logic [Walkers*LaneBits-1:0] wk_wc_lane;
     logic [Walkers-1:0]          wk_wc_hit, wk_wc_fill, wk_perf_walk, wk_perf_line, wk_leaf;
+    logic [Walkers-1:0]          wk_wc_leaf;
     logic [Walkers-1:0]          wk_pf_valid;
     logic [LineW-1:0]            pf_line_q;
     logic [Walkers*64-1:0]       wk_wc_pte;
@@ -537,6 +538,7 @@ module circe_mmu #(
         .wc_hit_i         (wk_wc_hit[w]),
         .wc_pte_i         (wk_wc_pte[w*64 +: 64]),
         .wc_fill_o        (wk_wc_fill[w]),
+        .wc_leaf_o        (wk_wc_leaf[w]),
         .ar_valid_o       (wk_ar_valid[w]),
         .ar_ready_i       (wk_ar_ready[w]),
         .ar_addr_o        (wk_ar_addr[w*circe_axi_pkg::AddrWidth +: circe_axi_pkg::AddrWidth]),
@@ -627,10 +629,15 @@ module circe_mmu #(
 
     // ---- walk cache, shared ----
     logic [LineW-1:0] wc_fill_line;
+    logic             wc_fill_leaf;
     always_comb begin
       wc_fill_line = '0;
+      wc_fill_leaf = 1'b0;
       for (int unsigned w = 0; w < Walkers; w++) begin
-        if (wk_wc_fill[w]) wc_fill_line = wk_wc_line[w*LineW +: LineW];
+        if (wk_wc_fill[w]) begin
+          wc_fill_line = wk_wc_line[w*LineW +: LineW];
+          wc_fill_leaf = wk_wc_leaf[w];
+        end
       end
     end
 
@@ -703,6 +710,7 @@ module circe_mmu #(
         .lk_pte_o     (wc_ptes),
         .fill_valid_i (|wk_wc_fill),
         .fill_line_i  (wc_fill_line),
+        .fill_leaf_i  (wc_fill_leaf),
         .fill_data_i  (axi_rsp_i.r.data)
       );
       assign wk_wc_hit = wc_hits[Walkers-1:0];
@@ -715,7 +723,7 @@ module circe_mmu #(
       assign wk_wc_pte = '0;
       assign pf_cached = 1'b0;
       logic unused_wc;
-      assign unused_wc = ^{wk_wc_lane, wc_fill_line};
+      assign unused_wc = ^{wk_wc_lane, wc_fill_line, wc_fill_leaf};
     end
 
     // ---- L2 ----

@@ -86,6 +86,7 @@ module circe_ptw #(
   input  logic                       wc_hit_i,
   input  logic [63:0]                wc_pte_i,
   output logic                       wc_fill_o,         // R beat OKAY: line wc_line_o, R data
+  output logic                       wc_leaf_o,         // ... a level-0 table line
 
   // Page-table reads: the AR/R signals of this walker (the MMU muxes the
   // walkers onto its AXI master: AR len 0, size 6, INCR, ID AxiId).
@@ -335,6 +336,7 @@ module circe_ptw #(
   assign wc_line_o        = line;
   assign wc_lane_o        = index[LaneBits-1:0];
   assign wc_fill_o        = r_ok;
+  assign wc_leaf_o        = (level_q == 2'd0);
   assign leaf_o           = (wc_use || (r_ok && !pf_q)) && level_q == 2'd0;
 
   // Only the AR/R channels are used; the root is 4 KiB aligned; the mask's

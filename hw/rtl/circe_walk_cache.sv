@@ -5,8 +5,11 @@
 // its own combinational lookup port (line number and PTE lane in, hit and the
 // PTE out); the R channel delivers at most one line per cycle, so there is a
 // single fill port. A fill refreshes its line where it is cached, else it
-// replaces the next line round-robin. flush_i (any invalidation, only while
-// no walk is in flight) empties the cache; it wins over a fill.
+// takes a free line, else a leaf line (fill_leaf_i: a level-0 table line,
+// which maps only 32 KiB) round-robin from the pointer, else the pointer's
+// line: the few upper-level lines that every walk needs are not pushed out
+// by a stream of leaf lines and their prefetches. flush_i (any invalidation,
+// only while no walk is in flight) empties the cache; it wins over a fill.
 //
 // The rules for using a cached PTE (only for a step that succeeds; faults
 // and bus errors are decided on fresh reads) live in circe_ptw.
@@ -29,12 +32,14 @@ module circe_walk_cache #(
 
   input  logic                         fill_valid_i,
   input  logic [LineW-1:0]             fill_line_i,
+  input  logic                         fill_leaf_i,   // a level-0 table line
   input  logic [DataW-1:0]             fill_data_i
 );
 
   localparam int unsigned IdxW = (Lines > 1) ? $clog2(Lines) : 1;
 
   logic [Lines-1:0]       valid_q;
+  logic [Lines-1:0]       leaf_q;
   logic [Lines*LineW-1:0] tag_q;
   logic [Lines*DataW-1:0] data_q;
   logic [IdxW-1:0]        rr_q;
@@ -58,9 +63,30 @@ module circe_walk_cache #(
     end
   end
 
+  logic            free_found, leaf_found;
+  logic [IdxW-1:0] free_idx, leaf_idx;
+  logic [IdxW:0]   cand;
+
   always_comb begin
-    fill_hit = 1'b0;
-    fill_idx = rr_q;
+    fill_hit   = 1'b0;
+    free_found = 1'b0;
+    free_idx   = '0;
+    leaf_found = 1'b0;
+    leaf_idx   = '0;
+    cand       = '0;
+    for (int unsigned c = 0; c < Lines; c++) begin
+      if (!free_found && !valid_q[c]) begin
+        free_found = 1'b1;
+        free_idx   = IdxW'(c);
+      end
+      cand = {1'b0, rr_q} + (IdxW + 1)'(c);
+      if (cand >= (IdxW + 1)'(Lines)) cand = cand - (IdxW + 1)'(Lines);
+      if (!leaf_found && leaf_q[cand[IdxW-1:0]]) begin
+        leaf_found = 1'b1;
+        leaf_idx   = cand[IdxW-1:0];
+      end
+    end
+    fill_idx = free_found ? free_idx : (leaf_found ? leaf_idx : rr_q);
     for (int unsigned c = 0; c < Lines; c++) begin
       if (valid_q[c] && tag_q[c*LineW +: LineW] == fill_line_i) begin
         fill_hit = 1'b1;
@@ -77,7 +103,7 @@ module circe_walk_cache #(
       valid_q <= '0;
     end else if (fill_valid_i) begin
       valid_q[fill_idx] <= 1'b1;
-      if (!fill_hit) rr_q <= (32'(rr_q) == Lines - 1) ? '0 : rr_q + IdxW'(1);
+      if (!fill_hit) rr_q <= (32'(fill_idx) == Lines - 1) ? '0 : fill_idx + IdxW'(1);
     end
   end
 
@@ -87,6 +113,7 @@ module circe_walk_cache #(
       for (int unsigned c = 0; c < Lines; c++) begin
         if (fill_idx == IdxW'(c)) begin
           tag_q[c*LineW +: LineW]  <= fill_line_i;
+          leaf_q[c]                <= fill_leaf_i;
           data_q[c*DataW +: DataW] <= fill_data_i;
         end
       end

@@ -786,7 +786,8 @@ public:
 				for (auto &r : ports_)
 					if (r.st != PortReq::Idle)
 						return false;
-				return inv_st_ == InvIdle && !top_->fault_valid_o;
+				// (and no prefetch read in flight)
+				return inv_st_ == InvIdle && !top_->fault_valid_o && rq_.empty();
 			},
 			200000);
 		assert_true(drained);
