@@ -2026,6 +2026,28 @@ void test_prefetch(void **state)
 	// Only the cold walk read lines on demand; the others were prefetched.
 	assert_int_equal((s.perf_line - lines0) - (s.perf_pf - pf0), 4);
 	assert_true(s.perf_pf - pf0 >= 2);
+
+	// Leaf lines (and their prefetches) do not push out the upper-level
+	// lines: after walks through 12 more leaf lines of the table (more
+	// lines than the cache holds), a walk in yet another leaf line reads
+	// only that line.
+	for (unsigned k = 3; k < 15; k++) {
+		assert_true(pt.map_leaf(1, base + k * 32768ull, 0, 3));
+		b.translate(0, base + k * 32768ull, false, &lat);
+	}
+	assert_true(pt.map_leaf(1, base + 40 * 32768ull, 0, 3));
+	for (int g = 0; g < 300; g++)
+		b.step();
+	lines0 = s.perf_line;
+	pf0 = s.perf_pf;
+	b.translate(0, base + 40 * 32768ull, false, &lat);
+	for (int g = 0; g < 300; g++)
+		b.step();
+	print_message("# tb_mmu: a new leaf line after %u leaf lines: %" PRIu64
+		      " lines read, %" PRIu64 " cycles\n",
+		      CIRCE_HW_DEFAULT_WALK_CACHE_LINES + 4,
+		      (s.perf_line - lines0) - (s.perf_pf - pf0), lat);
+	assert_int_equal((s.perf_line - lines0) - (s.perf_pf - pf0), 1);
 }
 
 // The L2 TLB: refills of the L1 for 4 KiB and 2 MiB pages without a walk,
