@@ -46,18 +46,23 @@ module circe_walk_cache #(
   logic                   fill_hit;
   logic [IdxW-1:0]        fill_idx;
 
+  // Tags are unique (a fill refreshes a cached line), so at most one line
+  // matches: AND-OR over the lines of each line's selected lane, not a
+  // priority chain of muxes.
+  logic [Lookups*Lines-1:0] lk_match;
   always_comb begin
     lk_hit_o = '0;
     lk_pte_o = '0;
+    lk_match = '0;
     for (int unsigned l = 0; l < Lookups; l++) begin
       for (int unsigned c = 0; c < Lines; c++) begin
-        if (valid_q[c] && tag_q[c*LineW +: LineW] == lk_line_i[l*LineW +: LineW]) begin
-          lk_hit_o[l] = 1'b1;
-          for (int unsigned i = 0; i < (1 << LaneBits); i++) begin
-            if (lk_lane_i[l*LaneBits +: LaneBits] == LaneBits'(i)) begin
-              lk_pte_o[l*64 +: 64] = data_q[c*DataW + 64*i +: 64];
-            end
-          end
+        lk_match[l*Lines+c] = valid_q[c] &&
+                              (tag_q[c*LineW +: LineW] == lk_line_i[l*LineW +: LineW]);
+        lk_hit_o[l] = lk_hit_o[l] | lk_match[l*Lines+c];
+        for (int unsigned i = 0; i < (1 << LaneBits); i++) begin
+          lk_pte_o[l*64 +: 64] = lk_pte_o[l*64 +: 64] |
+              (data_q[c*DataW + 64*i +: 64] &
+               {64{lk_match[l*Lines+c] && lk_lane_i[l*LaneBits +: LaneBits] == LaneBits'(i)}});
         end
       end
     end
