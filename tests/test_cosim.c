@@ -42,7 +42,7 @@
 #define COSIM_MAX_ALLOCS 256u
 #define COSIM_RANDOM_JOBS 24
 #define COSIM_POLL_S 30.0
-#define COSIM_FMODEL_URI "fmodel:l2sets=0,l2ways=0,walkers=1"
+#define COSIM_FMODEL_URI "fmodel:l2sets=256,l2ways=4,walkers=4" /* = circe-vsim.dtb */
 
 static const char *const cosim_side_name[COSIM_SIDES] = { "fmodel", "vsim" };
 

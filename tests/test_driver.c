@@ -764,7 +764,12 @@ static void test_perf_counters(void **state)
 		assert_true(res.perf[CIRCE_PERF_WALKS] >= 1);
 		assert_true(res.perf[CIRCE_PERF_WALKS] <= walks);
 		assert_int_equal(res.perf[CIRCE_PERF_PTE_READS], 4 * res.perf[CIRCE_PERF_WALKS]);
-		assert_int_equal(res.perf[CIRCE_PERF_TLB_L1_MISSES], res.perf[CIRCE_PERF_WALKS]);
+		/* an L1 miss probes the L2 and walks unless the L2 hits */
+		assert_int_equal(res.perf[CIRCE_PERF_TLB_L1_MISSES],
+				 res.perf[CIRCE_PERF_WALKS] + res.perf[CIRCE_PERF_TLB_L2_HITS]);
+		assert_int_equal(res.perf[CIRCE_PERF_TLB_L1_MISSES],
+				 res.perf[CIRCE_PERF_TLB_L2_HITS] +
+					 res.perf[CIRCE_PERF_TLB_L2_MISSES]);
 		assert_true(res.perf[CIRCE_PERF_TLB_L1_HITS] > 0);
 		/* the walker reads whole 64-byte PTE lines, except where its
 		 * walk cache has them */
@@ -779,8 +784,7 @@ static void test_perf_counters(void **state)
 				    info.array_cols >=
 			    (uint64_t)m * k * n);
 		assert_true(res.perf[CIRCE_PERF_WALK_CYCLES] > 0);
-		assert_int_equal(res.perf[CIRCE_PERF_TLB_L2_HITS], 0);
-		assert_int_equal(res.perf[CIRCE_PERF_TLB_L2_MISSES], 0);
+		assert_true(res.perf[CIRCE_PERF_TLB_L2_MISSES] > 0);
 	}
 	for (unsigned i = 0; i < CIRCE_PERF_COUNT; i++)
 		assert_int_equal(after[i] - before[i], res.perf[i]);
@@ -802,6 +806,61 @@ static void test_perf_counters(void **state)
 	assert_int_equal(circe_dev_perf_read(d->dev, after), 0);
 	for (unsigned i = 0; i < CIRCE_PERF_COUNT; i++)
 		assert_int_equal(after[i], 0);
+}
+
+/* The TLB mode register: every mode computes the same bytes; on a device
+ * with cycle counters (the RTL) the counters show which levels worked. */
+static void test_mmu_modes(void **state)
+{
+	struct drv *d = *state;
+	static const uint32_t modes[] = { CIRCE_HW_MMU_MODE_L1_ONLY, CIRCE_HW_MMU_MODE_L2_ONLY,
+					  CIRCE_HW_MMU_MODE_HYBRID };
+	struct circe_info info;
+	bool cycles;
+	uint32_t v;
+
+	assert_int_equal(circe_get_info(d->dev, &info), 0);
+	cycles = info.features & CIRCE_HW_FEAT_CYCLES;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct circe_job_result res;
+		struct gemm g;
+		uint8_t *want;
+		uint64_t l1h, l1m, l2h, l2m;
+
+		assert_int_equal(circe_dev_reg_write(d->dev, CIRCE_REG_MMU_CTRL, modes[i]), 0);
+		assert_int_equal(circe_dev_reg_read(d->dev, CIRCE_REG_MMU_CTRL, &v), 0);
+		assert_int_equal(v, modes[i]);
+		gemm_make(d, &g, 40, 9000, 24, CIRCE_HW_GEMM_PER_CHANNEL | CIRCE_HW_GEMM_BIAS, 0,
+			  CIRCE_MEM_RW);
+		want = gemm_expected(&g);
+		gemm_put(d, 0, &g);
+		assert_int_equal(drv_submit(d, 1, &res), 0);
+		assert_memory_equal(g.y, want, g.y_bytes);
+		assert_int_equal(d->descs[0].gemm.status.code, CIRCE_HW_ST_OK);
+		free(want);
+		l1h = res.perf[CIRCE_PERF_TLB_L1_HITS];
+		l1m = res.perf[CIRCE_PERF_TLB_L1_MISSES];
+		l2h = res.perf[CIRCE_PERF_TLB_L2_HITS];
+		l2m = res.perf[CIRCE_PERF_TLB_L2_MISSES];
+		print_message("# %s: mode %u: L1 %llu hits %llu misses, L2 %llu hits %llu misses, "
+			      "%llu walks\n",
+			      d->be->name, modes[i], (unsigned long long)l1h,
+			      (unsigned long long)l1m, (unsigned long long)l2h,
+			      (unsigned long long)l2m,
+			      (unsigned long long)res.perf[CIRCE_PERF_WALKS]);
+		if (!cycles || !info.tlb_l2_sets)
+			continue;
+		if (modes[i] == CIRCE_HW_MMU_MODE_L1_ONLY) {
+			assert_int_equal(l2h + l2m, 0);
+			assert_true(l1h > 0);
+		} else if (modes[i] == CIRCE_HW_MMU_MODE_L2_ONLY) {
+			assert_int_equal(l1h, 0);
+			assert_int_equal(l2h + l2m, l1m);
+			assert_true(l2h > 0);
+		} else {
+			assert_true(l1h > 0 && l2m > 0);
+		}
+	}
 }
 
 static void test_info_matches_dt(void **state)
@@ -833,12 +892,15 @@ static void test_info_matches_dt(void **state)
 	assert_int_equal(info.mem_latency_cycles, c.mem_latency_cycles);
 	assert_int_equal(info.mem_bytes_per_cycle, c.mem_bytes_per_cycle);
 	assert_int_equal(info.mem_max_outstanding, c.mem_max_outstanding);
-	/* the functional model has no cycles; the RTL counts them */
-	assert_int_equal(info.features & ~(uint32_t)CIRCE_HW_FEAT_CYCLES,
+	/* the functional model has no cycles and no TLB; the RTL counts
+	 * cycles and says whether it has an L2 TLB */
+	assert_int_equal(info.features & ~(uint32_t)(CIRCE_HW_FEAT_CYCLES | CIRCE_HW_FEAT_TLB_L2),
 			 CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 |
 				 CIRCE_HW_FEAT_DEMAND_PAGING);
 	assert_int_equal(!!(info.features & CIRCE_HW_FEAT_CYCLES),
 			 strcmp(d->be->name, "fmodel") != 0);
+	if (info.features & CIRCE_HW_FEAT_CYCLES)
+		assert_int_equal(!!(info.features & CIRCE_HW_FEAT_TLB_L2), c.tlb_l2_sets > 0);
 	assert_memory_equal(circe_dev_config(d->dev), &c, sizeof(c));
 	assert_non_null(circe_dev_svm(d->dev));
 	assert_non_null(circe_dev_platform(d->dev));
@@ -1475,6 +1537,7 @@ int main(void)
 						drv_teardown),
 		cmocka_unit_test_setup_teardown(test_inject_errors, drv_setup, drv_teardown),
 		cmocka_unit_test_setup_teardown(test_perf_counters, drv_setup, drv_teardown),
+		cmocka_unit_test_setup_teardown(test_mmu_modes, drv_setup, drv_teardown),
 		cmocka_unit_test_setup_teardown(test_info_matches_dt, drv_setup, drv_teardown),
 		cmocka_unit_test(test_timeout_env),
 		cmocka_unit_test_setup_teardown(test_two_devices, drv_setup, drv_teardown),

@@ -204,6 +204,12 @@ static void test_id_registers(void **state)
 	/* read-only registers ignore writes */
 	fm_wr(&g, CIRCE_REG_MAGIC, 0);
 	assert_int_equal(fm_rd(&g, CIRCE_REG_MAGIC), CIRCE_HW_MAGIC);
+	/* MMU_CTRL (TLB mode): accepted and read back, no effect on the model */
+	assert_int_equal(fm_rd(&g, CIRCE_REG_MMU_CTRL), CIRCE_HW_MMU_MODE_HYBRID);
+	fm_wr(&g, CIRCE_REG_MMU_CTRL, CIRCE_HW_MMU_MODE_L2_ONLY);
+	assert_int_equal(fm_rd(&g, CIRCE_REG_MMU_CTRL), CIRCE_HW_MMU_MODE_L2_ONLY);
+	fm_wr(&g, CIRCE_REG_MMU_CTRL, 0xFFFFFFF0u | CIRCE_HW_MMU_MODE_L1_ONLY);
+	assert_int_equal(fm_rd(&g, CIRCE_REG_MMU_CTRL), CIRCE_HW_MMU_MODE_L1_ONLY);
 	g.ops->close(g.dev);
 	circe_platform_destroy(g.plat);
 

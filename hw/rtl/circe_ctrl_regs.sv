@@ -26,6 +26,8 @@
 //   The write's B response comes only after the datapath left reset, so a
 //   master that sees it may assume no burst of the old job is in flight
 //   (the vsim harness drops its memory model's transactions at that point).
+// - MMU_CTRL: the TLB mode (CIRCE_HW_MMU_MODE_*, bits 1:0) for mmu_mode_o;
+//   kept across RESET, like the roots.
 // - PERF_CTRL (write 1) clears the 64-bit counters at PERF_BASE + 8 * id.
 //
 // Package names are qualified (circe_pkg::): Yosys 0.23 reads no import.
@@ -37,7 +39,9 @@ module circe_ctrl_regs #(
   parameter int unsigned Cols            = circe_pkg::CIRCE_HW_DEFAULT_ARRAY_COLS,
   parameter int unsigned L1Entries       = circe_pkg::CIRCE_HW_DEFAULT_TLB_L1_ENTRIES,
   parameter int unsigned NumAsids        = circe_pkg::CIRCE_HW_DEFAULT_NUM_ASIDS,
-  parameter int unsigned Walkers         = 1,
+  parameter int unsigned L2Sets          = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_SETS,  // 0: no L2
+  parameter int unsigned L2Ways          = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_WAYS,
+  parameter int unsigned Walkers         = circe_pkg::CIRCE_HW_DEFAULT_WALKERS,
   parameter int unsigned NumPorts        = 2,  // MMU translation ports
   parameter int unsigned CoreResetCycles = 4   // datapath reset length, >= 1
 ) (
@@ -80,6 +84,7 @@ module circe_ctrl_regs #(
   // MMU
   output logic [NumAsids*64-1:0]   pt_root_o,
   output logic [NumAsids-1:0]      pt_root_valid_o,
+  output logic [1:0]               mmu_mode_o,       // CIRCE_HW_MMU_MODE_*
   output logic                     inv_valid_o,
   input  logic                     inv_ready_i,
   output logic [1:0]               inv_type_o,
@@ -103,11 +108,13 @@ module circe_ctrl_regs #(
   input  logic [NumPorts-1:0]      perf_l1_hit_i,
   input  logic [NumPorts-1:0]      perf_l1_miss_i,
   input  logic [NumPorts-1:0]      perf_stall_i,
+  input  logic                     perf_l2_hit_i,
+  input  logic                     perf_l2_miss_i,
   input  logic                     perf_walk_i,
-  input  logic                     perf_walk_cycle_i,
+  input  logic [Walkers-1:0]       perf_walk_cycle_i,  // per walker
   input  logic                     perf_fault_i,
-  input  logic                     perf_pte_read_i,
-  input  logic                     perf_wc_hit_i,
+  input  logic [Walkers-1:0]       perf_pte_read_i,    // per walker
+  input  logic [Walkers-1:0]       perf_wc_hit_i,      // per walker
   input  logic                     perf_line_read_i
 );
 
@@ -119,6 +126,7 @@ module circe_ctrl_regs #(
                                          (1 << circe_pkg::CIRCE_HW_FEAT_INT4_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_OUT16_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_CYCLES_BIT) |
+                                         ((L2Sets > 0 ? 1 : 0) << circe_pkg::CIRCE_HW_FEAT_TLB_L2_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_DEMAND_PAGING_BIT));
   localparam logic [1:0]  RespOkay   = 2'b00;
   localparam logic [1:0]  RespSlvErr = 2'b10;
@@ -144,6 +152,7 @@ module circe_ctrl_regs #(
   logic        ap_done_d, ap_done_q;
   logic        ap_ready_d, ap_ready_q;
   logic        gie_d, gie_q;
+  logic [1:0]  mmu_mode_d, mmu_mode_q;
   logic [1:0]  ier_d, ier_q;
   logic [1:0]  isr_d, isr_q;
   logic [63:0] cmd_va_d, cmd_va_q;
@@ -214,8 +223,8 @@ module circe_ctrl_regs #(
     .ArrayRows   (Rows),
     .ArrayCols   (Cols),
     .TlbL1Entries(L1Entries),
-    .TlbL2Sets   (0),
-    .TlbL2Ways   (0),
+    .TlbL2Sets   (L2Sets),
+    .TlbL2Ways   ((L2Sets > 0) ? L2Ways : 0),
     .NumAsids    (NumAsids),
     .Walkers     (Walkers),
     .Features    (Features)
@@ -265,6 +274,7 @@ module circe_ctrl_regs #(
                                (busy ? 32'h0 : circe_pkg::CIRCE_HW_CTRL_AP_IDLE) |
                                (ap_ready_q ? circe_pkg::CIRCE_HW_CTRL_AP_READY : 32'h0);
         circe_pkg::CIRCE_REG_GIE:       rval = {31'h0, gie_q};
+        circe_pkg::CIRCE_REG_MMU_CTRL:  rval = {30'h0, mmu_mode_q};
         circe_pkg::CIRCE_REG_IER:       rval = {30'h0, ier_q};
         circe_pkg::CIRCE_REG_ISR:       rval = {30'h0, isr_q};
         circe_pkg::CIRCE_REG_CMD_VA_LO: rval = cmd_va_q[31:0];
@@ -362,6 +372,7 @@ module circe_ctrl_regs #(
     ap_done_d     = ap_done_q;
     ap_ready_d    = ap_ready_q;
     gie_d         = gie_q;
+    mmu_mode_d    = mmu_mode_q;
     ier_d         = ier_q;
     isr_d         = isr_q;
     cmd_va_d      = cmd_va_q;
@@ -447,6 +458,7 @@ module circe_ctrl_regs #(
           end
         end
         circe_pkg::CIRCE_REG_GIE:       gie_d = wval[0];
+        circe_pkg::CIRCE_REG_MMU_CTRL:  mmu_mode_d = wval[1:0];
         circe_pkg::CIRCE_REG_IER:       ier_d = wval[1:0] & IrqMask[1:0];
         circe_pkg::CIRCE_REG_ISR:       isr_d = isr_d & ~wval[1:0];
         circe_pkg::CIRCE_REG_CMD_VA_LO: cmd_va_d[31:0] = wval;
@@ -523,6 +535,13 @@ module circe_ctrl_regs #(
     end
   endfunction
 
+  function automatic logic [63:0] popcount_w(input logic [Walkers-1:0] v);
+    popcount_w = '0;
+    for (int unsigned i = 0; i < Walkers; i++) begin
+      popcount_w = popcount_w + 64'(v[i]);
+    end
+  endfunction
+
   always_comb begin
     perf_inc = '0;
     perf_inc[circe_pkg::CIRCE_PERF_CYCLES*64 +: 64]         = 64'(busy);
@@ -533,14 +552,15 @@ module circe_ctrl_regs #(
     perf_inc[circe_pkg::CIRCE_PERF_DMA_WR_BYTES*64 +: 64]   = 64'(perf_wr_bytes_i);
     perf_inc[circe_pkg::CIRCE_PERF_TLB_L1_HITS*64 +: 64]    = popcount(perf_l1_hit_i);
     perf_inc[circe_pkg::CIRCE_PERF_TLB_L1_MISSES*64 +: 64]  = popcount(perf_l1_miss_i);
-    // TLB_L2_HITS / TLB_L2_MISSES stay 0: no L2 TLB in this version.
+    perf_inc[circe_pkg::CIRCE_PERF_TLB_L2_HITS*64 +: 64]    = 64'(perf_l2_hit_i);
+    perf_inc[circe_pkg::CIRCE_PERF_TLB_L2_MISSES*64 +: 64]  = 64'(perf_l2_miss_i);
     perf_inc[circe_pkg::CIRCE_PERF_WALKS*64 +: 64]          = 64'(perf_walk_i);
-    perf_inc[circe_pkg::CIRCE_PERF_WALK_CYCLES*64 +: 64]    = 64'(perf_walk_cycle_i);
+    perf_inc[circe_pkg::CIRCE_PERF_WALK_CYCLES*64 +: 64]    = popcount_w(perf_walk_cycle_i);
     perf_inc[circe_pkg::CIRCE_PERF_FAULTS*64 +: 64]         = 64'(perf_fault_i);
     perf_inc[circe_pkg::CIRCE_PERF_STALL_CYCLES*64 +: 64]   = popcount(perf_stall_i);
     perf_inc[circe_pkg::CIRCE_PERF_DESCRIPTORS*64 +: 64]    = 64'(perf_desc_i);
-    perf_inc[circe_pkg::CIRCE_PERF_PTE_READS*64 +: 64]      = 64'(perf_pte_read_i);
-    perf_inc[circe_pkg::CIRCE_PERF_WALK_CACHE_HITS*64 +: 64] = 64'(perf_wc_hit_i);
+    perf_inc[circe_pkg::CIRCE_PERF_PTE_READS*64 +: 64]      = popcount_w(perf_pte_read_i);
+    perf_inc[circe_pkg::CIRCE_PERF_WALK_CACHE_HITS*64 +: 64] = popcount_w(perf_wc_hit_i);
   end
 
   // ---- flops ----------------------------------------------------------------
@@ -561,6 +581,7 @@ module circe_ctrl_regs #(
       ap_done_q     <= 1'b0;
       ap_ready_q    <= 1'b0;
       gie_q         <= 1'b0;
+      mmu_mode_q    <= circe_pkg::CIRCE_HW_MMU_MODE_HYBRID;
       ier_q         <= '0;
       isr_q         <= '0;
       cmd_va_q      <= '0;
@@ -600,6 +621,7 @@ module circe_ctrl_regs #(
       ap_done_q     <= ap_done_d;
       ap_ready_q    <= ap_ready_d;
       gie_q         <= gie_d;
+      mmu_mode_q    <= mmu_mode_d;
       ier_q         <= ier_d;
       isr_q         <= isr_d;
       cmd_va_q      <= cmd_va_d;
@@ -652,6 +674,7 @@ module circe_ctrl_regs #(
   end
 
   // ---- outputs --------------------------------------------------------------
+  assign mmu_mode_o  = mmu_mode_q;
   assign interrupt_o = gie_q & |(isr_q & ier_q);
   assign core_rst_no = rst_ni & ~core_rst_q;
 

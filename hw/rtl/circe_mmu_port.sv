@@ -3,7 +3,10 @@
 // One translation port of circe_mmu: holds its single request in flight from
 // acceptance to response.
 //
-//   PIdle    -- accept: L1 lookup in this cycle; hit -> PRsp, else -> PWalkReq
+//   PIdle    -- accept: L1 lookup in this cycle; hit -> PRsp, else -> PL2Req
+//               (l2_en_i: the L2 TLB is probed) or PWalkReq
+//   PL2Req   -- L2 probe granted -> PL2
+//   PL2      -- L2 hit (walk_done_i, TrOk) -> PRsp; L2 miss -> PWalkReq
 //   PWalkReq -- walk granted -> PWalk
 //   PWalk    -- walk done: TrOk / TrBusError -> PRsp; TrFault -> PFault
 //   PFault   -- queue head answered: RESUME -> PWalkReq; ABORT -> PRsp (TrFault)
@@ -44,6 +47,12 @@ module circe_mmu_port #(
   input  logic                       lk_read_i,
   input  logic                       lk_write_i,
 
+  // L2 probe (the answer of a hit comes as walk_done_i with TrOk).
+  input  logic                       l2_en_i,
+  output logic                       l2_req_o,
+  input  logic                       l2_gnt_i,
+  input  logic                       l2_miss_i,
+
   // Walk.
   output logic                       walk_req_o,
   input  logic                       walk_gnt_i,
@@ -76,7 +85,9 @@ module circe_mmu_port #(
 
   typedef enum logic [2:0] {
     PIdle,     // ready for a request
-    PWalkReq,  // missed: waits for the walker
+    PL2Req,    // missed the L1: waits for an L2 probe
+    PL2,       // its L2 probe is in flight
+    PWalkReq,  // missed: waits for a walker
     PWalk,     // its walk is in flight
     PFault,    // faulted: held until the host answers
     PRsp       // response valid
@@ -152,15 +163,20 @@ module circe_mmu_port #(
             shift_d = level_shift(lk_level_i);
             state_d = PRsp;
           end else begin
-            state_d = PWalkReq;
+            state_d = (l2_en_i && canon && asid_ok_in) ? PL2Req : PWalkReq;
           end
         end
+      end
+      PL2Req: begin
+        if (l2_gnt_i) state_d = PL2;
       end
       PWalkReq: begin
         if (walk_gnt_i) state_d = PWalk;
       end
-      PWalk: begin
-        if (walk_done_i) begin
+      PL2, PWalk: begin
+        if (l2_miss_i) begin
+          state_d = PWalkReq;
+        end else if (walk_done_i) begin
           status_d = walk_status_i;
           flags_d  = walk_flags_i;  // 0 unless TrFault
           iova_d   = '0;
@@ -223,6 +239,7 @@ module circe_mmu_port #(
   assign tr_req_ready_o = (state_q == PIdle);
   assign tr_rsp_valid_o = (state_q == PRsp);
   assign walk_req_o     = (state_q == PWalkReq);
+  assign l2_req_o       = (state_q == PL2Req);
   assign va_o           = va_q;
   assign write_o        = write_q;
   assign asid_o         = asid_q;
@@ -231,7 +248,7 @@ module circe_mmu_port #(
 
   assign perf_hit_o   = !Bypass && accept && hit_ok;
   assign perf_miss_o  = !Bypass && accept && !hit_ok;
-  assign perf_stall_o = (state_q == PWalkReq) || (state_q == PWalk) || (state_q == PFault);
+  assign perf_stall_o = (state_q != PIdle) && (state_q != PRsp);
 
   // Only the low ASID bits index the TLB; the rest only make it out of range.
   logic unused_asid;
@@ -244,8 +261,16 @@ module circe_mmu_port #(
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    tr_rsp_valid_o && !tr_rsp_ready_i |=> tr_rsp_valid_o && $stable(tr_rsp_o))
     else $error("circe_mmu_port: response changed before it was taken");
-  assert property (@(posedge clk_i) disable iff (!rst_ni) walk_done_i |-> state_q == PWalk)
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   walk_done_i |-> state_q == PWalk || state_q == PL2)
     else $error("circe_mmu_port: walk response while not walking");
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   walk_done_i && state_q == PL2 |-> walk_status_i == circe_axi_pkg::TrOk)
+    else $error("circe_mmu_port: an L2 answer that is not a hit");
+  assert property (@(posedge clk_i) disable iff (!rst_ni) l2_miss_i |-> state_q == PL2)
+    else $error("circe_mmu_port: L2 miss while not probing");
+  assert property (@(posedge clk_i) disable iff (!rst_ni) l2_gnt_i |-> state_q == PL2Req)
+    else $error("circe_mmu_port: L2 probe granted while not asking");
   assert property (@(posedge clk_i) disable iff (!rst_ni) walk_gnt_i |-> state_q == PWalkReq)
     else $error("circe_mmu_port: walk granted while not asking");
   assert property (@(posedge clk_i) disable iff (!rst_ni) fault_answer_i |-> state_q == PFault)

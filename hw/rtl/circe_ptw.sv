@@ -4,9 +4,9 @@
 // table of include/circe/hw.h. Each table step needs the PTE at table IOVA +
 // 8 * index; the walker reads the whole 64-byte line holding it (AR/R of
 // axi_req_t / axi_rsp_t: len 0, size 6, address aligned to 64 bytes; the PTE
-// is lane index[2:0] of the 512-bit beat) and keeps the last WcLines lines in
-// a walk cache, so that walks of neighbouring pages (the same upper tables,
-// the same leaf line of 8 PTEs = 32 KiB of 4 KiB pages) read memory once.
+// is lane index[2:0] of the 512-bit beat) and offers it to the walk cache (circe_walk_cache, shared by all walkers of the MMU), so that
+// walks of neighbouring pages (the same upper tables, the same leaf line of 8
+// PTEs = 32 KiB of 4 KiB pages) read memory once.
 //
 // Walk cache rules (docs/rtl.md, "MMU"): a cached PTE is used only when the
 // step it decides succeeds (a link to the next table, or a leaf that grants
@@ -14,8 +14,11 @@
 // from memory, and that read refreshes the line. So a PTE the host makes
 // valid, or a permission it adds, is seen at once (fault, fix, RESUME works
 // without an invalidation); removing or changing a valid PTE needs an
-// invalidation, as for the TLB, and flush_i (any invalidation) empties the
-// cache. Lines are replaced round-robin.
+// invalidation, as for the TLB, and any invalidation empties the cache.
+//
+// A step looks its line up in the cache (WAddr); a miss commits to a memory
+// read (WAr: AR valid, held stable until ar_ready even if another walker
+// fills the line meanwhile), then waits for the R beat (WData).
 //
 // The semantics are those of sim/fmodel (circe_fmodel_walk), in this order:
 //   VA bits 63:48 not zero                      -> TrFault, NONCANON
@@ -30,21 +33,26 @@
 // Every fault carries WRITE for a write access. The root is taken as 4 KiB
 // aligned (the register block keeps bits 11:0 zero).
 //
-// Request/response with a tag that the response returns, so the MMU can run
-// several of these later (one per walk in flight, AXI IDs AxiId + n).
+// Request/response with a tag that the response returns; the MMU runs
+// several of these (one per walk in flight, AXI IDs AxiId + n).
+//
+// Prefetch: instead of a walk, an idle walker may be given a PTE line
+// (pf_valid_i) to read into the walk cache (WAr, WData, back to WIdle; no
+// response, not a walk for the counters). leaf_o pulses when a walk used a
+// level-0 PTE, so the MMU can prefetch the next line of that table.
 module circe_ptw #(
   parameter int unsigned                        TagW    = 2,
   parameter logic [circe_axi_pkg::IdWidth-1:0]  AxiId   = circe_axi_pkg::IdWalker,
-  parameter int unsigned                        WcLines = 8,  // walk-cache lines (0: none)
+  localparam int unsigned LineW = 64 - circe_pkg::CIRCE_HW_PAGE_SHIFT +
+                                  circe_pkg::CIRCE_HW_PT_INDEX_BITS -
+                                  $clog2(circe_axi_pkg::DataWidth / 64),
+  localparam int unsigned LaneBits = $clog2(circe_axi_pkg::DataWidth / 64),
   localparam int unsigned VpnW = circe_pkg::CIRCE_HW_VA_BITS - circe_pkg::CIRCE_HW_PAGE_SHIFT,
   localparam int unsigned PpnW = $clog2(circe_pkg::CIRCE_HW_PTE_ADDR_MASK) -
                                  circe_pkg::CIRCE_HW_PAGE_SHIFT
 ) (
   input  logic                       clk_i,
   input  logic                       rst_ni,
-
-  // Empty the walk cache (an invalidation; only while no walk is in flight).
-  input  logic                       flush_i,
 
   // Walk request.
   input  logic                       req_valid_i,
@@ -54,6 +62,11 @@ module circe_ptw #(
   input  logic                       req_write_i,
   input  logic [63:0]                req_root_i,        // root table IOVA
   input  logic                       req_root_valid_i,
+
+  // Prefetch of a PTE line (taken only in WIdle without req_valid_i).
+  input  logic                       pf_valid_i,
+  input  logic [LineW-1:0]           pf_line_i,
+  output logic                       leaf_o,            // a walk used a level-0 PTE (line wc_line_o)
 
   // Walk response.
   output logic                       rsp_valid_o,
@@ -67,9 +80,25 @@ module circe_ptw #(
   output logic                       rsp_read_o,        // leaf permissions (TrOk)
   output logic                       rsp_write_o,
 
-  // Page-table reads.
-  output circe_axi_pkg::axi_req_t    axi_req_o,
-  input  circe_axi_pkg::axi_rsp_t    axi_rsp_i,
+  // Walk cache: lookup of the line of this step, and the fill of a read.
+  output logic [LineW-1:0]           wc_line_o,
+  output logic [LaneBits-1:0]        wc_lane_o,
+  input  logic                       wc_hit_i,
+  input  logic [63:0]                wc_pte_i,
+  output logic                       wc_fill_o,         // R beat OKAY: line wc_line_o, R data
+  output logic                       wc_leaf_o,         // ... a level-0 table line
+
+  // Page-table reads: the AR/R signals of this walker (the MMU muxes the
+  // walkers onto its AXI master: AR len 0, size 6, INCR, ID AxiId).
+  output logic                       ar_valid_o,
+  input  logic                       ar_ready_i,
+  output logic [circe_axi_pkg::AddrWidth-1:0] ar_addr_o,   // 64-byte aligned
+  input  logic                       r_valid_i,     // a beat of ID AxiId
+  output logic                       r_ready_o,
+  input  logic [circe_axi_pkg::IdWidth-1:0]   r_id_i,
+  input  logic [circe_axi_pkg::DataWidth-1:0] r_data_i,
+  input  logic [1:0]                 r_resp_i,
+  input  logic                       r_last_i,
 
   // Performance pulses.
   output logic                       perf_walk_o,       // a walk started
@@ -83,14 +112,11 @@ module circe_ptw #(
   localparam int unsigned IdxB      = circe_pkg::CIRCE_HW_PT_INDEX_BITS;
   localparam int unsigned VaBits    = circe_pkg::CIRCE_HW_VA_BITS;
   localparam int unsigned TableW    = 64 - PageShift;  // table IOVA page number
-  localparam int unsigned LaneBits  = $clog2(circe_axi_pkg::DataWidth / 64);
-  localparam int unsigned LineW     = TableW + IdxB - LaneBits;  // PTE line number
-  localparam int unsigned WcN       = (WcLines > 0) ? WcLines : 1;
-  localparam int unsigned WcIdxW    = (WcN > 1) ? $clog2(WcN) : 1;
 
-  typedef enum logic [1:0] {
+  typedef enum logic [2:0] {
     WIdle,  // ready for a request
-    WAddr,  // the PTE of level_q: from the walk cache, or AR of its line
+    WAddr,  // the PTE of level_q: from the walk cache, else -> WAr
+    WAr,    // AR of its line
     WData,  // waiting for its R beat
     WResp   // response valid
   } state_e;
@@ -106,6 +132,7 @@ module circe_ptw #(
   logic [PpnW-1:0]           ppn_q, ppn_d;
   logic                      read_q, read_d;
   logic                      pwrite_q, pwrite_d;
+  logic                      pf_q, pf_d;        // this read is a prefetch
 
   logic [IdxB-1:0]       index;     // PTE index of va_q at level_q
   logic [LineW-1:0]      line;      // its line number
@@ -133,75 +160,12 @@ module circe_ptw #(
   always_comb begin
     mem_pte = '0;
     for (int unsigned i = 0; i < (1 << LaneBits); i++) begin
-      if (index[LaneBits-1:0] == LaneBits'(i)) mem_pte = axi_rsp_i.r.data[64*i +: 64];
+      if (index[LaneBits-1:0] == LaneBits'(i)) mem_pte = r_data_i[64*i +: 64];
     end
   end
 
-  // ---- walk cache ----
-  logic [WcN-1:0]                          wc_valid_q;
-  logic [WcN*LineW-1:0]                    wc_tag_q;
-  logic [WcN*circe_axi_pkg::DataWidth-1:0] wc_data_q;
-  logic [WcIdxW-1:0]                       wc_rr_q;
-  logic [WcN-1:0]                          wc_match;
-  logic [WcIdxW-1:0]                       wc_fill_idx;
-
-  if (WcLines > 0) begin : g_wc
-    always_comb begin
-      wc_hit      = 1'b0;
-      wc_pte      = '0;
-      wc_match    = '0;
-      wc_fill_idx = wc_rr_q;
-      for (int unsigned l = 0; l < WcN; l++) begin
-        wc_match[l] = wc_valid_q[l] && (wc_tag_q[l*LineW +: LineW] == line);
-        if (wc_match[l]) begin
-          wc_hit      = 1'b1;
-          wc_fill_idx = WcIdxW'(l);
-          for (int unsigned i = 0; i < (1 << LaneBits); i++) begin
-            if (index[LaneBits-1:0] == LaneBits'(i)) begin
-              wc_pte = wc_data_q[l*circe_axi_pkg::DataWidth + 64*i +: 64];
-            end
-          end
-        end
-      end
-    end
-
-    // A read refreshes its line where it is cached, else replaces the next
-    // line round-robin.
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        wc_valid_q <= '0;
-        wc_rr_q    <= '0;
-      end else if (flush_i) begin
-        wc_valid_q <= '0;
-      end else if (r_ok) begin
-        wc_valid_q[wc_fill_idx] <= 1'b1;
-        if (!wc_hit) wc_rr_q <= (32'(wc_rr_q) == WcN - 1) ? '0 : wc_rr_q + WcIdxW'(1);
-      end
-    end
-    always_ff @(posedge clk_i) begin
-      if (r_ok) begin
-        for (int unsigned l = 0; l < WcN; l++) begin
-          if (wc_fill_idx == WcIdxW'(l)) begin
-            wc_tag_q[l*LineW +: LineW] <= line;
-            wc_data_q[l*circe_axi_pkg::DataWidth +: circe_axi_pkg::DataWidth] <=
-                axi_rsp_i.r.data;
-          end
-        end
-      end
-    end
-  end else begin : g_no_wc
-    assign wc_hit      = 1'b0;
-    assign wc_pte      = '0;
-    assign wc_match    = '0;
-    assign wc_fill_idx = '0;
-    assign wc_valid_q  = '0;
-    assign wc_tag_q    = '0;
-    assign wc_data_q   = '0;
-    assign wc_rr_q     = '0;
-    logic unused_wc;
-    assign unused_wc = ^{flush_i, wc_match, wc_fill_idx, wc_valid_q, wc_tag_q, wc_data_q,
-                         wc_rr_q};
-  end
+  assign wc_hit = wc_hit_i;
+  assign wc_pte = wc_pte_i;
 
   // Would the cached PTE's step succeed: a link below level 3, or a leaf
   // below level 3 that grants the access. Computed from wc_pte alone (not
@@ -222,8 +186,8 @@ module circe_ptw #(
   assign pte_perm   = write_q ? |(pte & circe_pkg::CIRCE_HW_PTE_WRITE)
                               : |(pte & circe_pkg::CIRCE_HW_PTE_READ);
   assign wc_use     = (state_q == WAddr) && wc_hit && wc_good;
-  assign r_beat     = (state_q == WData) && axi_rsp_i.r_valid;
-  assign r_ok       = r_beat && !axi_rsp_i.r.resp[1];
+  assign r_beat     = (state_q == WData) && r_valid_i;
+  assign r_ok       = r_beat && !r_resp_i[1];
   assign step       = wc_use || r_beat;
   assign write_flag = write_q ? circe_pkg::CIRCE_HW_FAULT_WRITE : 32'h0;
 
@@ -246,10 +210,12 @@ module circe_ptw #(
     ppn_d    = ppn_q;
     read_d   = read_q;
     pwrite_d = pwrite_q;
+    pf_d     = pf_q;
 
     unique case (state_q)
       WIdle: begin
         if (req_valid_i) begin
+          pf_d     = 1'b0;
           tag_d    = req_tag_i;
           va_d     = req_va_i;
           write_d  = req_write_i;
@@ -269,14 +235,27 @@ module circe_ptw #(
           end else begin
             state_d = WAddr;
           end
+        end else if (pf_valid_i) begin
+          // The line as table page and level-0 index bits of va_q.
+          pf_d     = 1'b1;
+          level_d  = 2'd0;
+          table_d  = pf_line_i[LineW-1 -: TableW];
+          va_d     = '0;
+          va_d[PageShift + LaneBits +: IdxB - LaneBits] = pf_line_i[IdxB-LaneBits-1:0];
+          state_d  = WAr;
         end
+      end
+      WAr: begin
+        if (ar_ready_i) state_d = WData;
       end
       WAddr, WData: begin
         if (state_q == WAddr && !wc_use) begin
-          if (axi_rsp_i.ar_ready) state_d = WData;
+          state_d = WAr;
+        end else if (pf_q) begin
+          if (r_beat) state_d = WIdle;  // the walk cache took the line (r_ok)
         end else if (step) begin
           state_d = WResp;
-          if (r_beat && axi_rsp_i.r.resp[1]) begin
+          if (r_beat && r_resp_i[1]) begin
             status_d = circe_axi_pkg::TrBusError;
             flags_d  = 32'h0;
           end else if (!pte_valid) begin
@@ -328,6 +307,7 @@ module circe_ptw #(
     ppn_q    <= ppn_d;
     read_q   <= read_d;
     pwrite_q <= pwrite_d;
+    pf_q     <= pf_d;
   end
 
   // ---- outputs ----
@@ -343,27 +323,26 @@ module circe_ptw #(
   assign rsp_write_o  = pwrite_q;
 
   always_comb begin
-    axi_req_o          = '0;
-    axi_req_o.ar.id    = AxiId;
-    axi_req_o.ar.addr  = {line, 6'b000000};
-    axi_req_o.ar.len   = 8'd0;
-    axi_req_o.ar.size  = 3'd6;
-    axi_req_o.ar.burst = circe_axi_pkg::BurstIncr;
-    axi_req_o.ar_valid = (state_q == WAddr) && !wc_use;
-    axi_req_o.r_ready  = (state_q == WData);
+    ar_addr_o  = {line, 6'b000000};
+    ar_valid_o = (state_q == WAr);
+    r_ready_o  = (state_q == WData);
   end
 
   assign perf_walk_o      = req_valid_i && req_ready_o;
-  assign perf_busy_o      = (state_q != WIdle);
-  assign perf_pte_read_o  = wc_use || r_ok;
+  assign perf_busy_o      = (state_q != WIdle) && !pf_q;
+  assign perf_pte_read_o  = wc_use || (r_ok && !pf_q);
   assign perf_wc_hit_o    = wc_use;
   assign perf_line_read_o = r_ok;
+  assign wc_line_o        = line;
+  assign wc_lane_o        = index[LaneBits-1:0];
+  assign wc_fill_o        = r_ok;
+  assign wc_leaf_o        = (level_q == 2'd0);
+  assign leaf_o           = (wc_use || (r_ok && !pf_q)) && level_q == 2'd0;
 
   // Only the AR/R channels are used; the root is 4 KiB aligned; the mask's
   // top bits cover table addresses above the PTE field.
   logic unused_bits;
-  assign unused_bits = ^{axi_rsp_i.aw_ready, axi_rsp_i.w_ready, axi_rsp_i.b, axi_rsp_i.b_valid,
-                         axi_rsp_i.r.id, axi_rsp_i.r.last, axi_rsp_i.r.resp[0],
+  assign unused_bits = ^{r_id_i, r_last_i, r_resp_i[0],
                          req_root_i[PageShift-1:0], pn_mask[TableW-1:PpnW]};
 
 `ifndef SYNTHESIS
@@ -371,17 +350,14 @@ module circe_ptw #(
     $error("circe_ptw: a PTE line must be one 64-byte beat");
   end
   assert property (@(posedge clk_i) disable iff (!rst_ni)
-                   axi_req_o.ar_valid && !axi_rsp_i.ar_ready |=> $stable(axi_req_o.ar))
+                   ar_valid_o && !ar_ready_i |=> ar_valid_o && $stable(ar_addr_o))
     else $error("circe_ptw: AR changed while waiting for ar_ready");
   assert property (@(posedge clk_i) disable iff (!rst_ni)
-                   r_beat |-> axi_rsp_i.r.id == AxiId && axi_rsp_i.r.last)
+                   r_beat |-> r_id_i == AxiId && r_last_i)
     else $error("circe_ptw: R beat with a foreign ID or not last");
   assert property (@(posedge clk_i) disable iff (!rst_ni)
-                   axi_rsp_i.r_valid |-> state_q == WData)
+                   r_valid_i |-> state_q == WData)
     else $error("circe_ptw: R beat without an outstanding PTE read");
-  assert property (@(posedge clk_i) disable iff (!rst_ni)
-                   flush_i |-> state_q == WIdle)
-    else $error("circe_ptw: walk cache flushed during a walk");
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    rsp_valid_o && !rsp_ready_i |=> rsp_valid_o && $stable(rsp_tag_o) &&
                    $stable(rsp_status_o) && $stable(rsp_flags_o) && $stable(rsp_ppn_o))

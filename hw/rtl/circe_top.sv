@@ -24,8 +24,10 @@ module circe_top #(
   parameter int unsigned Rows      = circe_pkg::CIRCE_HW_DEFAULT_ARRAY_ROWS,
   parameter int unsigned Cols      = circe_pkg::CIRCE_HW_DEFAULT_ARRAY_COLS,
   parameter int unsigned L1Entries = circe_pkg::CIRCE_HW_DEFAULT_TLB_L1_ENTRIES,
+  parameter int unsigned L2Sets    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_SETS,  // 0: no L2 TLB
+  parameter int unsigned L2Ways    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_WAYS,
   parameter int unsigned NumAsids  = circe_pkg::CIRCE_HW_DEFAULT_NUM_ASIDS,
-  parameter int unsigned Walkers   = 1   // page-table walks in flight (circe_mmu: 1)
+  parameter int unsigned Walkers   = circe_pkg::CIRCE_HW_DEFAULT_WALKERS  // page-table walks in flight
 ) (
   input  logic         ap_clk,
   input  logic         ap_rst_n,
@@ -146,8 +148,12 @@ module circe_top #(
   circe_axi_pkg::axi_rsp_t rd_axi_rsp, walk_axi_rsp, wr_axi_rsp, axi_rsp;
 
   // ---- performance events ----
-  logic                perf_compute, perf_desc, perf_walk, perf_walk_cycle;
-  logic                perf_fault, perf_pte_read, perf_wc_hit, perf_line_read;
+  logic                perf_compute, perf_desc, perf_walk;
+  logic [Walkers-1:0]  perf_walk_cycle;
+  logic                perf_fault, perf_line_read, perf_l2_hit, perf_l2_miss;
+  logic                perf_l2_fill, perf_l2_evict, perf_pf;
+  logic [Walkers-1:0]  perf_pte_read, perf_wc_hit;
+  logic [1:0]          mmu_mode;
   logic                perf_rd_beat, perf_wr_beat;
   logic [31:0]         perf_macs;
   logic [6:0]          perf_rd_bytes, perf_wr_bytes;
@@ -157,6 +163,8 @@ module circe_top #(
     .Rows     (Rows),
     .Cols     (Cols),
     .L1Entries(L1Entries),
+    .L2Sets   (L2Sets),
+    .L2Ways   (L2Ways),
     .NumAsids (NumAsids),
     .Walkers  (Walkers),
     .NumPorts (NumPorts)
@@ -192,6 +200,7 @@ module circe_top #(
     .err_va_i          (job_err_va),
     .pt_root_o         (pt_root),
     .pt_root_valid_o   (pt_root_valid),
+    .mmu_mode_o        (mmu_mode),
     .inv_valid_o       (inv_valid),
     .inv_ready_i       (inv_ready),
     .inv_type_o        (inv_type),
@@ -213,6 +222,8 @@ module circe_top #(
     .perf_l1_hit_i     (perf_l1_hit),
     .perf_l1_miss_i    (perf_l1_miss),
     .perf_stall_i      (perf_stall),
+    .perf_l2_hit_i     (perf_l2_hit),
+    .perf_l2_miss_i    (perf_l2_miss),
     .perf_walk_i       (perf_walk),
     .perf_walk_cycle_i (perf_walk_cycle),
     .perf_fault_i      (perf_fault),
@@ -335,6 +346,8 @@ module circe_top #(
   circe_mmu #(
     .NumPorts (NumPorts),
     .L1Entries(L1Entries),
+    .L2Sets   (L2Sets),
+    .L2Ways   (L2Ways),
     .NumAsids (NumAsids),
     .Walkers  (Walkers)
   ) u_mmu (
@@ -349,6 +362,7 @@ module circe_top #(
     .asid_i            (job_asid),
     .pt_root_i         (pt_root),
     .pt_root_valid_i   (pt_root_valid),
+    .mode_i            (mmu_mode),
     .inv_valid_i       (inv_valid),
     .inv_ready_o       (inv_ready),
     .inv_type_i        (inv_type),
@@ -366,6 +380,11 @@ module circe_top #(
     .axi_rsp_i         (walk_axi_rsp),
     .perf_l1_hit_o     (perf_l1_hit),
     .perf_l1_miss_o    (perf_l1_miss),
+    .perf_l2_hit_o     (perf_l2_hit),
+    .perf_l2_miss_o    (perf_l2_miss),
+    .perf_l2_fill_o    (perf_l2_fill),
+    .perf_l2_evict_o   (perf_l2_evict),
+    .perf_pf_o         (perf_pf),
     .perf_walk_o       (perf_walk),
     .perf_walk_cycle_o (perf_walk_cycle),
     .perf_fault_o      (perf_fault),
@@ -426,6 +445,7 @@ module circe_top #(
   // Status outputs the top does not need: the register block keeps its own
   // busy (ap_start .. done), the engines report through their statuses.
   logic unused_top;
-  assign unused_top = ^{job_busy, rd_busy, wr_busy, perf_rd_beat, perf_wr_beat};
+  assign unused_top = ^{job_busy, rd_busy, wr_busy, perf_rd_beat, perf_wr_beat, perf_l2_fill,
+                        perf_l2_evict, perf_pf};
 
 endmodule

@@ -86,6 +86,7 @@ extern "C" {
 	X(INV_VA_HI, 0x098, RW, "invalidate range start VA, bits 63:32")              \
 	X(INV_PAGES, 0x09C, RW, "invalidate range length in 4 KiB pages")             \
 	X(INV_ACK, 0x0A0, RO, "count of completed invalidations (wraps)")             \
+	X(MMU_CTRL, 0x0A4, RW, "TLB mode [1:0]: CIRCE_HW_MMU_MODE_*")                 \
 	X(FAULT_STATUS, 0x0B0, RO, "head of fault queue: CIRCE_HW_FAULT_* bits")      \
 	X(FAULT_VA_LO, 0x0B4, RO, "head of fault queue: VA bits 31:0")                \
 	X(FAULT_VA_HI, 0x0B8, RO, "head of fault queue: VA bits 63:32")               \
@@ -133,6 +134,14 @@ enum circe_hw_reg { CIRCE_HW_REG_LIST(CIRCE_HW_REG_ENUM_) };
 #define CIRCE_HW_INV_RANGE 3u /* one ASID, INV_VA_*, INV_PAGES */
 #define CIRCE_HW_INV_TYPE_MASK 0x3u
 #define CIRCE_HW_INV_ASID_SHIFT 16u
+
+/* MMU_CTRL fields: which TLB levels translate (a study knob; the ideal MMU
+ * is a build parameter). Entries stay coherent in every mode, so the mode
+ * may change at any time; the functional model accepts and ignores it. */
+#define CIRCE_HW_MMU_MODE_HYBRID 0u  /* L1, then L2, then a walk */
+#define CIRCE_HW_MMU_MODE_L1_ONLY 1u /* no L2 probes or fills */
+#define CIRCE_HW_MMU_MODE_L2_ONLY 2u /* no L1 lookups or fills */
+#define CIRCE_HW_MMU_MODE_MASK 0x3u
 
 /* FAULT_STATUS bits (also the flags of struct circe_hw_fault_record). */
 #define CIRCE_HW_FAULT_PENDING (1u << 0)  /* the queue head is valid */

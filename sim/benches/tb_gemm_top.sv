@@ -233,7 +233,9 @@ module tb_gemm_top
   logic [NumAsids*64-1:0] pt_root;
   logic [NumAsids-1:0]    pt_root_valid;
   logic [1:0]          perf_hit, perf_miss, perf_stall;
-  logic                perf_walk, perf_walk_cycle, perf_fault, perf_pte, perf_wc, perf_line;
+  logic                perf_walk, perf_fault, perf_line;
+  logic                perf_l2_hit, perf_l2_miss, perf_l2_fill, perf_l2_evict, perf_pf;
+  logic [circe_pkg::CIRCE_HW_DEFAULT_WALKERS-1:0] perf_walk_cycle, perf_pte, perf_wc;
   logic [15:0]         fault_asid;
 
   assign mmu_req       = {wr_tr_req, rd_tr_req};
@@ -262,6 +264,7 @@ module tb_gemm_top
     .asid_i             (asid_i),
     .pt_root_i          (pt_root),
     .pt_root_valid_i    (pt_root_valid),
+    .mode_i             (circe_pkg::CIRCE_HW_MMU_MODE_HYBRID),
     .inv_valid_i        (inv_all_valid_i),
     .inv_ready_o        (inv_ready_o),
     .inv_type_i         (CIRCE_HW_INV_ALL),
@@ -279,6 +282,11 @@ module tb_gemm_top
     .axi_rsp_i          (walk_rsp),
     .perf_l1_hit_o      (perf_hit),
     .perf_l1_miss_o     (perf_miss),
+    .perf_l2_hit_o      (perf_l2_hit),
+    .perf_l2_miss_o     (perf_l2_miss),
+    .perf_l2_fill_o     (perf_l2_fill),
+    .perf_l2_evict_o    (perf_l2_evict),
+    .perf_pf_o          (perf_pf),
     .perf_walk_o        (perf_walk),
     .perf_walk_cycle_o  (perf_walk_cycle),
     .perf_fault_o       (perf_fault),
@@ -339,6 +347,7 @@ module tb_gemm_top
   logic unused_tb;
   assign unused_tb = ^{rd_perf_beat, rd_perf_bytes, wr_perf_beat, wr_perf_bytes, perf_hit,
                        perf_miss, perf_stall, perf_walk, perf_walk_cycle, perf_fault, perf_pte,
-                       perf_wc, perf_line, fault_asid};
+                       perf_wc, perf_line, fault_asid, perf_l2_hit, perf_l2_miss, perf_l2_fill,
+                       perf_l2_evict, perf_pf};
 
 endmodule

@@ -20,11 +20,17 @@
 // again, so a walk that raced with writes still sees one of those versions.
 //
 // Tests: the walk rules one by one; the 1-cycle hit; range invalidation of
-// huge entries (and nothing else); refills that replace entries; fault
-// hold / resume / abort and the queue order; >= 100,000 random translations
-// on 3 ports with faults answered at random (fix + resume, resume, abort),
-// table changes with invalidations, ASID switches and random bus latency,
-// every answer and fault record checked, perf pulses cross-checked.
+// huge entries (and nothing else); refills that replace L1 entries; fault
+// hold / resume / abort and the queue order; concurrent walks on separate
+// AXI IDs while another port hits; the next-leaf-line prefetch; the L2 TLB
+// (refill of the L1 for 4 KiB and 2 MiB pages without a walk, invalidation
+// ALL / ASID / RANGE reaching it, FIFO eviction in a set, L2-only and
+// L1-only modes); 1,000,000 random translations ($CIRCE_TB_MMU_N) on 3
+// ports with faults answered at random (fix + resume, resume, abort), table
+// changes with invalidations, ASID switches, page-size mixes and random bus
+// latency with PTE reads answered out of order across walker IDs, every
+// answer and fault record checked, perf pulses cross-checked, hit rates per
+// level printed; half as many with the TLB mode switched at random.
 //
 // Seeds: fixed by default, $CIRCE_SEED overrides; printed as
 // "# seed tb_mmu = N".
@@ -62,8 +68,11 @@ namespace {
 constexpr unsigned kPorts = 3;
 constexpr unsigned kAsids = CIRCE_HW_DEFAULT_NUM_ASIDS;
 constexpr unsigned kL1Entries = CIRCE_HW_DEFAULT_TLB_L1_ENTRIES;
-constexpr uint32_t kIdWalker = 4;      // circe_axi_pkg::IdWalker
-constexpr uint64_t kRandomTranslations = 120000;
+constexpr unsigned kWalkers = CIRCE_HW_DEFAULT_WALKERS;
+constexpr unsigned kL2Sets = CIRCE_HW_DEFAULT_TLB_L2_SETS;
+constexpr unsigned kL2Ways = CIRCE_HW_DEFAULT_TLB_L2_WAYS;
+constexpr uint32_t kIdWalker = 4;      // circe_axi_pkg::IdWalker: walker n uses kIdWalker + n
+constexpr uint64_t kRandomTranslations = 1000000; // $CIRCE_TB_MMU_N overrides
 constexpr uint64_t kDefaultSeed = 20240611;
 
 enum : unsigned { kTrOk = 0, kTrFault = 1, kTrBusError = 2 };
@@ -560,6 +569,10 @@ public:
 		uint64_t perf_hit = 0, perf_miss = 0, perf_walk = 0, perf_walk_cycles = 0;
 		uint64_t perf_fault = 0, perf_stall = 0, perf_pte = 0, hit_latency1 = 0;
 		uint64_t perf_wc = 0, perf_line = 0;
+		uint64_t perf_l2_hit = 0, perf_l2_miss = 0, perf_l2_fill = 0, perf_l2_evict = 0;
+		uint64_t perf_pf = 0; // PTE-line prefetches started
+		uint64_t max_outstanding = 0, r_out_of_order = 0, mode_switches = 0;
+		unsigned ids_seen = 0; // bit n: walker ID kIdWalker + n issued a read
 		uint64_t by_shift[3] = { 0, 0, 0 };
 	};
 
@@ -597,6 +610,14 @@ public:
 		lat_max_ = max;
 	}
 	void set_random(bool on) { random_ = on; }
+	void set_mode(unsigned m)
+	{
+		if (m != mode_)
+			mode_cycle_ = cycle_;
+		mode_ = m;
+	}
+	unsigned mode() const { return mode_; }
+	void set_mode_switching(bool on) { mode_switching_ = on; }
 	void set_ready_pct(unsigned rsp, unsigned ar)
 	{
 		rsp_ready_pct_ = rsp;
@@ -744,6 +765,10 @@ public:
 			if (cycle_ >= next_asid) {
 				switch_asid();
 				next_asid = cycle_ + 200 + rng_.below(3000);
+				if (mode_switching_ && rng_.pct(30)) {
+					set_mode((unsigned)rng_.below(3));
+					st_.mode_switches++;
+				}
 			}
 			if (cycle_ >= next_churn && inv_st_ == InvIdle) {
 				churn();
@@ -761,7 +786,8 @@ public:
 				for (auto &r : ports_)
 					if (r.st != PortReq::Idle)
 						return false;
-				return inv_st_ == InvIdle && !top_->fault_valid_o;
+				// (and no prefetch read in flight)
+				return inv_st_ == InvIdle && !top_->fault_valid_o && rq_.empty();
 			},
 			200000);
 		assert_true(drained);
@@ -959,6 +985,7 @@ private:
 		Vtb_mmu_top &t = *top_;
 
 		t.asid_i = asid_;
+		t.mode_i = mode_;
 		for (unsigned a = 0; a < kAsids && roots_ver_ != mem_.version(); a++) {
 			uint64_t root = mem_.cur(HostMem::kRootKey | a);
 			sig_put(t.pt_root_i, 64 * a, 64, root & ~0xFFFull);
@@ -991,13 +1018,20 @@ private:
 		t.fault_resp_i = fault_answer_;
 
 		t.ar_ready_i = rng_.pct(ar_ready_pct_);
-		// R: the oldest read whose latency has passed.
-		if (!rq_.empty() && rq_.front().due <= cycle_) {
-			Read &rd = rq_.front();
-			if (!rd.presented) {
-				rd.presented = true;
-				fill_r(rd);
+		// R: a read whose latency has passed, held until taken; reads of
+		// different walkers (IDs) complete out of order.
+		if (r_cur_ < 0) {
+			for (size_t i = 0; i < rq_.size(); i++) {
+				if (rq_[i].due <= cycle_) {
+					r_cur_ = (int)i;
+					if (i > 0)
+						st_.r_out_of_order++;
+					fill_r(rq_[i]);
+					break;
+				}
 			}
+		}
+		if (r_cur_ >= 0) {
 			t.r_valid_i = 1;
 		} else {
 			t.r_valid_i = 0;
@@ -1010,7 +1044,7 @@ private:
 	struct Read {
 		uint64_t addr;
 		uint64_t due;
-		bool presented;
+		unsigned id;
 	};
 
 	void fill_r(const Read &rd)
@@ -1019,7 +1053,7 @@ private:
 
 		for (unsigned i = 0; i < 16; i++)
 			t.r_data_i[i] = (uint32_t)rng_.u64();
-		t.r_id_i = kIdWalker;
+		t.r_id_i = (uint8_t)rd.id;
 		t.r_last_i = 1;
 		if (!mem_.mapped(rd.addr)) {
 			t.r_resp_i = 3; // DECERR
@@ -1053,6 +1087,10 @@ private:
 		for (unsigned p = 0; p < kPorts; p++) {
 			PortReq &r = ports_[p];
 			bool hit = sig_get(t.perf_l1_hit_o, p, 1), miss = sig_get(t.perf_l1_miss_o, p, 1);
+			if (hit && mode_ == CIRCE_HW_MMU_MODE_L2_ONLY) {
+				print_error("port %u: an L1 hit in L2-only mode\n", p);
+				fail();
+			}
 			st_.perf_hit += hit;
 			st_.perf_miss += miss;
 			st_.perf_stall += sig_get(t.perf_stall_o, p, 1);
@@ -1097,8 +1135,12 @@ private:
 
 		// Walker AXI.
 		if (t.ar_valid_o && t.ar_ready_i) {
-			if (t.ar_id_o != kIdWalker || t.ar_len_o != 0 || t.ar_size_o != 6 ||
-			    t.ar_burst_o != 1 || (t.ar_addr_o & 63)) {
+			bool busy_id = false;
+			for (const Read &q : rq_)
+				busy_id |= q.id == t.ar_id_o;
+			if (t.ar_id_o < kIdWalker || t.ar_id_o >= kIdWalker + kWalkers || busy_id ||
+			    t.ar_len_o != 0 || t.ar_size_o != 6 || t.ar_burst_o != 1 ||
+			    (t.ar_addr_o & 63)) {
 				print_error("walker AR id=%u len=%u size=%u burst=%u addr=0x%" PRIx64 "\n",
 					    t.ar_id_o, t.ar_len_o, t.ar_size_o, t.ar_burst_o, t.ar_addr_o);
 				fail();
@@ -1106,8 +1148,10 @@ private:
 			unsigned lat = lat_min_ + (unsigned)rng_.below(lat_max_ - lat_min_ + 1);
 			if (lat_max_ > 8 && rng_.pct(2))
 				lat += (unsigned)rng_.below(100); // now and then a slow read
-			rq_.push_back({ t.ar_addr_o, cycle_ + 1 + lat, false });
+			rq_.push_back({ t.ar_addr_o, cycle_ + 1 + lat, t.ar_id_o });
 			st_.ar++;
+			st_.ids_seen |= 1u << (t.ar_id_o - kIdWalker);
+			st_.max_outstanding = std::max<uint64_t>(st_.max_outstanding, rq_.size());
 			if (!random_)
 				ar_log_.push_back(t.ar_addr_o);
 		}
@@ -1116,14 +1160,28 @@ private:
 				st_.r_err++;
 			else
 				st_.r_ok++;
-			rq_.pop_front();
+			rq_.erase(rq_.begin() + r_cur_);
+			r_cur_ = -1;
 		}
 		st_.perf_walk += t.perf_walk_o;
-		st_.perf_walk_cycles += t.perf_walk_cycle_o;
+		st_.perf_walk_cycles += (unsigned)__builtin_popcount(t.perf_walk_cycle_o);
 		st_.perf_fault += t.perf_fault_o;
-		st_.perf_pte += t.perf_pte_read_o;
-		st_.perf_wc += t.perf_wc_hit_o;
+		st_.perf_pte += (unsigned)__builtin_popcount(t.perf_pte_read_o);
+		st_.perf_wc += (unsigned)__builtin_popcount(t.perf_wc_hit_o);
 		st_.perf_line += t.perf_line_read_o;
+		st_.perf_l2_hit += t.perf_l2_hit_o;
+		st_.perf_l2_miss += t.perf_l2_miss_o;
+		st_.perf_l2_fill += t.perf_l2_fill_o;
+		st_.perf_l2_evict += t.perf_l2_evict_o;
+		st_.perf_pf += t.perf_pf_o;
+		// (a request accepted before the mode changed may still probe)
+		bool all_new = true;
+		for (const PortReq &r : ports_)
+			all_new &= r.st != PortReq::Waiting || r.accept_cycle > mode_cycle_;
+		if (t.perf_l2_hit_o && mode_ == CIRCE_HW_MMU_MODE_L1_ONLY && all_new) {
+			print_error("an L2 hit in L1-only mode\n");
+			fail();
+		}
 
 		// Invalidation.
 		if (inv_st_ == InvWaiting && t.inv_done_o) {
@@ -1317,6 +1375,10 @@ private:
 	uint64_t roots_ver_ = ~0ull; // version the root inputs were driven from
 	uint32_t asid_ = 0;
 	bool random_ = false;
+	unsigned mode_ = CIRCE_HW_MMU_MODE_HYBRID;
+	uint64_t mode_cycle_ = 0; // cycle of the last mode change
+	bool mode_switching_ = false;
+	int r_cur_ = -1; // index in rq_ of the R beat on the bus
 	FaultPolicy policy_ = FaultPolicy::Manual;
 	unsigned rsp_ready_pct_ = 100, ar_ready_pct_ = 100;
 	unsigned lat_min_ = 1, lat_max_ = 4;
@@ -1536,11 +1598,15 @@ void test_hit_latency(void **state)
 	b.set_asid(1);
 	b.set_latency(3, 3);
 	for (unsigned l = 0; l < 3; l++) {
-		uint64_t lines = b.stats().perf_line, wc = b.stats().perf_wc;
+		uint64_t lines = b.stats().perf_line, wc = b.stats().perf_wc, pf = b.stats().perf_pf;
 		Xlat x = b.translate(0, va[l] + 0x10, false, &lat);
 		assert_int_equal(x.status, kTrOk);
 		assert_int_equal(x.shift, CIRCE_HW_PT_LEVEL_SHIFT(l));
-		lines = b.stats().perf_line - lines;
+		for (int i = 0; i < 20; i++)
+			b.step(); // a prefetch the walk started completes
+		// Lines the walk read (not the next-line prefetch of a 4 KiB walk).
+		lines = b.stats().perf_line - lines - (b.stats().perf_pf - pf);
+		assert_int_equal(b.stats().perf_pf - pf, l == 0 ? 1 : 0);
 		wc = b.stats().perf_wc - wc;
 		print_message("# tb_mmu: %s page: miss answered in %" PRIu64
 			      " cycles (%" PRIu64 " PTE lines read, memory latency 4; %" PRIu64
@@ -1712,6 +1778,9 @@ void test_refill(void **state)
 	uint64_t lat, addr;
 	Xlat x;
 
+	// The L1's own refill rules: without the L2 (which would answer the
+	// stale pages this test leaves on purpose).
+	b.set_mode(CIRCE_HW_MMU_MODE_L1_ONLY);
 	pt.set_root(1, pt.alloc_table(), true, true);
 	assert_true(pt.map_leaf(1, a, 0, 3));
 	assert_true(pt.map_leaf(1, p, 0, 1)); // read-only
@@ -1875,11 +1944,245 @@ void test_fault_hold(void **state)
 	assert_int_equal(b.port(0).got.status, kTrOk);
 }
 
+// Misses of different ports walk at once, each walker on its own AXI ID, and
+// their reads overlap; a port's hits keep answering in one cycle meanwhile.
+void test_concurrent_walks(void **state)
+{
+	Bench &b = bench_of(state);
+	PageTables &pt = b.pt();
+	Bench::Stats &s = b.stats();
+	// Pages under different root entries and different upper tables; the
+	// root PTEs of solo and hot are in other lines than those of va[].
+	const uint64_t va[2] = { 0x0000010000000000ull, 0x0000020000000000ull };
+	const uint64_t solo = 0x0000080000000000ull, hot = 0x0000700000000000ull;
+	uint64_t lat1, lat;
+
+	pt.set_root(1, pt.alloc_table(), true, true);
+	for (unsigned p = 0; p < 2; p++)
+		assert_true(pt.map_leaf(1, va[p], 0, 3));
+	assert_true(pt.map_leaf(1, solo, 0, 3));
+	assert_true(pt.map_leaf(1, hot, 0, 3));
+	b.set_asid(1);
+	b.translate(2, hot, false);
+	b.set_latency(100, 100);
+	b.translate(0, solo + 8, false, &lat1); // one walk alone: 4 line reads of 100 cycles
+	assert_true(lat1 > 400);
+	s.max_outstanding = 0;
+	s.ids_seen = 0;
+	uint64_t c0 = b.cycle();
+	b.issue(0, va[0] + 0x10, false);
+	b.issue(1, va[1] + 0x20, true);
+	// Port 2 hits in one cycle while both walk.
+	for (int i = 0; i < 20; i++) {
+		b.translate(2, hot + 8u * (unsigned)i, false, &lat);
+		assert_int_equal(lat, 1);
+	}
+	assert_true(b.run_until([&] { return b.port(0).done && b.port(1).done; }, 5000));
+	uint64_t both = b.cycle() - c0;
+	for (unsigned p = 0; p < 2; p++) {
+		Xlat want = ref_translate(b.mem(), b.mem().version(), 1, va[p] + 0x10 * (p + 1), p == 1);
+		assert_int_equal(b.port(p).got.status, kTrOk);
+		assert_int_equal(b.port(p).got.iova, want.iova);
+	}
+	print_message("# tb_mmu: one walk alone %" PRIu64 " cycles, two walks at once %" PRIu64
+		      " cycles, %" PRIu64 " PTE reads in flight at most, walker IDs used 0x%x\n",
+		      lat1, both, s.max_outstanding, s.ids_seen);
+	assert_true(both < lat1 + lat1 / 2); // serial: 2 * lat1
+	assert_true(s.max_outstanding >= 2);
+	assert_true(__builtin_popcount(s.ids_seen) >= 2);
+}
+
+// A walk that uses a leaf line makes the top walker prefetch the next line of
+// that table: a stream of 4 KiB pages finds each new leaf line cached.
+void test_prefetch(void **state)
+{
+	Bench &b = bench_of(state);
+	PageTables &pt = b.pt();
+	Bench::Stats &s = b.stats();
+	const uint64_t base = 0x0000510000000000ull;
+	uint64_t lat;
+
+	pt.set_root(1, pt.alloc_table(), true, true);
+	for (unsigned i = 0; i < 24; i++)
+		assert_true(pt.map_leaf(1, base + i * 4096ull, 0, 3));
+	b.set_asid(1);
+	b.set_mode(CIRCE_HW_MMU_MODE_L1_ONLY);
+	b.set_latency(100, 100);
+	uint64_t lines0 = s.perf_line, pf0 = s.perf_pf;
+	b.translate(0, base, false, &lat); // cold: four line reads
+	assert_true(lat > 400);
+	for (unsigned i = 1; i < 24; i++) {
+		for (int g = 0; g < 40; g++)
+			b.step(); // the time a DMA engine takes for a page
+		b.translate(0, base + i * 4096ull, false, &lat);
+		if (i % 8 == 0) {
+			print_message("# tb_mmu: page %u (a new leaf line) walked in %" PRIu64
+				      " cycles\n", i, lat);
+			assert_true(lat < 50);
+		}
+	}
+	for (int g = 0; g < 200; g++)
+		b.step();
+	// Only the cold walk read lines on demand; the others were prefetched.
+	assert_int_equal((s.perf_line - lines0) - (s.perf_pf - pf0), 4);
+	assert_true(s.perf_pf - pf0 >= 2);
+
+	// Leaf lines (and their prefetches) do not push out the upper-level
+	// lines: after walks through 12 more leaf lines of the table (more
+	// lines than the cache holds), a walk in yet another leaf line reads
+	// only that line.
+	for (unsigned k = 3; k < 15; k++)
+		assert_true(pt.map_leaf(1, base + k * 32768ull, 0, 3));
+	assert_true(pt.map_leaf(1, base + 40 * 32768ull, 0, 3));
+	lines0 = s.perf_line;
+	pf0 = s.perf_pf;
+	for (unsigned k = 3; k < 15; k++) {
+		b.translate(0, base + k * 32768ull, false, &lat);
+		for (int g = 0; g < 300; g++)
+			b.step(); // its prefetch completes
+	}
+	// Each walk finds its leaf line prefetched and the upper-level lines
+	// still cached (plain round-robin replacement re-reads them: 7 lines).
+	print_message("# tb_mmu: 12 walks in 12 leaf lines read %" PRIu64 " lines on demand\n",
+		      (s.perf_line - lines0) - (s.perf_pf - pf0));
+	assert_true((s.perf_line - lines0) - (s.perf_pf - pf0) <= 2);
+	lines0 = s.perf_line;
+	pf0 = s.perf_pf;
+	b.translate(0, base + 40 * 32768ull, false, &lat);
+	for (int g = 0; g < 300; g++)
+		b.step();
+	print_message("# tb_mmu: a new leaf line after %u leaf lines: %" PRIu64
+		      " lines read, %" PRIu64 " cycles\n",
+		      CIRCE_HW_DEFAULT_WALK_CACHE_LINES + 4,
+		      (s.perf_line - lines0) - (s.perf_pf - pf0), lat);
+	assert_int_equal((s.perf_line - lines0) - (s.perf_pf - pf0), 1);
+}
+
+// The L2 TLB: refills of the L1 for 4 KiB and 2 MiB pages without a walk,
+// invalidation ALL / ASID / RANGE reach it, set eviction (FIFO per set),
+// and the modes (L2 only: no L1; L1 only: no L2 probes).
+void test_l2(void **state)
+{
+	Bench &b = bench_of(state);
+	HostMem &m = b.mem();
+	PageTables &pt = b.pt();
+	Bench::Stats &s = b.stats();
+	const uint64_t base = 0x0000500000000000ull, big = 0x0000500040000000ull;
+	uint64_t lat, walks, l2h, ar;
+	Xlat x;
+
+	pt.set_root(1, pt.alloc_table(), true, true);
+	pt.set_root(2, pt.alloc_table(), true, true);
+	for (unsigned i = 0; i < 48; i++)
+		assert_true(pt.map_leaf(1, base + i * 4096ull, 0, 3));
+	assert_true(pt.map_leaf(1, big, 1, 3));
+	b.set_asid(1);
+	Xlat first = b.translate(0, base, false);
+	Xlat big1 = b.translate(0, big + 0x12345, false);
+	for (unsigned i = 1; i < 48; i++)
+		b.translate(0, base + i * 4096ull, false); // the L1 (32 entries) drops base and big
+	walks = s.perf_walk;
+	l2h = s.perf_l2_hit;
+	ar = s.ar;
+	x = b.translate(1, base + 0x10, false, &lat);
+	assert_int_equal(x.iova, first.iova + 0x10);
+	assert_int_equal(s.perf_l2_hit, l2h + 1);
+	assert_int_equal(s.perf_walk, walks);
+	assert_int_equal(s.ar, ar);
+	print_message("# tb_mmu: L1 miss answered by the L2 in %" PRIu64 " cycles\n", lat);
+	assert_true(lat > 1 && lat < 10);
+	x = b.translate(1, big + 0x1FFFF8, true, &lat);
+	assert_int_equal(x.iova, big1.iova - 0x12345 + 0x1FFFF8);
+	assert_int_equal(x.shift, 21);
+	assert_int_equal(s.perf_l2_hit, l2h + 2);
+	assert_int_equal(s.perf_walk, walks);
+	// The L2 hit refilled the L1.
+	assert_true(is_hit(b, 2, 1, base + 0x20));
+	assert_true(is_hit(b, 2, 1, big + 0x100000));
+
+	// L2 only: every translation probes the L2.
+	b.set_mode(CIRCE_HW_MMU_MODE_L2_ONLY);
+	l2h = s.perf_l2_hit;
+	x = b.translate(0, base + 0x3008, false, &lat);
+	assert_int_equal(s.perf_l2_hit, l2h + 1);
+	assert_true(lat > 1);
+	// A remap without invalidation keeps answering the old page; RANGE makes
+	// the new one visible.
+	{
+		uint64_t a = pt.slot(1, base + 0x3000, 0, false), old = x.iova;
+		m.write(a, CIRCE_HW_PTE_VALID | CIRCE_HW_PTE_READ | 0x0000000077777000ull);
+		assert_int_equal(b.translate(0, base + 0x3008, false).iova, old);
+		b.invalidate(CIRCE_HW_INV_RANGE, 1, base + 0x3000, 1);
+		assert_int_equal(b.translate(0, base + 0x3008, false).iova, 0x0000000077777008ull);
+	}
+	// ASID (of another ASID: nothing goes), ASID, ALL.
+	auto l2_hit = [&](uint64_t va) {
+		uint64_t h = s.perf_l2_hit;
+		b.translate(0, va, false);
+		return s.perf_l2_hit == h + 1;
+	};
+	assert_true(l2_hit(base + 0x4000));
+	b.invalidate(CIRCE_HW_INV_ASID, 2, 0, 0);
+	assert_true(l2_hit(base + 0x4000));
+	b.invalidate(CIRCE_HW_INV_ASID, 1, 0, 0);
+	assert_false(l2_hit(base + 0x4000));
+	assert_true(l2_hit(base + 0x4000));
+	b.invalidate(CIRCE_HW_INV_ALL, 0, 0, 0);
+	assert_false(l2_hit(base + 0x4000));
+	// RANGE of one 4 KiB page inside a 2 MiB entry removes it; a range that
+	// ends where it starts does not.
+	b.translate(0, big, false);
+	assert_true(l2_hit(big + 0x1000));
+	b.invalidate(CIRCE_HW_INV_RANGE, 1, big - 0x3000, 3);
+	assert_true(l2_hit(big + 0x1000));
+	b.invalidate(CIRCE_HW_INV_RANGE, 1, big + 0x100000, 1);
+	assert_false(l2_hit(big + 0x1000));
+
+	// Eviction: 6 pages of one 4 KiB set; the set keeps the last kL2Ways.
+	{
+		const uint64_t ev = 0x0000600000000000ull, stride = kL2Sets * 4096ull;
+		const unsigned n = kL2Ways + 2;
+		uint64_t ev0 = s.perf_l2_evict;
+		b.invalidate(CIRCE_HW_INV_ALL, 0, 0, 0);
+		for (unsigned k = 0; k < n; k++)
+			assert_true(pt.map_leaf(1, ev + k * stride, 0, 3));
+		for (unsigned k = 0; k < n; k++)
+			assert_false(l2_hit(ev + k * stride));
+		for (int i = 0; i < 4; i++)
+			b.step(); // the last fill is written after its answer
+		assert_int_equal(s.perf_l2_evict - ev0, n - kL2Ways);
+		for (unsigned k = n - kL2Ways; k < n; k++)
+			assert_true(l2_hit(ev + k * stride));
+		assert_false(l2_hit(ev));
+		for (int i = 0; i < 4; i++)
+			b.step();
+		assert_int_equal(s.perf_l2_evict - ev0, n - kL2Ways + 1);
+	}
+
+	// L1 only: no probes, no fills.
+	b.set_mode(CIRCE_HW_MMU_MODE_L1_ONLY);
+	b.invalidate(CIRCE_HW_INV_ALL, 0, 0, 0);
+	uint64_t probes = s.perf_l2_hit + s.perf_l2_miss, fills = s.perf_l2_fill;
+	for (unsigned i = 0; i < 48; i++)
+		b.translate(0, base + i * 4096ull, false);
+	assert_int_equal(s.perf_l2_hit + s.perf_l2_miss, probes);
+	assert_int_equal(s.perf_l2_fill, fills);
+	// ... and back to hybrid: the L2 is empty (no fills happened).
+	b.set_mode(CIRCE_HW_MMU_MODE_HYBRID);
+	b.invalidate(CIRCE_HW_INV_RANGE, 1, base, 1);
+	assert_false(l2_hit(base));
+}
+
 void check_perf_identities(Bench &b)
 {
 	Bench::Stats &s = b.stats();
 	assert_int_equal(s.perf_hit + s.perf_miss, s.accepted);
-	assert_int_equal(s.perf_walk, s.perf_miss + s.resumes);
+	// Every L1 miss probes the L2 (unless the mode or the request rules it
+	// out) and walks unless the L2 hit; every resume walks again.
+	assert_int_equal(s.perf_walk, s.perf_miss - s.perf_l2_hit + s.resumes);
+	assert_true(s.perf_l2_hit + s.perf_l2_miss <= s.perf_miss);
+	assert_true(s.perf_l2_fill <= s.perf_walk);
+	assert_true(s.perf_l2_evict <= s.perf_l2_fill);
 	assert_int_equal(s.perf_line, s.r_ok);
 	assert_true(s.perf_wc <= s.perf_pte);
 	assert_int_equal(s.ar, s.r_ok + s.r_err);
@@ -1890,6 +2193,29 @@ void check_perf_identities(Bench &b)
 
 // Random translations on all ports against the reference, with faults
 // answered at random, table changes with invalidations, ASID switches.
+void print_hit_rates(Bench &b, const char *what)
+{
+	Bench::Stats &s = b.stats();
+	uint64_t probes = s.perf_l2_hit + s.perf_l2_miss;
+	print_message("# tb_mmu %s: L1 hits %" PRIu64 " of %" PRIu64 " (%.1f%%); L2 hits %" PRIu64
+		      " of %" PRIu64 " probes (%.1f%%), %" PRIu64 " fills, %" PRIu64
+		      " evictions; walks %" PRIu64 ", PTEs used %" PRIu64 " (%" PRIu64
+		      " from the walk cache), walker cycles %" PRIu64 ", stall cycles %" PRIu64
+		      ", %" PRIu64 " PTE reads in flight at most, %" PRIu64
+		      " R beats out of order\n",
+		      what, s.perf_hit, s.accepted, 100.0 * (double)s.perf_hit / (double)s.accepted,
+		      s.perf_l2_hit, probes, probes ? 100.0 * (double)s.perf_l2_hit / (double)probes : 0.0,
+		      s.perf_l2_fill, s.perf_l2_evict, s.perf_walk, s.perf_pte, s.perf_wc,
+		      s.perf_walk_cycles, s.perf_stall, s.max_outstanding, s.r_out_of_order);
+	print_message("# tb_mmu %s: %" PRIu64 " PTE-line prefetches\n", what, s.perf_pf);
+}
+
+uint64_t random_count(uint64_t dflt)
+{
+	const char *env = getenv("CIRCE_TB_MMU_N");
+	return env && *env ? strtoull(env, nullptr, 0) : dflt;
+}
+
 void test_random(void **state)
 {
 	Bench &b = bench_of(state);
@@ -1899,18 +2225,14 @@ void test_random(void **state)
 	b.set_latency(1, 10);
 	b.set_ready_pct(85, 70);
 	b.set_asid(0);
-	b.run_random(kRandomTranslations);
+	b.run_random(random_count(kRandomTranslations));
 	check_perf_identities(b);
 	print_message("# tb_mmu random: %" PRIu64 " translations in %" PRIu64
 		      " cycles: %" PRIu64 " ok (4K %" PRIu64 ", 2M %" PRIu64 ", 1G %" PRIu64
 		      "), %" PRIu64 " aborted faults, %" PRIu64 " bus errors\n",
 		      s.accepted, b.cycle(), s.ok, s.by_shift[0], s.by_shift[1], s.by_shift[2],
 		      s.faults_ans, s.bus_errors);
-	print_message("# tb_mmu random: L1 hits %" PRIu64 " (%.1f%%), misses %" PRIu64
-		      ", walks %" PRIu64 ", PTEs used %" PRIu64 " (%" PRIu64
-		      " from the walk cache), walk cycles %" PRIu64 ", stall cycles %" PRIu64 "\n",
-		      s.perf_hit, 100.0 * (double)s.perf_hit / (double)s.accepted, s.perf_miss,
-		      s.perf_walk, s.perf_pte, s.perf_wc, s.perf_walk_cycles, s.perf_stall);
+	print_hit_rates(b, "random");
 	print_message("# tb_mmu random: %" PRIu64 " fault records (%" PRIu64 " fixed, %" PRIu64
 		      " resumed, %" PRIu64 " aborted), %" PRIu64 " invalidations, %" PRIu64
 		      " table changes, %" PRIu64 " ASID switches, %" PRIu64
@@ -1923,6 +2245,33 @@ void test_random(void **state)
 	assert_true(s.fault_records > 100 && s.aborts > 10 && s.resumes > 10);
 	assert_true(s.bus_errors > 10);
 	assert_true(s.invs > 50);
+	assert_true(s.perf_l2_hit > 100 && s.perf_l2_evict > 0);
+	assert_true(s.max_outstanding >= 2 && s.r_out_of_order > 0);
+	// Every walker read (the top one also prefetches) and reads overlapped.
+	assert_int_equal(s.ids_seen, (1u << kWalkers) - 1);
+	assert_true(s.perf_pf > 1000);
+}
+
+// The same with the TLB mode switched at random (hybrid, L1 only, L2 only)
+// while translations, walks and L2 probes are in flight.
+void test_random_modes(void **state)
+{
+	Bench &b = bench_of(state);
+	Bench::Stats &s = b.stats();
+
+	b.build_world(150);
+	b.set_latency(1, 30);
+	b.set_ready_pct(85, 70);
+	b.set_asid(0);
+	b.set_mode_switching(true);
+	b.run_random(random_count(kRandomTranslations) / 2);
+	check_perf_identities(b);
+	print_hit_rates(b, "random modes");
+	print_message("# tb_mmu random modes: %" PRIu64 " translations, %" PRIu64
+		      " mode switches, %" PRIu64 " invalidations, %" PRIu64 " fault records\n",
+		      s.accepted, s.mode_switches, s.invs, s.fault_records);
+	assert_true(s.mode_switches > 10);
+	assert_true(s.perf_l2_hit > 100);
 }
 
 } // namespace
@@ -1934,12 +2283,10 @@ int main(int argc, char **argv)
 	printf("# seed tb_mmu = %" PRIu64 "\n", seed);
 	fflush(stdout);
 
-	TestState st[] = { { seed, nullptr },
-			   { seed + 1, nullptr },
-			   { seed + 2, nullptr },
-			   { seed + 3, nullptr },
-			   { seed + 4, nullptr },
-			   { seed + 5, nullptr } };
+	TestState st[] = { { seed, nullptr },	  { seed + 1, nullptr }, { seed + 2, nullptr },
+			   { seed + 3, nullptr }, { seed + 4, nullptr }, { seed + 5, nullptr },
+			   { seed + 6, nullptr }, { seed + 7, nullptr }, { seed + 8, nullptr },
+			   { seed + 9, nullptr } };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_prestate_setup_teardown(test_walk_semantics, bench_setup,
 							 bench_teardown, &st[0]),
@@ -1951,8 +2298,16 @@ int main(int argc, char **argv)
 							 &st[3]),
 		cmocka_unit_test_prestate_setup_teardown(test_fault_hold, bench_setup,
 							 bench_teardown, &st[4]),
+		cmocka_unit_test_prestate_setup_teardown(test_concurrent_walks, bench_setup,
+							 bench_teardown, &st[6]),
+		cmocka_unit_test_prestate_setup_teardown(test_l2, bench_setup, bench_teardown,
+							 &st[7]),
+		cmocka_unit_test_prestate_setup_teardown(test_prefetch, bench_setup, bench_teardown,
+							 &st[9]),
 		cmocka_unit_test_prestate_setup_teardown(test_random, bench_setup, bench_teardown,
 							 &st[5]),
+		cmocka_unit_test_prestate_setup_teardown(test_random_modes, bench_setup,
+							 bench_teardown, &st[8]),
 	};
 	return cmocka_run_group_tests_name("tb_mmu", tests, nullptr, nullptr);
 }

@@ -6,7 +6,10 @@
 module tb_mmu_top #(
   parameter int unsigned NumPorts  = 3,
   parameter int unsigned L1Entries = circe_pkg::CIRCE_HW_DEFAULT_TLB_L1_ENTRIES,
+  parameter int unsigned L2Sets    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_SETS,
+  parameter int unsigned L2Ways    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_WAYS,
   parameter int unsigned NumAsids  = circe_pkg::CIRCE_HW_DEFAULT_NUM_ASIDS,
+  parameter int unsigned Walkers   = circe_pkg::CIRCE_HW_DEFAULT_WALKERS,
   parameter bit          Bypass    = 1'b0
 ) (
   input  logic                   clk_i,
@@ -26,6 +29,7 @@ module tb_mmu_top #(
   input  logic [31:0]            asid_i,
   input  logic [NumAsids*64-1:0] pt_root_i,
   input  logic [NumAsids-1:0]    pt_root_valid_i,
+  input  logic [1:0]             mode_i,
 
   input  logic                   inv_valid_i,
   output logic                   inv_ready_o,
@@ -59,12 +63,17 @@ module tb_mmu_top #(
 
   output logic [NumPorts-1:0]    perf_l1_hit_o,
   output logic [NumPorts-1:0]    perf_l1_miss_o,
+  output logic                   perf_l2_hit_o,
+  output logic                   perf_l2_miss_o,
+  output logic                   perf_l2_fill_o,
+  output logic                   perf_l2_evict_o,
+  output logic                   perf_pf_o,
   output logic                   perf_walk_o,
-  output logic                   perf_walk_cycle_o,
+  output logic [Walkers-1:0]     perf_walk_cycle_o,
   output logic                   perf_fault_o,
   output logic [NumPorts-1:0]    perf_stall_o,
-  output logic                   perf_pte_read_o,
-  output logic                   perf_wc_hit_o,
+  output logic [Walkers-1:0]     perf_pte_read_o,
+  output logic [Walkers-1:0]     perf_wc_hit_o,
   output logic                   perf_line_read_o
 );
 
@@ -114,8 +123,10 @@ module tb_mmu_top #(
   circe_mmu #(
     .NumPorts  (NumPorts),
     .L1Entries (L1Entries),
+    .L2Sets    (L2Sets),
+    .L2Ways    (L2Ways),
     .NumAsids  (NumAsids),
-    .Walkers   (1),
+    .Walkers   (Walkers),
     .Bypass    (Bypass)
   ) u_mmu (
     .clk_i              (clk_i),
@@ -129,6 +140,7 @@ module tb_mmu_top #(
     .asid_i             (asid_i),
     .pt_root_i          (pt_root_i),
     .pt_root_valid_i    (pt_root_valid_i),
+    .mode_i             (mode_i),
     .inv_valid_i        (inv_valid_i),
     .inv_ready_o        (inv_ready_o),
     .inv_type_i         (inv_type_i),
@@ -146,6 +158,11 @@ module tb_mmu_top #(
     .axi_rsp_i          (axi_rsp),
     .perf_l1_hit_o      (perf_l1_hit_o),
     .perf_l1_miss_o     (perf_l1_miss_o),
+    .perf_l2_hit_o      (perf_l2_hit_o),
+    .perf_l2_miss_o     (perf_l2_miss_o),
+    .perf_l2_fill_o     (perf_l2_fill_o),
+    .perf_l2_evict_o    (perf_l2_evict_o),
+    .perf_pf_o          (perf_pf_o),
     .perf_walk_o        (perf_walk_o),
     .perf_walk_cycle_o  (perf_walk_cycle_o),
     .perf_fault_o       (perf_fault_o),

@@ -36,6 +36,7 @@ namespace
 // ---- configuration: the module's defaults (sim/benches/tb_regs.mk) ----
 constexpr unsigned kAsids = CIRCE_HW_DEFAULT_NUM_ASIDS;
 constexpr unsigned kPorts = 2;
+constexpr unsigned kWalkers = CIRCE_HW_DEFAULT_WALKERS;
 constexpr unsigned kCoreReset = 4;
 constexpr uint64_t kFixedSeed = 0x5eed0007;
 constexpr unsigned kRandomOps = 200000;
@@ -51,6 +52,7 @@ uint64_t wide64(const VlWide<kAsids * 2> &w, unsigned idx)
 struct Model {
 	bool start_pend = false, active = false, ap_done = false, ap_ready = false;
 	uint32_t gie = 0, ier = 0, isr = 0;
+	uint32_t mmu_mode = 0; // MMU_CTRL: kept across RESET, like the roots
 	uint64_t cmd_va = 0;
 	uint32_t cmd_count = 0, asid = 0, job_asid = 0;
 	uint32_t st_code = CIRCE_HW_ST_PENDING, err_index = 0;
@@ -144,6 +146,8 @@ struct Bench {
 			       (m.ap_ready ? CIRCE_HW_CTRL_AP_READY : 0);
 		case CIRCE_REG_GIE:
 			return m.gie;
+		case CIRCE_REG_MMU_CTRL:
+			return m.mmu_mode;
 		case CIRCE_REG_IER:
 			return m.ier;
 		case CIRCE_REG_ISR:
@@ -165,14 +169,14 @@ struct Bench {
 		case CIRCE_REG_TLB_L1:
 			return CIRCE_HW_DEFAULT_TLB_L1_ENTRIES;
 		case CIRCE_REG_TLB_L2:
-			return 0;
+			return CIRCE_HW_DEFAULT_TLB_L2_SETS | CIRCE_HW_DEFAULT_TLB_L2_WAYS << 16;
 		case CIRCE_REG_NUM_ASIDS:
 			return kAsids;
 		case CIRCE_REG_FEATURES:
 			return CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 |
-			       CIRCE_HW_FEAT_CYCLES | CIRCE_HW_FEAT_DEMAND_PAGING;
+			       CIRCE_HW_FEAT_CYCLES | CIRCE_HW_FEAT_DEMAND_PAGING | CIRCE_HW_FEAT_TLB_L2;
 		case CIRCE_REG_WALKERS:
-			return 1;
+			return CIRCE_HW_DEFAULT_WALKERS;
 		case CIRCE_REG_STATUS:
 			return m.st_code | (busy ? CIRCE_HW_STATUS_BUSY : 0) |
 			       (fault_valid ? CIRCE_HW_STATUS_FAULT_WAIT : 0);
@@ -216,8 +220,9 @@ struct Bench {
 	{
 		Vcirce_ctrl_regs &t = *top;
 		uint32_t ev_macs = 0;
-		bool ev_compute = false, ev_desc = false, ev_walk = false, ev_walk_cycle = false;
-		bool ev_fault = false, ev_pte = false, ev_wc = false, ev_line = false, done = false;
+		bool ev_compute = false, ev_desc = false, ev_walk = false;
+		bool ev_fault = false, ev_line = false, done = false, ev_l2h = false, ev_l2m = false;
+		unsigned ev_walk_cycle = 0, ev_pte = 0, ev_wc = 0; // per walker
 		unsigned ev_rd = 0, ev_wr = 0, hit = 0, miss = 0, stall = 0;
 
 		// master outputs
@@ -263,10 +268,12 @@ struct Bench {
 			miss = rnd(1 << kPorts);
 			stall = rnd(1 << kPorts);
 			ev_walk = rnd(4) == 0;
-			ev_walk_cycle = rnd(2);
+			ev_walk_cycle = rnd(1 << kWalkers);
 			ev_fault = rnd(32) == 0;
-			ev_pte = rnd(4) == 0;
-			ev_wc = ev_pte && rnd(2) == 0;
+			ev_pte = rnd(1 << kWalkers);
+			ev_wc = ev_pte & rnd(1 << kWalkers);
+			ev_l2h = rnd(4) == 0;
+			ev_l2m = !ev_l2h && rnd(4) == 0;
 			ev_line = rnd(4) == 0;
 		}
 		if (int64_t(cycle) == force_fault)
@@ -284,6 +291,8 @@ struct Bench {
 		t.perf_fault_i = ev_fault;
 		t.perf_pte_read_i = ev_pte;
 		t.perf_wc_hit_i = ev_wc;
+		t.perf_l2_hit_i = ev_l2h;
+		t.perf_l2_miss_i = ev_l2m;
 		t.perf_line_read_i = ev_line;
 
 		t.clk_i = 0;
@@ -351,12 +360,14 @@ struct Bench {
 		m.perf[CIRCE_PERF_TLB_L1_HITS] += unsigned(__builtin_popcount(hit));
 		m.perf[CIRCE_PERF_TLB_L1_MISSES] += unsigned(__builtin_popcount(miss));
 		m.perf[CIRCE_PERF_WALKS] += ev_walk;
-		m.perf[CIRCE_PERF_WALK_CYCLES] += ev_walk_cycle;
+		m.perf[CIRCE_PERF_WALK_CYCLES] += unsigned(__builtin_popcount(ev_walk_cycle));
+		m.perf[CIRCE_PERF_TLB_L2_HITS] += ev_l2h;
+		m.perf[CIRCE_PERF_TLB_L2_MISSES] += ev_l2m;
 		m.perf[CIRCE_PERF_FAULTS] += ev_fault;
 		m.perf[CIRCE_PERF_STALL_CYCLES] += unsigned(__builtin_popcount(stall));
 		m.perf[CIRCE_PERF_DESCRIPTORS] += ev_desc;
-		m.perf[CIRCE_PERF_PTE_READS] += ev_pte;
-		m.perf[CIRCE_PERF_WALK_CACHE_HITS] += ev_wc;
+		m.perf[CIRCE_PERF_PTE_READS] += unsigned(__builtin_popcount(ev_pte));
+		m.perf[CIRCE_PERF_WALK_CACHE_HITS] += unsigned(__builtin_popcount(ev_wc));
 		if (done)
 			m.isr |= CIRCE_HW_IRQ_DONE;
 		if (ev_fault)
@@ -393,6 +404,7 @@ struct Bench {
 		assert_false(ctx->gotError());
 		// the interrupt is a function of the (new) state
 		assert_int_equal(t.interrupt_o, (m.gie & 1) && (m.isr & m.ier) ? 1 : 0);
+		assert_int_equal(t.mmu_mode_o, m.mmu_mode);
 	}
 
 	void wait_idle()
@@ -474,6 +486,9 @@ struct Bench {
 				m.err_va = 0;
 				m.job_asid = m.asid;
 			}
+			break;
+		case CIRCE_REG_MMU_CTRL:
+			m.mmu_mode = val & CIRCE_HW_MMU_MODE_MASK;
 			break;
 		case CIRCE_REG_GIE:
 			m.gie = val & 1;
@@ -576,7 +591,7 @@ void test_random(void **state)
 		CIRCE_REG_CMD_VA_LO,  CIRCE_REG_CMD_VA_HI,   CIRCE_REG_CMD_COUNT,
 		CIRCE_REG_ASID,	      CIRCE_REG_PT_ASID_SEL, CIRCE_REG_PT_ROOT_HI,
 		CIRCE_REG_PT_ROOT_LO, CIRCE_REG_INV_VA_LO,   CIRCE_REG_INV_VA_HI,
-		CIRCE_REG_INV_PAGES,
+		CIRCE_REG_INV_PAGES,  CIRCE_REG_MMU_CTRL,
 	};
 
 	for (unsigned i = 0; i < kRandomOps; i++) {

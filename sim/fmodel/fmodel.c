@@ -71,6 +71,7 @@ struct circe_fmodel {
 	bool running;	    /* the device thread owns a job */
 	bool ap_done, ap_ready;
 	uint32_t gie, ier, isr;
+	uint32_t mmu_mode; /* MMU_CTRL: read back, no effect (no TLB in the model) */
 	uint64_t cmd_va;
 	uint32_t cmd_count, asid;
 
@@ -732,6 +733,8 @@ static uint32_t circe_fmodel_read_locked(struct circe_fmodel *fm, uint32_t off)
 		return fm->inv_pages;
 	case CIRCE_REG_INV_ACK:
 		return fm->inv_ack;
+	case CIRCE_REG_MMU_CTRL:
+		return fm->mmu_mode;
 	case CIRCE_REG_FAULT_STATUS:
 		if (!fm->fq_count)
 			return 0;
@@ -761,6 +764,9 @@ static void circe_fmodel_write_locked(struct circe_fmodel *fm, uint32_t off, uin
 			fm->err_va = 0;
 			pthread_cond_broadcast(&fm->work);
 		}
+		break;
+	case CIRCE_REG_MMU_CTRL:
+		fm->mmu_mode = val & CIRCE_HW_MMU_MODE_MASK;
 		break;
 	case CIRCE_REG_GIE:
 		fm->gie = val & 1u;

@@ -272,6 +272,8 @@ void circe_vsim_build_info(struct circe_vsim_build *b)
 	b->rows = CIRCE_VSIM_ROWS;
 	b->cols = CIRCE_VSIM_COLS;
 	b->l1_entries = CIRCE_VSIM_L1;
+	b->l2_sets = CIRCE_VSIM_L2SETS;
+	b->l2_ways = CIRCE_VSIM_L2WAYS;
 	b->num_asids = CIRCE_VSIM_ASIDS;
 	b->walkers = CIRCE_VSIM_WALKERS;
 }

@@ -43,7 +43,7 @@ struct circe_vsim_config {
 /* The RTL configuration this library was verilated with (its ID registers
  * report the same). */
 struct circe_vsim_build {
-	uint32_t rows, cols, l1_entries, num_asids, walkers;
+	uint32_t rows, cols, l1_entries, l2_sets, l2_ways, num_asids, walkers;
 };
 void circe_vsim_build_info(struct circe_vsim_build *b);
 

@@ -17,7 +17,9 @@ VSIM_ROWS    ?= 16
 VSIM_COLS    ?= 16
 VSIM_L1      ?= 32
 VSIM_ASIDS   ?= 16
-VSIM_WALKERS ?= 1
+VSIM_L2SETS  ?= 256
+VSIM_L2WAYS  ?= 4
+VSIM_WALKERS ?= 4
 # FST tracing compiled in (0: CIRCE_TRACE is refused) and the RTL's SVA
 # assertions checked in co-simulation.
 VSIM_TRACE   ?= 1
@@ -41,7 +43,8 @@ ifeq ($(VSIM_ENABLED),1)
 VERILATOR_ROOT ?= $(shell $(VERILATOR) --getenv VERILATOR_ROOT)
 
 VSIM_PARAMS := -GRows=$(VSIM_ROWS) -GCols=$(VSIM_COLS) -GL1Entries=$(VSIM_L1) \
-	-GNumAsids=$(VSIM_ASIDS) -GWalkers=$(VSIM_WALKERS)
+	-GNumAsids=$(VSIM_ASIDS) -GWalkers=$(VSIM_WALKERS) -GL2Sets=$(VSIM_L2SETS) \
+	-GL2Ways=$(VSIM_L2WAYS)
 
 # One flag per line, with its reason (as Verilator's examples/make_tracing_c).
 VSIM_VFLAGS := --cc \
@@ -79,7 +82,8 @@ VSIM_CXXFLAGS := -std=gnu++17 -O2 -g -fPIC -pthread -Wall -Wextra -Werror -MMD -
 	-DVM_TRACE=$(VSIM_TRACE) -DVM_TRACE_FST=$(VSIM_TRACE) -DVM_COVERAGE=0 -DVM_SC=0 \
 	-DCIRCE_VSIM_ROWS=$(VSIM_ROWS) -DCIRCE_VSIM_COLS=$(VSIM_COLS) \
 	-DCIRCE_VSIM_L1=$(VSIM_L1) -DCIRCE_VSIM_ASIDS=$(VSIM_ASIDS) \
-	-DCIRCE_VSIM_WALKERS=$(VSIM_WALKERS) -DCIRCE_VSIM_TRACE=$(VSIM_TRACE)
+	-DCIRCE_VSIM_WALKERS=$(VSIM_WALKERS) -DCIRCE_VSIM_TRACE=$(VSIM_TRACE) \
+	-DCIRCE_VSIM_L2SETS=$(VSIM_L2SETS) -DCIRCE_VSIM_L2WAYS=$(VSIM_L2WAYS)
 
 VSIM_CXX_SRCS := sim/vsim/sim_ctrl.cpp sim/vsim/vsim.cpp sim/vsim/axi_mem.cpp
 VSIM_CXX_OBJS := $(VSIM_CXX_SRCS:%.cpp=$(OBJ_DIR)/%.o)
@@ -138,11 +142,12 @@ $(VSIM_CXX_OBJS): $(OBJ_DIR)/%.o: %.cpp $(VSIM_MDIR)/Vcirce_top.mk
 	@mkdir -p $(dir $@)
 	$(CXX) $(VSIM_CXXFLAGS) -c $< -o $@
 
-# The device tree of this build's RTL (no L2 TLB; one walker).
+# The device tree of this build's RTL (TLB geometry and walkers from VSIM_*).
 $(VSIM_DTB): sim/vsim/circe-vsim.dts.in sim/vsim/vsim.mk
 	@mkdir -p $(dir $@)
 	sed -e 's/@ROWS@/$(VSIM_ROWS)/' -e 's/@COLS@/$(VSIM_COLS)/' -e 's/@L1@/$(VSIM_L1)/' \
-	    -e 's/@ASIDS@/$(VSIM_ASIDS)/' -e 's/@WALKERS@/$(VSIM_WALKERS)/' $< \
+	    -e 's/@ASIDS@/$(VSIM_ASIDS)/' -e 's/@WALKERS@/$(VSIM_WALKERS)/' \
+	    -e 's/@L2SETS@/$(VSIM_L2SETS)/' -e 's/@L2WAYS@/$(VSIM_L2WAYS)/' $< \
 	    | $(DTC) -q -I dts -O dtb -o $@ -
 
 all: $(VSIM_DTB)

@@ -117,8 +117,8 @@ static int circe_vsim_parse_args(const char *args)
 	circe_vsim_build_info(&b);
 	{
 		const struct circe_vsim_opt opts[] = {
-			{ "rows", b.rows },	  { "cols", b.cols }, { "l1", b.l1_entries },
-			{ "l2sets", 0 },	  { "l2ways", 0 },    { "asids", b.num_asids },
+			{ "rows", b.rows },	  { "cols", b.cols },	   { "l1", b.l1_entries },
+			{ "l2sets", b.l2_sets },  { "l2ways", b.l2_ways }, { "asids", b.num_asids },
 			{ "walkers", b.walkers },
 		};
 
