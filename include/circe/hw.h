@@ -335,7 +335,12 @@ CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_requant) == 8, "requant entry size
 /* COPY: dst[i] = src[i] for i < bytes; any alignment. The copy runs in
  * pieces that cross neither a source nor a destination 4 KiB page; for
  * each piece, in increasing address order, the source piece is read and
- * then the destination piece written. Overlapping ranges are ILLEGAL
+ * then the destination piece written. The fault or bus error reported is
+ * that of the first failing piece in this order, and every piece before it
+ * has been written; unlike the other commands, pieces after it may have
+ * been written too (an engine streams many pieces at once), so the
+ * destination from the failing piece on is unspecified after a failure, and
+ * later pieces may raise further fault records. Overlapping ranges are ILLEGAL
  * (OVERLAP): a streaming engine with many bursts in flight cannot give
  * memmove's order. */
 #define CIRCE_HW_COPY_MAX_BYTES (1ull << 30)
