@@ -203,6 +203,11 @@ int main(int argc, char **argv)
 	gen_pkg_int("CIRCE_HW_REQUANT_BYTES", sizeof(struct circe_hw_requant));
 	gen_pkg_int("CIRCE_HW_REQUANT_SHIFT_MIN", CIRCE_HW_REQUANT_SHIFT_MIN);
 	gen_pkg_int("CIRCE_HW_REQUANT_SHIFT_MAX", CIRCE_HW_REQUANT_SHIFT_MAX);
+	GEN_FIELD(copy, flags);
+	GEN_FIELD(copy, bytes);
+	GEN_FIELD(copy, src_va);
+	GEN_FIELD(copy, dst_va);
+	gen_pkg_param("CIRCE_HW_COPY_MAX_BYTES", 64, CIRCE_HW_COPY_MAX_BYTES);
 
 	gen_pkg_section("page table");
 	gen_pkg_int("CIRCE_HW_VA_BITS", CIRCE_HW_VA_BITS);

@@ -108,6 +108,16 @@ module circe_cmdproc #(
   input  logic [31:0]               wr_sts_flags_i,
 
   // performance events
+  // memory engine (circe_memeng): a legal COPY goes there, its result back
+  output logic                      me_start_o,
+  output circe_axi_pkg::addr_t      me_src_o,
+  output circe_axi_pkg::addr_t      me_dst_o,
+  output logic [31:0]               me_bytes_o,
+  input  logic                      me_done_i,
+  input  circe_pkg::circe_status_e  me_code_i,
+  input  circe_axi_pkg::addr_t      me_va_i,
+  input  logic [31:0]               me_flags_i,
+
   output logic                      perf_compute_o,  // a row entered the array
   output logic [31:0]               perf_macs_o,     // MACs of completed GEMMs (m * k * n)
   output logic                      perf_desc_o      // a descriptor completed OK
@@ -159,7 +169,8 @@ module circe_cmdproc #(
     SFlush,
     SStatus,
     SStatusWait,
-    SEnd
+    SEnd,
+    SMem
   } state_e;
 
   // What a read command's beats are (read tag kinds).
@@ -273,6 +284,35 @@ module circe_cmdproc #(
       d_ill = circe_pkg::CIRCE_HW_ILL_CLAMP;
     end
   end
+
+  // ---------------------------------------------------------------------
+  // COPY fields and checks (circe_hls_memeng_check order: FLAGS, DIMS,
+  // OVERLAP of the ranges as numbers, without wrap-around)
+  // ---------------------------------------------------------------------
+  logic [63:0] c_flags, c_bytes, c_src, c_dst, c_gap;
+  logic [7:0]  c_ill;
+
+  always_comb begin
+    c_flags = 64'(desc_q[circe_pkg::CIRCE_DESC_COPY_FLAGS_OFF*8 +: 32]);
+    c_bytes = desc_q[circe_pkg::CIRCE_DESC_COPY_BYTES_OFF*8 +: 64];
+    c_src   = desc_q[circe_pkg::CIRCE_DESC_COPY_SRC_VA_OFF*8 +: 64];
+    c_dst   = desc_q[circe_pkg::CIRCE_DESC_COPY_DST_VA_OFF*8 +: 64];
+    c_gap   = (c_src <= c_dst) ? c_dst - c_src : c_src - c_dst;
+    c_ill   = 8'd0;
+    if (c_flags != '0) begin
+      c_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (c_bytes == '0 || c_bytes > circe_pkg::CIRCE_HW_COPY_MAX_BYTES) begin
+      c_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if (c_gap < c_bytes) begin
+      c_ill = circe_pkg::CIRCE_HW_ILL_OVERLAP;
+    end
+  end
+
+  assign me_start_o = (st_q == SDecode) && (d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY)) &&
+                      (c_ill == 8'd0);
+  assign me_src_o   = c_src;
+  assign me_dst_o   = c_dst;
+  assign me_bytes_o = c_bytes[31:0];  // <= CIRCE_HW_COPY_MAX_BYTES when started
 
   // ---------------------------------------------------------------------
   // GEMM configuration, taken in SDecode (legal descriptors only)
@@ -1725,12 +1765,29 @@ module circe_cmdproc #(
           // Every write of an earlier descriptor was acknowledged before its
           // status block was written: a fence has nothing to wait for.
           st_d = SStatus;
+        end else if (d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY)) begin
+          if (c_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(c_ill);
+            st_d         = SStatus;
+          end else begin
+            st_d = SMem;  // me_start_o is high in this cycle
+          end
         end else if (d_ill != 8'd0) begin
           res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
           res_detail_d = 32'(d_ill);
           st_d         = SStatus;
         end else begin
           st_d = SSetup;
+        end
+      end
+
+      SMem: begin
+        if (me_done_i) begin
+          res_code_d   = me_code_i;
+          res_detail_d = (me_code_i == circe_pkg::CIRCE_HW_ST_FAULT) ? me_flags_i : 32'd0;
+          res_va_d     = me_va_i;
+          st_d         = SStatus;
         end
       end
 
