@@ -208,6 +208,16 @@ int main(int argc, char **argv)
 	GEN_FIELD(copy, src_va);
 	GEN_FIELD(copy, dst_va);
 	gen_pkg_param("CIRCE_HW_COPY_MAX_BYTES", 64, CIRCE_HW_COPY_MAX_BYTES);
+	GEN_FIELD(pchase, flags);
+	GEN_FIELD(pchase, start_va);
+	GEN_FIELD(pchase, next_off);
+	GEN_FIELD(pchase, val_off);
+	GEN_FIELD(pchase, max_nodes);
+	GEN_FIELD(pchase, result_va);
+	gen_pkg_param("CIRCE_HW_PCHASE_STOP_NULL", 32, CIRCE_HW_PCHASE_STOP_NULL);
+	gen_pkg_param("CIRCE_HW_PCHASE_FLAGS_ALL", 32, CIRCE_HW_PCHASE_FLAGS_ALL);
+	gen_pkg_int("CIRCE_HW_PCHASE_MAX_OFF", CIRCE_HW_PCHASE_MAX_OFF);
+	gen_pkg_int("CIRCE_HW_PCHASE_CHECKSUM_ROTL", CIRCE_HW_PCHASE_CHECKSUM_ROTL);
 
 	gen_pkg_section("page table");
 	gen_pkg_int("CIRCE_HW_VA_BITS", CIRCE_HW_VA_BITS);

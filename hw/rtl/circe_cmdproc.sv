@@ -113,6 +113,10 @@ module circe_cmdproc #(
   output circe_axi_pkg::addr_t      me_src_o,
   output circe_axi_pkg::addr_t      me_dst_o,
   output logic [31:0]               me_bytes_o,
+  output logic                      me_pchase_o,
+  output logic [11:0]               me_next_off_o,
+  output logic [11:0]               me_val_off_o,
+  output logic                      me_stop_null_o,
   input  logic                      me_done_i,
   input  circe_pkg::circe_status_e  me_code_i,
   input  circe_axi_pkg::addr_t      me_va_i,
@@ -286,7 +290,7 @@ module circe_cmdproc #(
   end
 
   // ---------------------------------------------------------------------
-  // COPY fields and checks (circe_hls_memeng_check order: FLAGS, DIMS,
+  // Memory-engine descriptors. COPY fields and checks (circe_hls_memeng_check order: FLAGS, DIMS,
   // OVERLAP of the ranges as numbers, without wrap-around)
   // ---------------------------------------------------------------------
   logic [63:0] c_flags, c_bytes, c_src, c_dst, c_gap;
@@ -308,11 +312,42 @@ module circe_cmdproc #(
     end
   end
 
-  assign me_start_o = (st_q == SDecode) && (d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY)) &&
-                      (c_ill == 8'd0);
-  assign me_src_o   = c_src;
-  assign me_dst_o   = c_dst;
-  assign me_bytes_o = c_bytes[31:0];  // <= CIRCE_HW_COPY_MAX_BYTES when started
+  // PCHASE fields and checks (FLAGS, DIMS, ALIGN)
+  logic [31:0] p_flags, p_next_off, p_val_off, p_max;
+  logic [63:0] p_start, p_result;
+  logic [7:0]  p_ill;
+  logic        d_copy, d_pchase;
+
+  always_comb begin
+    p_flags    = desc_q[circe_pkg::CIRCE_DESC_PCHASE_FLAGS_OFF*8 +: 32];
+    p_start    = desc_q[circe_pkg::CIRCE_DESC_PCHASE_START_VA_OFF*8 +: 64];
+    p_next_off = desc_q[circe_pkg::CIRCE_DESC_PCHASE_NEXT_OFF_OFF*8 +: 32];
+    p_val_off  = desc_q[circe_pkg::CIRCE_DESC_PCHASE_VAL_OFF_OFF*8 +: 32];
+    p_max      = desc_q[circe_pkg::CIRCE_DESC_PCHASE_MAX_NODES_OFF*8 +: 32];
+    p_result   = desc_q[circe_pkg::CIRCE_DESC_PCHASE_RESULT_VA_OFF*8 +: 64];
+    p_ill      = 8'd0;
+    if ((p_flags & ~circe_pkg::CIRCE_HW_PCHASE_FLAGS_ALL) != '0) begin
+      p_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (p_max == '0 || p_next_off > 32'(circe_pkg::CIRCE_HW_PCHASE_MAX_OFF) ||
+                 p_val_off > 32'(circe_pkg::CIRCE_HW_PCHASE_MAX_OFF)) begin
+      p_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if ((p_next_off[2:0] | p_val_off[2:0] | p_start[2:0] | p_result[2:0]) != 3'd0) begin
+      p_ill = circe_pkg::CIRCE_HW_ILL_ALIGN;
+    end
+  end
+
+  assign d_copy     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY);
+  assign d_pchase   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_PCHASE);
+  assign me_start_o = (st_q == SDecode) && ((d_copy && c_ill == 8'd0) ||
+                                            (d_pchase && p_ill == 8'd0));
+  assign me_pchase_o    = d_pchase;
+  assign me_src_o       = d_pchase ? p_start : c_src;
+  assign me_dst_o       = d_pchase ? p_result : c_dst;
+  assign me_next_off_o  = p_next_off[11:0];
+  assign me_val_off_o   = p_val_off[11:0];
+  assign me_stop_null_o = |(p_flags & circe_pkg::CIRCE_HW_PCHASE_STOP_NULL);
+  // COPY: <= CIRCE_HW_COPY_MAX_BYTES when started; PCHASE: max_nodes
+  assign me_bytes_o     = d_pchase ? p_max : c_bytes[31:0];
 
   // ---------------------------------------------------------------------
   // GEMM configuration, taken in SDecode (legal descriptors only)
@@ -1765,10 +1800,14 @@ module circe_cmdproc #(
           // Every write of an earlier descriptor was acknowledged before its
           // status block was written: a fence has nothing to wait for.
           st_d = SStatus;
-        end else if (d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY)) begin
-          if (c_ill != 8'd0) begin
+        end else if (d_copy || d_pchase) begin
+          if (d_copy && c_ill != 8'd0) begin
             res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
             res_detail_d = 32'(c_ill);
+            st_d         = SStatus;
+          end else if (d_pchase && p_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(p_ill);
             st_d         = SStatus;
           end else begin
             st_d = SMem;  // me_start_o is high in this cycle
@@ -1785,7 +1824,8 @@ module circe_cmdproc #(
       SMem: begin
         if (me_done_i) begin
           res_code_d   = me_code_i;
-          res_detail_d = (me_code_i == circe_pkg::CIRCE_HW_ST_FAULT) ? me_flags_i : 32'd0;
+          res_detail_d = (me_code_i == circe_pkg::CIRCE_HW_ST_FAULT ||
+                          me_code_i == circe_pkg::CIRCE_HW_ST_ILLEGAL) ? me_flags_i : 32'd0;
           res_va_d     = me_va_i;
           st_d         = SStatus;
         end

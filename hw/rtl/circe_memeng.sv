@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Memory engine: executes the COPY command of include/circe/hw.h (the
-// command processor checks the descriptor and hands over a legal one).
-// PCHASE, SPMV and FOREST are not in the RTL yet (the command processor
-// answers them ILLEGAL / OPCODE).
+// Memory engine: executes the COPY and PCHASE commands of
+// include/circe/hw.h (the command processor checks the descriptor and hands
+// over a legal one). SPMV and FOREST are not in the RTL yet (the command
+// processor answers them ILLEGAL / OPCODE).
+//
+// PCHASE uses the same two engines one word at a time, in hw.h's order: per
+// node an 8-byte read of the value, then one of the next pointer (each a
+// read command of its own: a chase has one read in flight by nature), then
+// the 32-byte result through the write engine. A misaligned node ends the
+// command ILLEGAL / ALIGN (reason in flags_o), a failing read or write with
+// that engine's status.
 //
 // COPY streams: one circe_dma_rd command (src, bytes) feeds one
 // circe_dma_wr command (dst, bytes) through their lane-0-aligned beat
@@ -33,12 +40,16 @@ module circe_memeng
   input  logic                     start_i,     // pulse, ignored while busy_o
   input  circe_axi_pkg::addr_t     src_va_i,
   input  circe_axi_pkg::addr_t     dst_va_i,
-  input  logic [LenWidth-1:0]      bytes_i,     // >= 1
+  input  logic [LenWidth-1:0]      bytes_i,     // COPY: bytes >= 1; PCHASE: max_nodes
+  input  logic                     op_pchase_i, // 0: COPY (src, dst), 1: PCHASE (start, result)
+  input  logic [11:0]              next_off_i,  // PCHASE
+  input  logic [11:0]              val_off_i,   // PCHASE
+  input  logic                     stop_null_i, // PCHASE: CIRCE_HW_PCHASE_STOP_NULL
   output logic                     busy_o,
   output logic                     done_o,      // pulse: code/va/flags valid
   output circe_pkg::circe_status_e code_o,
   output circe_axi_pkg::addr_t     va_o,        // FAULT / BUS_ERROR: the VA
-  output logic [31:0]              flags_o,     // FAULT: CIRCE_HW_FAULT_* flags
+  output logic [31:0]              flags_o,     // FAULT: CIRCE_HW_FAULT_* flags; ILLEGAL: reason
 
   // translation ports (to the MMU): reads, writes
   output logic                     rd_tr_req_valid_o,
@@ -65,10 +76,15 @@ module circe_memeng
 
   localparam int unsigned BeatW = LenWidth - 5;  // beats of one command, + 1
 
-  typedef enum logic [1:0] {
+  typedef enum logic [2:0] {
     MIdle,
-    MRun,
-    MDone
+    MRun,     // COPY streaming
+    MDone,
+    PLoop,    // PCHASE: next node, or the end
+    PVal,     // PCHASE: reading the value word
+    PNext,    // PCHASE: reading the next pointer
+    PWrite,   // PCHASE: result to the write engine
+    PWait     // PCHASE: the result's write status
   } state_e;
 
   state_e st_d, st_q;
@@ -82,6 +98,21 @@ module circe_memeng
   circe_axi_pkg::addr_t rd_va_d, rd_va_q, wr_va_d, wr_va_q;
   logic [31:0] rd_flags_d, rd_flags_q, wr_flags_d, wr_flags_q;
   logic zero_d, zero_q;                 // feeding zero beats after a read error
+  logic pch_d, pch_q;                   // the command is a PCHASE
+  circe_axi_pkg::addr_t rdc_va_d, rdc_va_q, wrc_va_d, wrc_va_q;  // engine commands
+  logic [LenWidth-1:0] rdc_bytes_d, rdc_bytes_q, wrc_bytes_d, wrc_bytes_q;
+
+  // PCHASE state
+  circe_axi_pkg::addr_t node_d, node_q, last_d, last_q;
+  logic [63:0] value_d, value_q, next_d, next_q, sum_d, sum_q;
+  logic [31:0] nodes_d, nodes_q;
+  logic [11:0] next_off_d, next_off_q, val_off_d, val_off_q;
+  logic stop_null_d, stop_null_q;
+  circe_pkg::circe_status_e res_code_d, res_code_q;
+  circe_axi_pkg::addr_t res_va_d, res_va_q;
+  logic [31:0] res_flags_d, res_flags_q;
+  logic [63:0] word;                    // the 8-byte word read this cycle
+  circe_axi_pkg::data_t result_beat;
 
   // engine wires
   logic rd_cmd_ready, wr_cmd_ready, rd_busy, wr_busy;
@@ -110,10 +141,16 @@ module circe_memeng
   // engine has been given all the beats of its command. A two-entry FIFO
   // sits between the engines: both sides see only registers (the engines'
   // valid/ready are combinationally related inside them).
-  assign rd_out_ready = (st_q == MRun) && !zero_q && given_q != total_q && fcnt_q != 2'd2;
-  assign push         = (rd_out_valid && rd_out_ready) ||
-                        ((st_q == MRun) && zero_q && given_q != total_q && fcnt_q != 2'd2);
-  assign push_data    = zero_q ? '0 : rd_out_data;
+  // A PCHASE takes its words from the read stream and pushes one result
+  // beat (the FIFO is empty then).
+  assign rd_out_ready = pch_q ||
+                        ((st_q == MRun) && !zero_q && given_q != total_q && fcnt_q != 2'd2);
+  assign push         = (!pch_q && rd_out_valid && rd_out_ready) ||
+                        ((st_q == MRun) && zero_q && given_q != total_q && fcnt_q != 2'd2) ||
+                        (st_q == PWrite);
+  assign result_beat  = circe_axi_pkg::DataWidth'({node_q, last_q, sum_q, 32'd0, nodes_q});
+  assign push_data    = pch_q ? result_beat : (zero_q ? '0 : rd_out_data);
+  assign word         = rd_out_data[63:0];
   assign wr_in_valid  = fcnt_q != 2'd0;
   assign wr_in_data   = fifo_q[frd_q];
   assign pop          = wr_in_valid && wr_in_ready;
@@ -136,6 +173,31 @@ module circe_memeng
     rd_flags_d    = rd_flags_q;
     wr_flags_d    = wr_flags_q;
     zero_d        = zero_q;
+    pch_d         = pch_q;
+    rdc_va_d      = rdc_va_q;
+    rdc_bytes_d   = rdc_bytes_q;
+    wrc_va_d      = wrc_va_q;
+    wrc_bytes_d   = wrc_bytes_q;
+    node_d        = node_q;
+    last_d        = last_q;
+    value_d       = value_q;
+    next_d        = next_q;
+    sum_d         = sum_q;
+    nodes_d       = nodes_q;
+    next_off_d    = next_off_q;
+    val_off_d     = val_off_q;
+    stop_null_d   = stop_null_q;
+    res_code_d    = res_code_q;
+    res_va_d      = res_va_q;
+    res_flags_d   = res_flags_q;
+
+    // An engine command is offered until taken (both engines, any state).
+    if (rd_cmd_pend_q && rd_cmd_ready) begin
+      rd_cmd_pend_d = 1'b0;
+    end
+    if (wr_cmd_pend_q && wr_cmd_ready) begin
+      wr_cmd_pend_d = 1'b0;
+    end
 
     fcnt_d = fcnt_q + 2'(push) - 2'(pop);
     fwr_d  = fwr_q ^ push;
@@ -162,8 +224,6 @@ module circe_memeng
           bytes_d       = bytes_i;
           total_d       = BeatW'((bytes_i + LenWidth'(63)) >> 6);
           given_d       = '0;
-          rd_cmd_pend_d = 1'b1;
-          wr_cmd_pend_d = 1'b1;
           rd_end_d      = 1'b0;
           wr_end_d      = 1'b0;
           rd_code_d     = circe_pkg::CIRCE_HW_ST_OK;
@@ -173,17 +233,32 @@ module circe_memeng
           rd_flags_d    = '0;
           wr_flags_d    = '0;
           zero_d        = 1'b0;
-          st_d          = MRun;
+          pch_d         = op_pchase_i;
+          node_d        = src_va_i;
+          last_d        = '0;
+          sum_d         = '0;
+          nodes_d       = '0;
+          next_off_d    = next_off_i;
+          val_off_d     = val_off_i;
+          stop_null_d   = stop_null_i;
+          res_code_d    = circe_pkg::CIRCE_HW_ST_OK;
+          res_va_d      = '0;
+          res_flags_d   = '0;
+          if (op_pchase_i) begin
+            st_d = PLoop;
+          end else begin
+            rd_cmd_pend_d = 1'b1;
+            wr_cmd_pend_d = 1'b1;
+            rdc_va_d      = src_va_i;
+            rdc_bytes_d   = bytes_i;
+            wrc_va_d      = dst_va_i;
+            wrc_bytes_d   = bytes_i;
+            st_d          = MRun;
+          end
         end
       end
 
       MRun: begin
-        if (rd_cmd_pend_q && rd_cmd_ready) begin
-          rd_cmd_pend_d = 1'b0;
-        end
-        if (wr_cmd_pend_q && wr_cmd_ready) begin
-          wr_cmd_pend_d = 1'b0;
-        end
         if (rd_sts_valid) begin
           rd_end_d   = 1'b1;
           rd_code_d  = rd_sts_code;
@@ -206,7 +281,11 @@ module circe_memeng
 
       MDone: begin
         done_o = 1'b1;
-        if (rd_first) begin
+        if (pch_q) begin
+          code_o  = res_code_q;
+          va_o    = res_va_q;
+          flags_o = res_flags_q;
+        end else if (rd_first) begin
           code_o  = rd_code_q;
           va_o    = rd_va_q;
           flags_o = rd_flags_q;
@@ -216,6 +295,66 @@ module circe_memeng
           flags_o = wr_flags_q;
         end
         st_d = MIdle;
+      end
+
+      PLoop: begin
+        if (nodes_q == bytes_q || (node_q == '0 && stop_null_q)) begin
+          st_d = PWrite;
+        end else if (node_q[2:0] != 3'd0) begin
+          res_code_d  = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+          res_flags_d = 32'(circe_pkg::CIRCE_HW_ILL_ALIGN);
+          st_d        = MDone;
+        end else begin
+          rd_cmd_pend_d = 1'b1;
+          rdc_va_d      = node_q + circe_axi_pkg::AddrWidth'(val_off_q);
+          rdc_bytes_d   = LenWidth'(8);
+          st_d          = PVal;
+        end
+      end
+
+      PVal, PNext: begin
+        if (rd_out_valid) begin
+          if (st_q == PVal) begin
+            value_d = word;
+          end else begin
+            next_d = word;
+          end
+        end
+        if (rd_sts_valid) begin
+          if (rd_sts_code != circe_pkg::CIRCE_HW_ST_OK) begin
+            res_code_d  = rd_sts_code;
+            res_va_d    = rd_sts_va;
+            res_flags_d = rd_sts_flags;
+            st_d        = MDone;
+          end else if (st_q == PVal) begin
+            rd_cmd_pend_d = 1'b1;
+            rdc_va_d      = node_q + circe_axi_pkg::AddrWidth'(next_off_q);
+            st_d          = PNext;
+          end else begin
+            sum_d   = {sum_q[63-circe_pkg::CIRCE_HW_PCHASE_CHECKSUM_ROTL:0],
+                       sum_q[63:64-circe_pkg::CIRCE_HW_PCHASE_CHECKSUM_ROTL]} ^ value_q;
+            last_d  = node_q;
+            nodes_d = nodes_q + 1'b1;
+            node_d  = rd_out_valid ? word : next_q;
+            st_d    = PLoop;
+          end
+        end
+      end
+
+      PWrite: begin
+        wr_cmd_pend_d = 1'b1;  // the result beat is pushed in this cycle
+        wrc_va_d      = dst_q;
+        wrc_bytes_d   = LenWidth'(32);
+        st_d          = PWait;
+      end
+
+      PWait: begin
+        if (wr_sts_valid) begin
+          res_code_d  = wr_sts_code;
+          res_va_d    = wr_sts_va;
+          res_flags_d = wr_sts_flags;
+          st_d        = MDone;
+        end
       end
 
       default: st_d = MIdle;
@@ -246,6 +385,23 @@ module circe_memeng
       fcnt_q        <= '0;
       fwr_q         <= 1'b0;
       frd_q         <= 1'b0;
+      pch_q         <= 1'b0;
+      rdc_va_q      <= '0;
+      rdc_bytes_q   <= '0;
+      wrc_va_q      <= '0;
+      wrc_bytes_q   <= '0;
+      node_q        <= '0;
+      last_q        <= '0;
+      value_q       <= '0;
+      next_q        <= '0;
+      sum_q         <= '0;
+      nodes_q       <= '0;
+      next_off_q    <= '0;
+      val_off_q     <= '0;
+      stop_null_q   <= 1'b0;
+      res_code_q    <= circe_pkg::CIRCE_HW_ST_OK;
+      res_va_q      <= '0;
+      res_flags_q   <= '0;
     end else begin
       st_q          <= st_d;
       src_q         <= src_d;
@@ -267,6 +423,23 @@ module circe_memeng
       fcnt_q        <= fcnt_d;
       fwr_q         <= fwr_d;
       frd_q         <= frd_d;
+      pch_q         <= pch_d;
+      rdc_va_q      <= rdc_va_d;
+      rdc_bytes_q   <= rdc_bytes_d;
+      wrc_va_q      <= wrc_va_d;
+      wrc_bytes_q   <= wrc_bytes_d;
+      node_q        <= node_d;
+      last_q        <= last_d;
+      value_q       <= value_d;
+      next_q        <= next_d;
+      sum_q         <= sum_d;
+      nodes_q       <= nodes_d;
+      next_off_q    <= next_off_d;
+      val_off_q     <= val_off_d;
+      stop_null_q   <= stop_null_d;
+      res_code_q    <= res_code_d;
+      res_va_q      <= res_va_d;
+      res_flags_q   <= res_flags_d;
     end
   end
 
@@ -285,10 +458,10 @@ module circe_memeng
     .rst_ni         (rst_ni),
     .abort_i        (1'b0),
     .busy_o         (rd_busy),
-    .cmd_valid_i    (st_q == MRun && rd_cmd_pend_q),
+    .cmd_valid_i    (rd_cmd_pend_q),
     .cmd_ready_o    (rd_cmd_ready),
-    .cmd_va_i       (src_q),
-    .cmd_bytes_i    (bytes_q),
+    .cmd_va_i       (rdc_va_q),
+    .cmd_bytes_i    (rdc_bytes_q),
     .out_valid_o    (rd_out_valid),
     .out_ready_i    (rd_out_ready),
     .out_data_o     (rd_out_data),
@@ -319,10 +492,10 @@ module circe_memeng
     .rst_ni         (rst_ni),
     .abort_i        (1'b0),
     .busy_o         (wr_busy),
-    .cmd_valid_i    (st_q == MRun && wr_cmd_pend_q),
+    .cmd_valid_i    (wr_cmd_pend_q),
     .cmd_ready_o    (wr_cmd_ready),
-    .cmd_va_i       (dst_q),
-    .cmd_bytes_i    (bytes_q),
+    .cmd_va_i       (wrc_va_q),
+    .cmd_bytes_i    (wrc_bytes_q),
     .in_valid_i     (wr_in_valid),
     .in_ready_o     (wr_in_ready),
     .in_data_i      (wr_in_data),
@@ -362,11 +535,14 @@ module circe_memeng
 `ifndef SYNTHESIS
   // A status only while running, and the stream never over-feeds.
   sts_in_run: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    (rd_sts_valid || wr_sts_valid) |-> (st_q == MRun));
+    (rd_sts_valid || wr_sts_valid) |-> (st_q == MRun || st_q == PVal || st_q == PNext ||
+                                        st_q == PWait));
   no_overfeed: assert property (@(posedge clk_i) disable iff (!rst_ni)
     (st_q == MRun) |-> (given_q <= total_q));
   read_in_order: assert property (@(posedge clk_i) disable iff (!rst_ni)
     (rd_out_valid && st_q == MRun) |-> !zero_q);
+  pch_fifo_empty: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    (st_q == PWrite) |-> (fcnt_q == 2'd0));
   fifo_bounds: assert property (@(posedge clk_i) disable iff (!rst_ni)
     fcnt_q <= 2'd2);
 `endif

@@ -150,7 +150,8 @@ module circe_top #(
   circe_axi_pkg::axi_rsp_t rd_axi_rsp, walk_axi_rsp, wr_axi_rsp, me_axi_rsp, axi_rsp;
 
   // ---- command processor <-> memory engine ----
-  logic                     me_start, me_busy, me_done;
+  logic                     me_start, me_busy, me_done, me_pchase, me_stop_null;
+  logic [11:0]              me_next_off, me_val_off;
   circe_axi_pkg::addr_t     me_src, me_dst, me_va;
   logic [31:0]              me_bytes, me_flags;
   circe_pkg::circe_status_e me_code;
@@ -281,6 +282,10 @@ module circe_top #(
     .me_src_o       (me_src),
     .me_dst_o       (me_dst),
     .me_bytes_o     (me_bytes),
+    .me_pchase_o    (me_pchase),
+    .me_next_off_o  (me_next_off),
+    .me_val_off_o   (me_val_off),
+    .me_stop_null_o (me_stop_null),
     .me_done_i      (me_done),
     .me_code_i      (me_code),
     .me_va_i        (me_va),
@@ -295,6 +300,10 @@ module circe_top #(
     .src_va_i          (me_src),
     .dst_va_i          (me_dst),
     .bytes_i           (me_bytes),
+    .op_pchase_i       (me_pchase),
+    .next_off_i        (me_next_off),
+    .val_off_i         (me_val_off),
+    .stop_null_i       (me_stop_null),
     .busy_o            (me_busy),
     .done_o            (me_done),
     .code_o            (me_code),

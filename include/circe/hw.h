@@ -336,11 +336,10 @@ CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_requant) == 8, "requant entry size
  * pieces that cross neither a source nor a destination 4 KiB page; for
  * each piece, in increasing address order, the source piece is read and
  * then the destination piece written. The fault or bus error reported is
- * that of the first failing piece in this order. After a failure only the
- * destination bytes at offsets below the failing piece's offset rounded
- * down to a multiple of 64 are defined (copied): an engine streams many
- * pieces at once in 64-byte beats, so the rest of the destination is
- * unspecified, and later pieces may raise further fault records.
+ * that of the first failing piece in this order. After a failure the
+ * destination's content is unspecified (an engine streams many pieces at
+ * once; the RTL's read engine drops the beats in flight at an error), and
+ * later pieces may raise further fault records.
  * Overlapping ranges are ILLEGAL
  * (OVERLAP): a streaming engine with many bursts in flight cannot give
  * memmove's order. */
