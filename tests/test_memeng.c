@@ -777,8 +777,12 @@ static void test_forest_illegal_and_faults(void **state)
 	expect_illegal(f, &d, CIRCE_HW_ILL_DEPTH);
 	assert_int_equal(fo.out[0], forest_ref(&fo, 0));
 	assert_all((uint8_t *)(fo.out + 1), 8, SENTINEL);
+	/* Through the host API (a small cap: every edge is three memory
+	 * latencies on a cycle-accurate model). */
+	cf.max_depth = 40;
 	assert_int_equal(circe_forest_run(f->ctx, &cf, NULL), -EINVAL);
 	assert_non_null(strstr(circe_errmsg(), "forest: "));
+	cf.max_depth = 0;
 	/* A feature index out of range. */
 	a->feature = 10;
 	expect_illegal(f, &d, CIRCE_HW_ILL_INDEX);

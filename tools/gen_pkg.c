@@ -218,6 +218,19 @@ int main(int argc, char **argv)
 	gen_pkg_param("CIRCE_HW_PCHASE_FLAGS_ALL", 32, CIRCE_HW_PCHASE_FLAGS_ALL);
 	gen_pkg_int("CIRCE_HW_PCHASE_MAX_OFF", CIRCE_HW_PCHASE_MAX_OFF);
 	gen_pkg_int("CIRCE_HW_PCHASE_CHECKSUM_ROTL", CIRCE_HW_PCHASE_CHECKSUM_ROTL);
+	GEN_FIELD(forest, flags);
+	GEN_FIELD(forest, trees);
+	GEN_FIELD(forest, features);
+	GEN_FIELD(forest, max_depth);
+	GEN_FIELD(forest, roots_va);
+	GEN_FIELD(forest, x_va);
+	GEN_FIELD(forest, out_va);
+	gen_pkg_param("CIRCE_HW_FOREST_PER_TREE", 32, CIRCE_HW_FOREST_PER_TREE);
+	gen_pkg_param("CIRCE_HW_FOREST_FLAGS_ALL", 32, CIRCE_HW_FOREST_FLAGS_ALL);
+	gen_pkg_int("CIRCE_HW_FOREST_MAX_TREES", CIRCE_HW_FOREST_MAX_TREES);
+	gen_pkg_int("CIRCE_HW_FOREST_MAX_FEATURES", CIRCE_HW_FOREST_MAX_FEATURES);
+	gen_pkg_int("CIRCE_HW_FOREST_MAX_DEPTH", CIRCE_HW_FOREST_MAX_DEPTH);
+	gen_pkg_param("CIRCE_HW_TREE_LEAF", 32, CIRCE_HW_TREE_LEAF);
 
 	gen_pkg_section("page table");
 	gen_pkg_int("CIRCE_HW_VA_BITS", CIRCE_HW_VA_BITS);

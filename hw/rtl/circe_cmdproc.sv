@@ -117,6 +117,11 @@ module circe_cmdproc #(
   output logic [11:0]               me_next_off_o,
   output logic [11:0]               me_val_off_o,
   output logic                      me_stop_null_o,
+  output logic                      me_forest_o,
+  output circe_axi_pkg::addr_t      me_x_va_o,
+  output logic [31:0]               me_features_o,
+  output logic [12:0]               me_max_depth_o,
+  output logic                      me_per_tree_o,
   input  logic                      me_done_i,
   input  circe_pkg::circe_status_e  me_code_i,
   input  circe_axi_pkg::addr_t      me_va_i,
@@ -316,7 +321,32 @@ module circe_cmdproc #(
   logic [31:0] p_flags, p_next_off, p_val_off, p_max;
   logic [63:0] p_start, p_result;
   logic [7:0]  p_ill;
-  logic        d_copy, d_pchase;
+  logic        d_copy, d_pchase, d_forest;
+
+  // FOREST fields and checks (FLAGS, DIMS, ALIGN)
+  logic [31:0] f_flags, f_trees, f_features, f_max_depth;
+  logic [63:0] f_roots, f_x, f_out;
+  logic [7:0]  f_ill;
+
+  always_comb begin
+    f_flags     = desc_q[circe_pkg::CIRCE_DESC_FOREST_FLAGS_OFF*8 +: 32];
+    f_trees     = desc_q[circe_pkg::CIRCE_DESC_FOREST_TREES_OFF*8 +: 32];
+    f_features  = desc_q[circe_pkg::CIRCE_DESC_FOREST_FEATURES_OFF*8 +: 32];
+    f_max_depth = desc_q[circe_pkg::CIRCE_DESC_FOREST_MAX_DEPTH_OFF*8 +: 32];
+    f_roots     = desc_q[circe_pkg::CIRCE_DESC_FOREST_ROOTS_VA_OFF*8 +: 64];
+    f_x         = desc_q[circe_pkg::CIRCE_DESC_FOREST_X_VA_OFF*8 +: 64];
+    f_out       = desc_q[circe_pkg::CIRCE_DESC_FOREST_OUT_VA_OFF*8 +: 64];
+    f_ill       = 8'd0;
+    if ((f_flags & ~circe_pkg::CIRCE_HW_FOREST_FLAGS_ALL) != '0) begin
+      f_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (f_trees == '0 || f_trees > 32'(circe_pkg::CIRCE_HW_FOREST_MAX_TREES) ||
+                 f_features == '0 || f_features > 32'(circe_pkg::CIRCE_HW_FOREST_MAX_FEATURES) ||
+                 f_max_depth == '0 || f_max_depth > 32'(circe_pkg::CIRCE_HW_FOREST_MAX_DEPTH)) begin
+      f_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if (f_roots[2:0] != 3'd0 || (f_x[1:0] | f_out[1:0]) != 2'd0) begin
+      f_ill = circe_pkg::CIRCE_HW_ILL_ALIGN;
+    end
+  end
 
   always_comb begin
     p_flags    = desc_q[circe_pkg::CIRCE_DESC_PCHASE_FLAGS_OFF*8 +: 32];
@@ -338,16 +368,23 @@ module circe_cmdproc #(
 
   assign d_copy     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY);
   assign d_pchase   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_PCHASE);
+  assign d_forest   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_FOREST);
   assign me_start_o = (st_q == SDecode) && ((d_copy && c_ill == 8'd0) ||
-                                            (d_pchase && p_ill == 8'd0));
+                                            (d_pchase && p_ill == 8'd0) ||
+                                            (d_forest && f_ill == 8'd0));
   assign me_pchase_o    = d_pchase;
-  assign me_src_o       = d_pchase ? p_start : c_src;
-  assign me_dst_o       = d_pchase ? p_result : c_dst;
+  assign me_forest_o    = d_forest;
+  assign me_src_o       = d_forest ? f_roots : (d_pchase ? p_start : c_src);
+  assign me_dst_o       = d_forest ? f_out : (d_pchase ? p_result : c_dst);
+  assign me_x_va_o      = f_x;
+  assign me_features_o  = f_features;
+  assign me_max_depth_o = f_max_depth[12:0];
+  assign me_per_tree_o  = |(f_flags & circe_pkg::CIRCE_HW_FOREST_PER_TREE);
   assign me_next_off_o  = p_next_off[11:0];
   assign me_val_off_o   = p_val_off[11:0];
   assign me_stop_null_o = |(p_flags & circe_pkg::CIRCE_HW_PCHASE_STOP_NULL);
   // COPY: <= CIRCE_HW_COPY_MAX_BYTES when started; PCHASE: max_nodes
-  assign me_bytes_o     = d_pchase ? p_max : c_bytes[31:0];
+  assign me_bytes_o     = d_forest ? f_trees : (d_pchase ? p_max : c_bytes[31:0]);
 
   // ---------------------------------------------------------------------
   // GEMM configuration, taken in SDecode (legal descriptors only)
@@ -1800,7 +1837,7 @@ module circe_cmdproc #(
           // Every write of an earlier descriptor was acknowledged before its
           // status block was written: a fence has nothing to wait for.
           st_d = SStatus;
-        end else if (d_copy || d_pchase) begin
+        end else if (d_copy || d_pchase || d_forest) begin
           if (d_copy && c_ill != 8'd0) begin
             res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
             res_detail_d = 32'(c_ill);
@@ -1808,6 +1845,10 @@ module circe_cmdproc #(
           end else if (d_pchase && p_ill != 8'd0) begin
             res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
             res_detail_d = 32'(p_ill);
+            st_d         = SStatus;
+          end else if (d_forest && f_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(f_ill);
             st_d         = SStatus;
           end else begin
             st_d = SMem;  // me_start_o is high in this cycle

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Memory engine: executes the COPY and PCHASE commands of
+// Memory engine: executes the COPY, PCHASE and FOREST commands of
 // include/circe/hw.h (the command processor checks the descriptor and hands
-// over a legal one). SPMV and FOREST are not in the RTL yet (the command
-// processor answers them ILLEGAL / OPCODE).
+// over a legal one). SPMV is not in the RTL yet (the command processor
+// answers it ILLEGAL / OPCODE).
 //
 // PCHASE uses the same two engines one word at a time, in hw.h's order: per
 // node an 8-byte read of the value, then one of the next pointer (each a
@@ -11,6 +11,12 @@
 // the 32-byte result through the write engine. A misaligned node ends the
 // command ILLEGAL / ALIGN (reason in flags_o), a failing read or write with
 // that engine's status.
+//
+// FOREST likewise, in hw.h's order: per tree an 8-byte read of roots[t],
+// then per node a 32-byte read (a node never crosses a page) and the
+// 4-byte read of x[feature]; per-tree outputs are written as each tree
+// ends, the sum after the last tree. Misaligned node: ILLEGAL / ALIGN;
+// feature >= features: INDEX; more than max_depth edges: DEPTH.
 //
 // COPY streams: one circe_dma_rd command (src, bytes) feeds one
 // circe_dma_wr command (dst, bytes) through their lane-0-aligned beat
@@ -45,6 +51,11 @@ module circe_memeng
   input  logic [11:0]              next_off_i,  // PCHASE
   input  logic [11:0]              val_off_i,   // PCHASE
   input  logic                     stop_null_i, // PCHASE: CIRCE_HW_PCHASE_STOP_NULL
+  input  logic                     op_forest_i, // 1: FOREST (src = roots, dst = out, bytes = trees)
+  input  circe_axi_pkg::addr_t     x_va_i,      // FOREST
+  input  logic [31:0]              features_i,  // FOREST
+  input  logic [12:0]              max_depth_i, // FOREST: 1 .. 4096
+  input  logic                     per_tree_i,  // FOREST: CIRCE_HW_FOREST_PER_TREE
   output logic                     busy_o,
   output logic                     done_o,      // pulse: code/va/flags valid
   output circe_pkg::circe_status_e code_o,
@@ -76,15 +87,20 @@ module circe_memeng
 
   localparam int unsigned BeatW = LenWidth - 5;  // beats of one command, + 1
 
-  typedef enum logic [2:0] {
+  typedef enum logic [3:0] {
     MIdle,
     MRun,     // COPY streaming
     MDone,
     PLoop,    // PCHASE: next node, or the end
     PVal,     // PCHASE: reading the value word
     PNext,    // PCHASE: reading the next pointer
-    PWrite,   // PCHASE: result to the write engine
-    PWait     // PCHASE: the result's write status
+    PWrite,   // PCHASE / FOREST: one beat to the write engine
+    PWait,    // PCHASE / FOREST: its write status
+    FTree,    // FOREST: next tree, or the end
+    FRoot,    // FOREST: reading roots[t]
+    FNode,    // FOREST: at a node (check, read it)
+    FNodeRd,  // FOREST: reading the node
+    FX        // FOREST: reading x[feature]
   } state_e;
 
   state_e st_d, st_q;
@@ -113,6 +129,14 @@ module circe_memeng
   logic [31:0] res_flags_d, res_flags_q;
   logic [63:0] word;                    // the 8-byte word read this cycle
   circe_axi_pkg::data_t result_beat;
+
+  // FOREST state
+  logic fst_d, fst_q;
+  circe_axi_pkg::addr_t xva_d, xva_q, left_d, left_q, right_d, right_q, wva_d, wva_q;
+  logic [31:0] features_d, features_q, feat_d, feat_q, thr_d, thr_q, leaf_d, leaf_q;
+  logic [31:0] fval_d, fval_q, xw_d, xw_q;
+  logic [12:0] maxd_d, maxd_q, depth_d, depth_q;
+  logic per_tree_d, per_tree_q;
 
   // engine wires
   logic rd_cmd_ready, wr_cmd_ready, rd_busy, wr_busy;
@@ -148,7 +172,8 @@ module circe_memeng
   assign push         = (!pch_q && rd_out_valid && rd_out_ready) ||
                         ((st_q == MRun) && zero_q && given_q != total_q && fcnt_q != 2'd2) ||
                         (st_q == PWrite);
-  assign result_beat  = circe_axi_pkg::DataWidth'({node_q, last_q, sum_q, 32'd0, nodes_q});
+  assign result_beat  = fst_q ? circe_axi_pkg::DataWidth'(fval_q)
+                              : circe_axi_pkg::DataWidth'({node_q, last_q, sum_q, 32'd0, nodes_q});
   assign push_data    = pch_q ? result_beat : (zero_q ? '0 : rd_out_data);
   assign word         = rd_out_data[63:0];
   assign wr_in_valid  = fcnt_q != 2'd0;
@@ -190,6 +215,20 @@ module circe_memeng
     res_code_d    = res_code_q;
     res_va_d      = res_va_q;
     res_flags_d   = res_flags_q;
+    fst_d         = fst_q;
+    xva_d         = xva_q;
+    left_d        = left_q;
+    right_d       = right_q;
+    wva_d         = wva_q;
+    features_d    = features_q;
+    feat_d        = feat_q;
+    thr_d         = thr_q;
+    leaf_d        = leaf_q;
+    fval_d        = fval_q;
+    xw_d          = xw_q;
+    maxd_d        = maxd_q;
+    depth_d       = depth_q;
+    per_tree_d    = per_tree_q;
 
     // An engine command is offered until taken (both engines, any state).
     if (rd_cmd_pend_q && rd_cmd_ready) begin
@@ -233,7 +272,12 @@ module circe_memeng
           rd_flags_d    = '0;
           wr_flags_d    = '0;
           zero_d        = 1'b0;
-          pch_d         = op_pchase_i;
+          pch_d         = op_pchase_i || op_forest_i;  // word mode
+          fst_d         = op_forest_i;
+          xva_d         = x_va_i;
+          features_d    = features_i;
+          maxd_d        = max_depth_i;
+          per_tree_d    = per_tree_i;
           node_d        = src_va_i;
           last_d        = '0;
           sum_d         = '0;
@@ -244,7 +288,9 @@ module circe_memeng
           res_code_d    = circe_pkg::CIRCE_HW_ST_OK;
           res_va_d      = '0;
           res_flags_d   = '0;
-          if (op_pchase_i) begin
+          if (op_forest_i) begin
+            st_d = FTree;  // nodes_q counts trees, sum_q[31:0] sums leaves
+          end else if (op_pchase_i) begin
             st_d = PLoop;
           end else begin
             rd_cmd_pend_d = 1'b1;
@@ -342,9 +388,9 @@ module circe_memeng
       end
 
       PWrite: begin
-        wr_cmd_pend_d = 1'b1;  // the result beat is pushed in this cycle
-        wrc_va_d      = dst_q;
-        wrc_bytes_d   = LenWidth'(32);
+        wr_cmd_pend_d = 1'b1;  // the beat is pushed in this cycle
+        wrc_va_d      = fst_q ? wva_q : dst_q;
+        wrc_bytes_d   = fst_q ? LenWidth'(4) : LenWidth'(32);
         st_d          = PWait;
       end
 
@@ -353,7 +399,96 @@ module circe_memeng
           res_code_d  = wr_sts_code;
           res_va_d    = wr_sts_va;
           res_flags_d = wr_sts_flags;
+          // A per-tree output written OK: on to the next tree.
+          st_d = (fst_q && per_tree_q && wr_sts_code == circe_pkg::CIRCE_HW_ST_OK &&
+                  nodes_q != bytes_q) ? FTree : MDone;
+        end
+      end
+
+      FTree: begin
+        if (nodes_q == bytes_q) begin
+          if (per_tree_q) begin
+            st_d = MDone;  // res_code_q is OK
+          end else begin
+            fval_d = sum_q[31:0];
+            wva_d  = dst_q;
+            st_d   = PWrite;
+          end
+        end else begin
+          rd_cmd_pend_d = 1'b1;
+          rdc_va_d      = src_q + {29'd0, nodes_q, 3'b000};
+          rdc_bytes_d   = LenWidth'(8);
+          st_d          = FRoot;
+        end
+      end
+
+      FRoot, FNodeRd, FX: begin
+        if (rd_out_valid) begin
+          unique case (st_q)
+            FRoot:   node_d = word;
+            FX:      xw_d = word[31:0];
+            default: begin
+              left_d  = rd_out_data[63:0];
+              right_d = rd_out_data[127:64];
+              feat_d  = rd_out_data[159:128];
+              thr_d   = rd_out_data[191:160];
+              leaf_d  = rd_out_data[223:192];
+            end
+          endcase
+        end
+        if (rd_sts_valid) begin
+          if (rd_sts_code != circe_pkg::CIRCE_HW_ST_OK) begin
+            res_code_d  = rd_sts_code;
+            res_va_d    = rd_sts_va;
+            res_flags_d = rd_sts_flags;
+            st_d        = MDone;
+          end else if (st_q == FRoot) begin
+            depth_d = '0;
+            st_d    = FNode;
+          end else if (st_q == FNodeRd) begin
+            // The node's fields: this cycle's beat or the captured one.
+            if ((rd_out_valid ? rd_out_data[159:128] : feat_q) ==
+                circe_pkg::CIRCE_HW_TREE_LEAF) begin
+              fval_d  = rd_out_valid ? rd_out_data[223:192] : leaf_q;
+              sum_d   = {32'd0, sum_q[31:0] + (rd_out_valid ? rd_out_data[223:192] : leaf_q)};
+              wva_d   = dst_q + {30'd0, nodes_q, 2'b00};
+              nodes_d = nodes_q + 1'b1;
+              st_d    = per_tree_q ? PWrite : FTree;
+            end else if ((rd_out_valid ? rd_out_data[159:128] : feat_q) >= features_q) begin
+              res_code_d  = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+              res_flags_d = 32'(circe_pkg::CIRCE_HW_ILL_INDEX);
+              st_d        = MDone;
+            end else begin
+              rd_cmd_pend_d = 1'b1;
+              rdc_va_d      = xva_q + {30'd0, (rd_out_valid ? rd_out_data[159:128] : feat_q), 2'b00};
+              rdc_bytes_d   = LenWidth'(4);
+              st_d          = FX;
+            end
+          end else begin  // FX
+            if (depth_q == maxd_q) begin
+              res_code_d  = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+              res_flags_d = 32'(circe_pkg::CIRCE_HW_ILL_DEPTH);
+              st_d        = MDone;
+            end else begin
+              depth_d = depth_q + 1'b1;
+              node_d  = ($signed(rd_out_valid ? word[31:0] : xw_q) <= $signed(thr_q)) ? left_q
+                                                                                        : right_q;
+              st_d    = FNode;
+            end
+          end
+        end
+      end
+
+      FNode: begin
+        if (node_q[4:0] != 5'd0) begin
+          res_code_d  = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+          res_flags_d = 32'(circe_pkg::CIRCE_HW_ILL_ALIGN);
           st_d        = MDone;
+        end else begin
+          rd_cmd_pend_d = 1'b1;
+          rdc_va_d      = node_q;
+          rdc_bytes_d   = LenWidth'(32);
+          st_d          = FNodeRd;
         end
       end
 
@@ -402,6 +537,20 @@ module circe_memeng
       res_code_q    <= circe_pkg::CIRCE_HW_ST_OK;
       res_va_q      <= '0;
       res_flags_q   <= '0;
+      fst_q         <= 1'b0;
+      xva_q         <= '0;
+      left_q        <= '0;
+      right_q       <= '0;
+      wva_q         <= '0;
+      features_q    <= '0;
+      feat_q        <= '0;
+      thr_q         <= '0;
+      leaf_q        <= '0;
+      fval_q        <= '0;
+      xw_q          <= '0;
+      maxd_q        <= '0;
+      depth_q       <= '0;
+      per_tree_q    <= 1'b0;
     end else begin
       st_q          <= st_d;
       src_q         <= src_d;
@@ -440,6 +589,20 @@ module circe_memeng
       res_code_q    <= res_code_d;
       res_va_q      <= res_va_d;
       res_flags_q   <= res_flags_d;
+      fst_q         <= fst_d;
+      xva_q         <= xva_d;
+      left_q        <= left_d;
+      right_q       <= right_d;
+      wva_q         <= wva_d;
+      features_q    <= features_d;
+      feat_q        <= feat_d;
+      thr_q         <= thr_d;
+      leaf_q        <= leaf_d;
+      fval_q        <= fval_d;
+      xw_q          <= xw_d;
+      maxd_q        <= maxd_d;
+      depth_q       <= depth_d;
+      per_tree_q    <= per_tree_d;
     end
   end
 
@@ -536,7 +699,8 @@ module circe_memeng
   // A status only while running, and the stream never over-feeds.
   sts_in_run: assert property (@(posedge clk_i) disable iff (!rst_ni)
     (rd_sts_valid || wr_sts_valid) |-> (st_q == MRun || st_q == PVal || st_q == PNext ||
-                                        st_q == PWait));
+                                        st_q == PWait || st_q == FRoot || st_q == FNodeRd ||
+                                        st_q == FX));
   no_overfeed: assert property (@(posedge clk_i) disable iff (!rst_ni)
     (st_q == MRun) |-> (given_q <= total_q));
   read_in_order: assert property (@(posedge clk_i) disable iff (!rst_ni)

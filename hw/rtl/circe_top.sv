@@ -8,8 +8,8 @@
 //
 //   s_axi_control -> circe_ctrl_regs -> circe_cmdproc (array + requant inside)
 //                                        |            |          \
-//                                   circe_dma_rd  circe_dma_wr  circe_memeng (COPY;
-//                                        |  \       /  |          |  its own dma_rd/wr)
+//                                   circe_dma_rd  circe_dma_wr  circe_memeng (COPY,
+//                                        |  \       /  |          |  PCHASE, FOREST; own dma_rd/wr)
 //                                        |   circe_mmu |-----------+  (ports 0: read,
 //                                        |      |      |          |   1: write, 2/3:
 //                                        circe_axi_mux -----------+   memeng read/write)
@@ -152,6 +152,10 @@ module circe_top #(
   // ---- command processor <-> memory engine ----
   logic                     me_start, me_busy, me_done, me_pchase, me_stop_null;
   logic [11:0]              me_next_off, me_val_off;
+  logic                     me_forest, me_per_tree;
+  circe_axi_pkg::addr_t     me_x_va;
+  logic [31:0]              me_features;
+  logic [12:0]              me_max_depth;
   circe_axi_pkg::addr_t     me_src, me_dst, me_va;
   logic [31:0]              me_bytes, me_flags;
   circe_pkg::circe_status_e me_code;
@@ -286,6 +290,11 @@ module circe_top #(
     .me_next_off_o  (me_next_off),
     .me_val_off_o   (me_val_off),
     .me_stop_null_o (me_stop_null),
+    .me_forest_o    (me_forest),
+    .me_x_va_o      (me_x_va),
+    .me_features_o  (me_features),
+    .me_max_depth_o (me_max_depth),
+    .me_per_tree_o  (me_per_tree),
     .me_done_i      (me_done),
     .me_code_i      (me_code),
     .me_va_i        (me_va),
@@ -304,6 +313,11 @@ module circe_top #(
     .next_off_i        (me_next_off),
     .val_off_i         (me_val_off),
     .stop_null_i       (me_stop_null),
+    .op_forest_i       (me_forest),
+    .x_va_i            (me_x_va),
+    .features_i        (me_features),
+    .max_depth_i       (me_max_depth),
+    .per_tree_i        (me_per_tree),
     .busy_o            (me_busy),
     .done_o            (me_done),
     .code_o            (me_code),
