@@ -512,7 +512,7 @@ static void test_illegal_descriptors(void **state)
 	/* not in this model yet */
 	drv_set_op(d, 0, CIRCE_HW_OP_CIRC);
 	drv_expect_illegal(d, CIRCE_HW_ILL_OPCODE, "illegal descriptor (opcode 2)");
-	drv_set_op(d, 0, CIRCE_HW_OP_COPY);
+	drv_set_op(d, 0, CIRCE_HW_OP_LSTM);
 	drv_expect_illegal(d, CIRCE_HW_ILL_OPCODE, "opcode");
 
 	gemm_make(d, &g, 4, 16, 4, CIRCE_HW_GEMM_PER_CHANNEL, 0, CIRCE_MEM_RW);
@@ -892,15 +892,19 @@ static void test_info_matches_dt(void **state)
 	assert_int_equal(info.mem_latency_cycles, c.mem_latency_cycles);
 	assert_int_equal(info.mem_bytes_per_cycle, c.mem_bytes_per_cycle);
 	assert_int_equal(info.mem_max_outstanding, c.mem_max_outstanding);
-	/* the functional model has no cycles and no TLB; the RTL counts
-	 * cycles and says whether it has an L2 TLB */
-	assert_int_equal(info.features & ~(uint32_t)(CIRCE_HW_FEAT_CYCLES | CIRCE_HW_FEAT_TLB_L2),
+	/* the functional model has no cycles; the RTL counts them and says
+	 * whether it has an L2 TLB. The memory engine is in the functional
+	 * model (the RTL may lack it). */
+	assert_int_equal(info.features & ~(uint32_t)(CIRCE_HW_FEAT_CYCLES | CIRCE_HW_FEAT_TLB_L2 |
+						     CIRCE_HW_FEAT_MEMENG),
 			 CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 |
 				 CIRCE_HW_FEAT_DEMAND_PAGING);
 	assert_int_equal(!!(info.features & CIRCE_HW_FEAT_CYCLES),
 			 strcmp(d->be->name, "fmodel") != 0);
 	if (info.features & CIRCE_HW_FEAT_CYCLES)
 		assert_int_equal(!!(info.features & CIRCE_HW_FEAT_TLB_L2), c.tlb_l2_sets > 0);
+	if (!strcmp(d->be->name, "fmodel"))
+		assert_true(info.features & CIRCE_HW_FEAT_MEMENG);
 	assert_memory_equal(circe_dev_config(d->dev), &c, sizeof(c));
 	assert_non_null(circe_dev_svm(d->dev));
 	assert_non_null(circe_dev_platform(d->dev));

@@ -197,9 +197,9 @@ static void test_id_registers(void **state)
 	assert_int_equal(CIRCE_HW_TLB_L2_WAYS(fm_rd(&g, CIRCE_REG_TLB_L2)), 2);
 	assert_int_equal(fm_rd(&g, CIRCE_REG_NUM_ASIDS), 5);
 	assert_int_equal(fm_rd(&g, CIRCE_REG_WALKERS), 3);
-	assert_int_equal(fm_rd(&g, CIRCE_REG_FEATURES), CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 |
-								CIRCE_HW_FEAT_OUT16 |
-								CIRCE_HW_FEAT_DEMAND_PAGING);
+	assert_int_equal(fm_rd(&g, CIRCE_REG_FEATURES),
+			 CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 |
+				 CIRCE_HW_FEAT_MEMENG | CIRCE_HW_FEAT_DEMAND_PAGING);
 	assert_int_equal(fm_rd(&g, CIRCE_REG_CTRL), CIRCE_HW_CTRL_AP_IDLE);
 	/* read-only registers ignore writes */
 	fm_wr(&g, CIRCE_REG_MAGIC, 0);

@@ -78,6 +78,36 @@ void circe_hls_gemm_tile(const int8_t a[CIRCE_HLS_TILE_M][CIRCE_HLS_TILE_K],
 void circe_hls_gemm(const struct circe_hw_desc_gemm *d, const int8_t *a, const uint8_t *w,
 		    const int32_t *bias, const struct circe_hw_requant *rq, uint8_t *y);
 
+/* ---- memory engine (hw/hls/memeng.c) ---- */
+
+/*
+ * The memory port of the memory-engine reference. Every access a command
+ * makes goes through it, in the order hw.h defines, never across a 4 KiB
+ * page. A nonzero return stops the command at once (the caller knows why:
+ * a fault, a bus error, a reset).
+ */
+struct circe_hls_mem {
+	int (*read)(void *ctx, uint64_t va, void *dst, uint32_t len);
+	int (*write)(void *ctx, uint64_t va, const void *src, uint32_t len);
+	void *ctx;
+};
+
+/* circe_hls_memeng's result when a port access returned nonzero. */
+#define CIRCE_HLS_MEMENG_STOPPED 0xFFFFFFFFu
+
+/* 0 if a COPY/PCHASE/SPMV/FOREST descriptor is legal, else the first
+ * failing CIRCE_HW_ILL_* reason in the order OPCODE, FLAGS, DIMS, ALIGN,
+ * OVERLAP. Data-dependent reasons (INDEX, DEPTH, a misaligned node) are
+ * found only while running. */
+uint32_t circe_hls_memeng_check(const union circe_hw_desc *d);
+
+/* Run one memory-engine descriptor: 0 when it completed, a CIRCE_HW_ILL_*
+ * reason, or CIRCE_HLS_MEMENG_STOPPED. Does not touch d->...status. */
+uint32_t circe_hls_memeng(const union circe_hw_desc *d, const struct circe_hls_mem *mem);
+
+/* One step of the PCHASE checksum: rotl64(checksum, 7) ^ value. */
+uint64_t circe_hls_pchase_mix(uint64_t checksum, uint64_t value);
+
 #ifdef __cplusplus
 }
 #endif

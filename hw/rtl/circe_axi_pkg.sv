@@ -23,6 +23,7 @@ package circe_axi_pkg;
   localparam id_t IdDmaRead  = 4'h0;  // 0x0-0x3: DMA read engine
   localparam id_t IdWalker   = 4'h4;  // 0x4-0x7: page-table walker
   localparam id_t IdDmaWrite = 4'h8;  // 0x8-0xB: DMA write engine
+  localparam id_t IdMemEng   = 4'hC;  // 0xC-0xF: memory engine (reads and writes)
 
   localparam logic [1:0] RespOkay   = 2'b00;
   localparam logic [1:0] RespExOkay = 2'b01;

@@ -108,6 +108,25 @@ module circe_cmdproc #(
   input  logic [31:0]               wr_sts_flags_i,
 
   // performance events
+  // memory engine (circe_memeng): a legal COPY goes there, its result back
+  output logic                      me_start_o,
+  output circe_axi_pkg::addr_t      me_src_o,
+  output circe_axi_pkg::addr_t      me_dst_o,
+  output logic [31:0]               me_bytes_o,
+  output logic                      me_pchase_o,
+  output logic [11:0]               me_next_off_o,
+  output logic [11:0]               me_val_off_o,
+  output logic                      me_stop_null_o,
+  output logic                      me_forest_o,
+  output circe_axi_pkg::addr_t      me_x_va_o,
+  output logic [31:0]               me_features_o,
+  output logic [12:0]               me_max_depth_o,
+  output logic                      me_per_tree_o,
+  input  logic                      me_done_i,
+  input  circe_pkg::circe_status_e  me_code_i,
+  input  circe_axi_pkg::addr_t      me_va_i,
+  input  logic [31:0]               me_flags_i,
+
   output logic                      perf_compute_o,  // a row entered the array
   output logic [31:0]               perf_macs_o,     // MACs of completed GEMMs (m * k * n)
   output logic                      perf_desc_o      // a descriptor completed OK
@@ -159,7 +178,8 @@ module circe_cmdproc #(
     SFlush,
     SStatus,
     SStatusWait,
-    SEnd
+    SEnd,
+    SMem
   } state_e;
 
   // What a read command's beats are (read tag kinds).
@@ -273,6 +293,98 @@ module circe_cmdproc #(
       d_ill = circe_pkg::CIRCE_HW_ILL_CLAMP;
     end
   end
+
+  // ---------------------------------------------------------------------
+  // Memory-engine descriptors. COPY fields and checks (circe_hls_memeng_check order: FLAGS, DIMS,
+  // OVERLAP of the ranges as numbers, without wrap-around)
+  // ---------------------------------------------------------------------
+  logic [63:0] c_flags, c_bytes, c_src, c_dst, c_gap;
+  logic [7:0]  c_ill;
+
+  always_comb begin
+    c_flags = 64'(desc_q[circe_pkg::CIRCE_DESC_COPY_FLAGS_OFF*8 +: 32]);
+    c_bytes = desc_q[circe_pkg::CIRCE_DESC_COPY_BYTES_OFF*8 +: 64];
+    c_src   = desc_q[circe_pkg::CIRCE_DESC_COPY_SRC_VA_OFF*8 +: 64];
+    c_dst   = desc_q[circe_pkg::CIRCE_DESC_COPY_DST_VA_OFF*8 +: 64];
+    c_gap   = (c_src <= c_dst) ? c_dst - c_src : c_src - c_dst;
+    c_ill   = 8'd0;
+    if (c_flags != '0) begin
+      c_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (c_bytes == '0 || c_bytes > circe_pkg::CIRCE_HW_COPY_MAX_BYTES) begin
+      c_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if (c_gap < c_bytes) begin
+      c_ill = circe_pkg::CIRCE_HW_ILL_OVERLAP;
+    end
+  end
+
+  // PCHASE fields and checks (FLAGS, DIMS, ALIGN)
+  logic [31:0] p_flags, p_next_off, p_val_off, p_max;
+  logic [63:0] p_start, p_result;
+  logic [7:0]  p_ill;
+  logic        d_copy, d_pchase, d_forest;
+
+  // FOREST fields and checks (FLAGS, DIMS, ALIGN)
+  logic [31:0] f_flags, f_trees, f_features, f_max_depth;
+  logic [63:0] f_roots, f_x, f_out;
+  logic [7:0]  f_ill;
+
+  always_comb begin
+    f_flags     = desc_q[circe_pkg::CIRCE_DESC_FOREST_FLAGS_OFF*8 +: 32];
+    f_trees     = desc_q[circe_pkg::CIRCE_DESC_FOREST_TREES_OFF*8 +: 32];
+    f_features  = desc_q[circe_pkg::CIRCE_DESC_FOREST_FEATURES_OFF*8 +: 32];
+    f_max_depth = desc_q[circe_pkg::CIRCE_DESC_FOREST_MAX_DEPTH_OFF*8 +: 32];
+    f_roots     = desc_q[circe_pkg::CIRCE_DESC_FOREST_ROOTS_VA_OFF*8 +: 64];
+    f_x         = desc_q[circe_pkg::CIRCE_DESC_FOREST_X_VA_OFF*8 +: 64];
+    f_out       = desc_q[circe_pkg::CIRCE_DESC_FOREST_OUT_VA_OFF*8 +: 64];
+    f_ill       = 8'd0;
+    if ((f_flags & ~circe_pkg::CIRCE_HW_FOREST_FLAGS_ALL) != '0) begin
+      f_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (f_trees == '0 || f_trees > 32'(circe_pkg::CIRCE_HW_FOREST_MAX_TREES) ||
+                 f_features == '0 || f_features > 32'(circe_pkg::CIRCE_HW_FOREST_MAX_FEATURES) ||
+                 f_max_depth == '0 || f_max_depth > 32'(circe_pkg::CIRCE_HW_FOREST_MAX_DEPTH)) begin
+      f_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if (f_roots[2:0] != 3'd0 || (f_x[1:0] | f_out[1:0]) != 2'd0) begin
+      f_ill = circe_pkg::CIRCE_HW_ILL_ALIGN;
+    end
+  end
+
+  always_comb begin
+    p_flags    = desc_q[circe_pkg::CIRCE_DESC_PCHASE_FLAGS_OFF*8 +: 32];
+    p_start    = desc_q[circe_pkg::CIRCE_DESC_PCHASE_START_VA_OFF*8 +: 64];
+    p_next_off = desc_q[circe_pkg::CIRCE_DESC_PCHASE_NEXT_OFF_OFF*8 +: 32];
+    p_val_off  = desc_q[circe_pkg::CIRCE_DESC_PCHASE_VAL_OFF_OFF*8 +: 32];
+    p_max      = desc_q[circe_pkg::CIRCE_DESC_PCHASE_MAX_NODES_OFF*8 +: 32];
+    p_result   = desc_q[circe_pkg::CIRCE_DESC_PCHASE_RESULT_VA_OFF*8 +: 64];
+    p_ill      = 8'd0;
+    if ((p_flags & ~circe_pkg::CIRCE_HW_PCHASE_FLAGS_ALL) != '0) begin
+      p_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (p_max == '0 || p_next_off > 32'(circe_pkg::CIRCE_HW_PCHASE_MAX_OFF) ||
+                 p_val_off > 32'(circe_pkg::CIRCE_HW_PCHASE_MAX_OFF)) begin
+      p_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if ((p_next_off[2:0] | p_val_off[2:0] | p_start[2:0] | p_result[2:0]) != 3'd0) begin
+      p_ill = circe_pkg::CIRCE_HW_ILL_ALIGN;
+    end
+  end
+
+  assign d_copy     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY);
+  assign d_pchase   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_PCHASE);
+  assign d_forest   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_FOREST);
+  assign me_start_o = (st_q == SDecode) && ((d_copy && c_ill == 8'd0) ||
+                                            (d_pchase && p_ill == 8'd0) ||
+                                            (d_forest && f_ill == 8'd0));
+  assign me_pchase_o    = d_pchase;
+  assign me_forest_o    = d_forest;
+  assign me_src_o       = d_forest ? f_roots : (d_pchase ? p_start : c_src);
+  assign me_dst_o       = d_forest ? f_out : (d_pchase ? p_result : c_dst);
+  assign me_x_va_o      = f_x;
+  assign me_features_o  = f_features;
+  assign me_max_depth_o = f_max_depth[12:0];
+  assign me_per_tree_o  = |(f_flags & circe_pkg::CIRCE_HW_FOREST_PER_TREE);
+  assign me_next_off_o  = p_next_off[11:0];
+  assign me_val_off_o   = p_val_off[11:0];
+  assign me_stop_null_o = |(p_flags & circe_pkg::CIRCE_HW_PCHASE_STOP_NULL);
+  // COPY: <= CIRCE_HW_COPY_MAX_BYTES when started; PCHASE: max_nodes
+  assign me_bytes_o     = d_forest ? f_trees : (d_pchase ? p_max : c_bytes[31:0]);
 
   // ---------------------------------------------------------------------
   // GEMM configuration, taken in SDecode (legal descriptors only)
@@ -1725,12 +1837,38 @@ module circe_cmdproc #(
           // Every write of an earlier descriptor was acknowledged before its
           // status block was written: a fence has nothing to wait for.
           st_d = SStatus;
+        end else if (d_copy || d_pchase || d_forest) begin
+          if (d_copy && c_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(c_ill);
+            st_d         = SStatus;
+          end else if (d_pchase && p_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(p_ill);
+            st_d         = SStatus;
+          end else if (d_forest && f_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(f_ill);
+            st_d         = SStatus;
+          end else begin
+            st_d = SMem;  // me_start_o is high in this cycle
+          end
         end else if (d_ill != 8'd0) begin
           res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
           res_detail_d = 32'(d_ill);
           st_d         = SStatus;
         end else begin
           st_d = SSetup;
+        end
+      end
+
+      SMem: begin
+        if (me_done_i) begin
+          res_code_d   = me_code_i;
+          res_detail_d = (me_code_i == circe_pkg::CIRCE_HW_ST_FAULT ||
+                          me_code_i == circe_pkg::CIRCE_HW_ST_ILLEGAL) ? me_flags_i : 32'd0;
+          res_va_d     = me_va_i;
+          st_d         = SStatus;
         end
       end
 

@@ -19,7 +19,7 @@
 //   the buffer, realigns them (output beat k = transfer bytes [64k, 64k+64)),
 //   and ends each command with exactly one status.
 //
-// AXI IDs: every burst uses the single ID IdDmaRead. AXI keeps read data of
+// AXI IDs: every burst uses the single ID Id (default IdDmaRead). AXI keeps read data of
 // one ID in request order, so beats land in the buffer in VA order and no
 // reorder buffer is needed. rready is always high: the credits guarantee a
 // free buffer entry for every beat in flight, so this engine never holds the
@@ -57,7 +57,9 @@ module circe_dma_rd
   parameter int unsigned MaxOutstanding = 32,   // AR bursts in flight
   parameter int unsigned BufBeats       = 512,  // data buffer, power of 2, >= 64
   parameter int unsigned CmdQueue       = 32,   // commands accepted, not yet ended
-  parameter int unsigned LenWidth       = 32    // width of cmd_bytes_i
+  parameter int unsigned LenWidth       = 32,   // width of cmd_bytes_i
+  // AXI ID of every burst (its top bits route responses in circe_axi_mux)
+  parameter logic [circe_axi_pkg::IdWidth-1:0] Id = circe_axi_pkg::IdDmaRead
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -316,7 +318,7 @@ module circe_dma_rd
   // struct-level loop through circe_axi_mux stays open.
   always_comb begin
     axi_req_o          = '0;
-    axi_req_o.ar.id    = circe_axi_pkg::IdDmaRead;
+    axi_req_o.ar.id    = Id;
     axi_req_o.ar.addr  = ar_iova;
     axi_req_o.ar.len   = 8'(beats - 7'd1);
     axi_req_o.ar.size  = 3'(BeatSz);
@@ -637,7 +639,7 @@ module circe_dma_rd
   r_fits: assert property (@(posedge clk_i) disable iff (!rst_ni)
     axi_rsp_i.r_valid |-> (buf_cnt_q < (BufAW + 1)'(BufBeats)));
   r_id: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    axi_rsp_i.r_valid |-> (axi_rsp_i.r.id == circe_axi_pkg::IdDmaRead));
+    axi_rsp_i.r_valid |-> (axi_rsp_i.r.id == Id));
   r_expected: assert property (@(posedge clk_i) disable iff (!rst_ni)
     axi_rsp_i.r_valid |-> (outst_q != '0));
   ar_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)

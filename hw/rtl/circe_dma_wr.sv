@@ -21,7 +21,7 @@
 // - B side: counts the B responses of each command (one ID, so in order)
 //   and ends it with exactly one status.
 //
-// AXI IDs: every burst uses IdDmaWrite; B responses come in AW order.
+// AXI IDs: every burst uses Id (default IdDmaWrite); B responses come in AW order.
 //
 // Contract (in_*, sts_*):
 // - the producer gives exactly ceil(bytes/64) beats per command, in command
@@ -56,7 +56,9 @@ module circe_dma_wr
 #(
   parameter int unsigned MaxOutstanding = 32,  // AW bursts waiting for B
   parameter int unsigned CmdQueue       = 32,  // commands accepted, not yet ended
-  parameter int unsigned LenWidth       = 32   // width of cmd_bytes_i
+  parameter int unsigned LenWidth       = 32,  // width of cmd_bytes_i
+  // AXI ID of every burst (its top bits route responses in circe_axi_mux)
+  parameter logic [circe_axi_pkg::IdWidth-1:0] Id = circe_axi_pkg::IdDmaWrite
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -352,7 +354,7 @@ module circe_dma_wr
   // its register; B is always taken unless a status waits.
   always_comb begin
     axi_req_o          = '0;
-    axi_req_o.aw.id    = circe_axi_pkg::IdDmaWrite;
+    axi_req_o.aw.id    = Id;
     axi_req_o.aw.addr  = aw_iova;
     axi_req_o.aw.len   = 8'(beats - 7'd1);
     axi_req_o.aw.size  = 3'(BeatSz);
@@ -683,7 +685,7 @@ module circe_dma_wr
     assert (DataWidth == 512);
   end
   b_id: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    axi_rsp_i.b_valid |-> (axi_rsp_i.b.id == circe_axi_pkg::IdDmaWrite));
+    axi_rsp_i.b_valid |-> (axi_rsp_i.b.id == Id));
   b_expected: assert property (@(posedge clk_i) disable iff (!rst_ni)
     axi_rsp_i.b_valid |-> (outst_q != '0));
   aw_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)

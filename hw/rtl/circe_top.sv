@@ -7,15 +7,17 @@
 // master m_axi_* (64-bit address, 512-bit data, 4-bit IDs).
 //
 //   s_axi_control -> circe_ctrl_regs -> circe_cmdproc (array + requant inside)
-//                                        |            |
-//                                   circe_dma_rd  circe_dma_wr
-//                                        |  \       /  |
-//                                        |   circe_mmu |   (port 0: read, 1: write)
-//                                        |      |      |
-//                                        circe_axi_mux -> m_axi
+//                                        |            |          \
+//                                   circe_dma_rd  circe_dma_wr  circe_memeng (COPY,
+//                                        |  \       /  |          |  PCHASE, FOREST; own dma_rd/wr)
+//                                        |   circe_mmu |-----------+  (ports 0: read,
+//                                        |      |      |          |   1: write, 2/3:
+//                                        circe_axi_mux -----------+   memeng read/write)
+//                                             |
+//                                           m_axi
 //
 // Reset: ap_rst_n resets everything; a RESET register write resets the
-// datapath (command processor, DMA engines, MMU, AXI mux) through
+// datapath (command processor, DMA engines, memory engine, MMU, AXI mux) through
 // circe_ctrl_regs' core_rst_no while the register file keeps its state
 // (docs/rtl.md, "Register block"). The DMA engines' and the command
 // processor's soft aborts are not used: the datapath reset also ends a job
@@ -84,9 +86,11 @@ module circe_top #(
   input  logic         m_axi_rlast
 );
 
-  localparam int unsigned NumPorts = 2;  // MMU translation ports
+  localparam int unsigned NumPorts = 4;  // MMU translation ports
   localparam int unsigned PortRd   = 0;
   localparam int unsigned PortWr   = 1;
+  localparam int unsigned PortMeRd = 2;  // circe_memeng's read engine
+  localparam int unsigned PortMeWr = 3;  // circe_memeng's write engine
   localparam int unsigned TrReqW   = circe_axi_pkg::AddrWidth + 1;
   localparam int unsigned TrRspW   = circe_axi_pkg::AddrWidth + 2 + 32 + 6;
 
@@ -144,8 +148,22 @@ module circe_top #(
   logic [15:0]            fault_asid;
 
   // ---- AXI ----
-  circe_axi_pkg::axi_req_t rd_axi_req, walk_axi_req, wr_axi_req, axi_req;
-  circe_axi_pkg::axi_rsp_t rd_axi_rsp, walk_axi_rsp, wr_axi_rsp, axi_rsp;
+  circe_axi_pkg::axi_req_t rd_axi_req, walk_axi_req, wr_axi_req, me_axi_req, axi_req;
+  circe_axi_pkg::axi_rsp_t rd_axi_rsp, walk_axi_rsp, wr_axi_rsp, me_axi_rsp, axi_rsp;
+
+  // ---- command processor <-> memory engine ----
+  logic                     me_start, me_busy, me_done, me_pchase, me_stop_null;
+  logic [11:0]              me_next_off, me_val_off;
+  logic                     me_forest, me_per_tree;
+  circe_axi_pkg::addr_t     me_x_va;
+  logic [31:0]              me_features;
+  logic [12:0]              me_max_depth;
+  circe_axi_pkg::addr_t     me_src, me_dst, me_va;
+  logic [31:0]              me_bytes, me_flags;
+  circe_pkg::circe_status_e me_code;
+  circe_axi_pkg::tr_req_t   me_rd_tr_req, me_wr_tr_req;
+  circe_axi_pkg::tr_rsp_t   me_rd_tr_rsp, me_wr_tr_rsp;
+  logic [6:0]               me_rd_bytes, me_wr_bytes, cp_rd_bytes, cp_wr_bytes;
 
   // ---- performance events ----
   logic                perf_compute, perf_desc, perf_walk;
@@ -275,8 +293,74 @@ module circe_top #(
     .wr_sts_flags_i (wr_sts_flags),
     .perf_compute_o (perf_compute),
     .perf_macs_o    (perf_macs),
+    .me_start_o     (me_start),
+    .me_src_o       (me_src),
+    .me_dst_o       (me_dst),
+    .me_bytes_o     (me_bytes),
+    .me_pchase_o    (me_pchase),
+    .me_next_off_o  (me_next_off),
+    .me_val_off_o   (me_val_off),
+    .me_stop_null_o (me_stop_null),
+    .me_forest_o    (me_forest),
+    .me_x_va_o      (me_x_va),
+    .me_features_o  (me_features),
+    .me_max_depth_o (me_max_depth),
+    .me_per_tree_o  (me_per_tree),
+    .me_done_i      (me_done),
+    .me_code_i      (me_code),
+    .me_va_i        (me_va),
+    .me_flags_i     (me_flags),
     .perf_desc_o    (perf_desc)
   );
+
+  circe_memeng u_memeng (
+    .clk_i             (ap_clk),
+    .rst_ni            (core_rst_n),
+    .start_i           (me_start),
+    .src_va_i          (me_src),
+    .dst_va_i          (me_dst),
+    .bytes_i           (me_bytes),
+    .op_pchase_i       (me_pchase),
+    .next_off_i        (me_next_off),
+    .val_off_i         (me_val_off),
+    .stop_null_i       (me_stop_null),
+    .op_forest_i       (me_forest),
+    .x_va_i            (me_x_va),
+    .features_i        (me_features),
+    .max_depth_i       (me_max_depth),
+    .per_tree_i        (me_per_tree),
+    .busy_o            (me_busy),
+    .done_o            (me_done),
+    .code_o            (me_code),
+    .va_o              (me_va),
+    .flags_o           (me_flags),
+    .rd_tr_req_valid_o (tr_req_valid[PortMeRd]),
+    .rd_tr_req_ready_i (tr_req_ready[PortMeRd]),
+    .rd_tr_req_o       (me_rd_tr_req),
+    .rd_tr_rsp_valid_i (tr_rsp_valid[PortMeRd]),
+    .rd_tr_rsp_ready_o (tr_rsp_ready[PortMeRd]),
+    .rd_tr_rsp_i       (me_rd_tr_rsp),
+    .wr_tr_req_valid_o (tr_req_valid[PortMeWr]),
+    .wr_tr_req_ready_i (tr_req_ready[PortMeWr]),
+    .wr_tr_req_o       (me_wr_tr_req),
+    .wr_tr_rsp_valid_i (tr_rsp_valid[PortMeWr]),
+    .wr_tr_rsp_ready_o (tr_rsp_ready[PortMeWr]),
+    .wr_tr_rsp_i       (me_wr_tr_rsp),
+    .axi_req_o         (me_axi_req),
+    .axi_rsp_i         (me_axi_rsp),
+    .perf_rd_bytes_o   (me_rd_bytes),
+    .perf_wr_bytes_o   (me_wr_bytes)
+  );
+
+  assign tr_req[PortMeRd*TrReqW +: TrReqW] = me_rd_tr_req;
+  assign tr_req[PortMeWr*TrReqW +: TrReqW] = me_wr_tr_req;
+  assign me_rd_tr_rsp = tr_rsp[PortMeRd*TrRspW +: TrRspW];
+  assign me_wr_tr_rsp = tr_rsp[PortMeWr*TrRspW +: TrRspW];
+
+  // The command processor waits for the memory engine, so their engines
+  // never move data in the same cycle: the sums fit 7 bits.
+  assign perf_rd_bytes = cp_rd_bytes + me_rd_bytes;
+  assign perf_wr_bytes = cp_wr_bytes + me_wr_bytes;
 
   circe_dma_rd u_dma_rd (
     .clk_i         (ap_clk),
@@ -306,7 +390,7 @@ module circe_top #(
     .axi_req_o     (rd_axi_req),
     .axi_rsp_i     (rd_axi_rsp),
     .perf_beat_o   (perf_rd_beat),
-    .perf_bytes_o  (perf_rd_bytes)
+    .perf_bytes_o  (cp_rd_bytes)
   );
 
   circe_dma_wr u_dma_wr (
@@ -335,7 +419,7 @@ module circe_top #(
     .axi_req_o     (wr_axi_req),
     .axi_rsp_i     (wr_axi_rsp),
     .perf_beat_o   (perf_wr_beat),
-    .perf_bytes_o  (perf_wr_bytes)
+    .perf_bytes_o  (cp_wr_bytes)
   );
 
   assign tr_req[PortRd*TrReqW +: TrReqW] = rd_tr_req;
@@ -403,6 +487,8 @@ module circe_top #(
     .walk_rsp_o(walk_axi_rsp),
     .wr_req_i  (wr_axi_req),
     .wr_rsp_o  (wr_axi_rsp),
+    .me_req_i  (me_axi_req),
+    .me_rsp_o  (me_axi_rsp),
     .axi_req_o (axi_req),
     .axi_rsp_i (axi_rsp)
   );
@@ -445,7 +531,7 @@ module circe_top #(
   // Status outputs the top does not need: the register block keeps its own
   // busy (ap_start .. done), the engines report through their statuses.
   logic unused_top;
-  assign unused_top = ^{job_busy, rd_busy, wr_busy, perf_rd_beat, perf_wr_beat, perf_l2_fill,
-                        perf_l2_evict, perf_pf};
+  assign unused_top = ^{job_busy, rd_busy, wr_busy, me_busy, perf_rd_beat, perf_wr_beat,
+                        perf_l2_fill, perf_l2_evict, perf_pf};
 
 endmodule

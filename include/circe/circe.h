@@ -207,6 +207,95 @@ int circe_int4_pack(const int8_t *src, size_t rows, size_t k, uint8_t *dst);
  * -EINVAL for negative, NaN or infinite, -ERANGE if shift > 30. */
 int circe_quantize_multiplier(double real, int32_t *m0, int32_t *shift);
 
+/* ---- memory engine (docs/memeng.md) ----
+ *
+ * Pointer-rich commands that the device runs on the caller's memory by
+ * virtual address, through its MMU, like GEMM: every buffer (and every
+ * list node or tree node) must be registered with the context, and one that
+ * is not ends the job with -EFAULT. Bad data found while running (a CSR
+ * index out of range, a tree deeper than its cap, a misaligned node
+ * pointer) ends it with -EINVAL and circe_errmsg() naming the reason.
+ * Devices without CIRCE_HW_FEAT_MEMENG reject these with -EINVAL too.
+ */
+
+/* dst[i] = src[i] for i < bytes, any alignment; the ranges must not overlap
+ * (-EINVAL). Lengths above one descriptor's limit are split over several
+ * descriptors of one job. */
+int circe_copy_run(struct circe_ctx *ctx, void *dst, const void *src, size_t bytes,
+		   struct circe_job_stats *stats);
+
+/* Follow a linked list from start: at each node read the uint64_t at
+ * value_offset (checksum = rotl64(checksum, 7) ^ value) and the next
+ * pointer at next_offset. Nodes and both offsets are 8-byte aligned,
+ * offsets at most 4088. max_nodes >= 1 nodes are visited; with
+ * stop_at_null the chase also ends at a NULL pointer (without it a NULL
+ * pointer faults like any other unregistered address). */
+struct circe_pchase {
+	const void *start;
+	size_t next_offset;
+	size_t value_offset;
+	uint32_t max_nodes;
+	bool stop_at_null;
+};
+
+struct circe_pchase_result {
+	uint64_t nodes;	   /* nodes visited */
+	uint64_t checksum; /* over their values, in order */
+	uint64_t last;	   /* address of the last node visited, 0 if none */
+	uint64_t next;	   /* the next pointer where the chase stopped */
+};
+
+int circe_pchase_run(struct circe_ctx *ctx, const struct circe_pchase *p,
+		     struct circe_pchase_result *out, struct circe_job_stats *stats);
+
+/* y[r] = sum_{j in [row_ptr[r], row_ptr[r + 1])} values[j] * x[col_idx[j]]
+ * in int32 with two's-complement wrap, no requantization. row_ptr has
+ * rows + 1 entries from 0 to nnz, non-decreasing; col_idx in [0, cols).
+ * row_ptr, col_idx and y are 4-byte aligned. */
+struct circe_spmv {
+	size_t rows, cols, nnz;
+	const int32_t *row_ptr; /* [rows + 1] */
+	const int32_t *col_idx; /* [nnz] */
+	const int8_t *values;	/* [nnz] */
+	const int8_t *x;	/* [cols] */
+	int32_t *y;		/* [rows] */
+};
+
+int circe_spmv_run(struct circe_ctx *ctx, const struct circe_spmv *s,
+		   struct circe_job_stats *stats);
+
+/* A decision-tree node as the device reads it (hw.h struct
+ * circe_hw_tree_node): 32 bytes, 32-byte aligned. An inner node goes left
+ * when x[feature] <= threshold, else right; a leaf has feature
+ * CIRCE_TREE_LEAF and gives leaf_value. */
+#define CIRCE_TREE_LEAF 0xFFFFFFFFu
+
+struct circe_tree_node {
+	const struct circe_tree_node *left;
+	const struct circe_tree_node *right;
+	uint32_t feature;
+	int32_t threshold;
+	int32_t leaf_value;
+	uint32_t reserved; /* 0 */
+};
+
+/* Random-forest inference on one int32 feature vector: out[t] = leaf of
+ * tree t (per_tree), or out[0] = the wrapping int32 sum over all trees.
+ * roots[trees] is an array of node pointers. max_depth caps the edges
+ * from root to leaf (0: the device limit, 4096), so a cycle ends with
+ * -EINVAL. */
+struct circe_forest {
+	size_t trees, features;
+	const struct circe_tree_node *const *roots;
+	const int32_t *x; /* [features] */
+	int32_t *out;	  /* [trees] with per_tree, else [1] */
+	bool per_tree;
+	unsigned max_depth;
+};
+
+int circe_forest_run(struct circe_ctx *ctx, const struct circe_forest *f,
+		     struct circe_job_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -222,14 +222,18 @@ enum circe_hw_status_code { CIRCE_HW_ST_LIST(CIRCE_HW_ST_ENUM_) };
 #undef CIRCE_HW_ST_ENUM_
 
 /* Reasons in circe_hw_status.detail for CIRCE_HW_ST_ILLEGAL. */
-#define CIRCE_HW_ILL_LIST(X)                                     \
-	X(OPCODE, 1, "unknown or unsupported opcode")            \
-	X(DIMS, 2, "a dimension is zero or above its limit")     \
-	X(FLAGS, 3, "unknown flag bits")                         \
-	X(STRIDE, 4, "a row stride is shorter than the row")     \
-	X(CLAMP, 5, "clamp_min > clamp_max or outside the type") \
-	X(ZERO_POINT, 6, "zero point outside its type")          \
-	X(REQUANT, 7, "requant shift outside [-31, 30] or m0 < 0")
+#define CIRCE_HW_ILL_LIST(X)                                                        \
+	X(OPCODE, 1, "unknown or unsupported opcode")                               \
+	X(DIMS, 2, "a dimension is zero or above its limit")                        \
+	X(FLAGS, 3, "unknown flag bits")                                            \
+	X(STRIDE, 4, "a row stride is shorter than the row")                        \
+	X(CLAMP, 5, "clamp_min > clamp_max or outside the type")                    \
+	X(ZERO_POINT, 6, "zero point outside its type")                             \
+	X(REQUANT, 7, "requant shift outside [-31, 30] or m0 < 0")                  \
+	X(ALIGN, 8, "a pointer that must be aligned is not")                        \
+	X(OVERLAP, 9, "COPY source and destination overlap")                        \
+	X(INDEX, 10, "data index out of range (CSR row_ptr/col_idx, tree feature)") \
+	X(DEPTH, 11, "a tree path longer than the descriptor's depth cap")
 
 #define CIRCE_HW_ILL_ENUM_(name, code, desc) CIRCE_HW_ILL_##name = (code),
 enum circe_hw_illegal_reason { CIRCE_HW_ILL_LIST(CIRCE_HW_ILL_ENUM_) };
@@ -328,6 +332,147 @@ CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_requant) == 8, "requant entry size
 #define CIRCE_HW_REQUANT_SHIFT_MIN (-31)
 #define CIRCE_HW_REQUANT_SHIFT_MAX 30
 
+/* ---- Memory-engine commands (docs/memeng.md) ----
+ * They touch memory by VA through the MMU like GEMM does. Access order is
+ * part of the contract, because it decides which fault a bad pointer gives:
+ * the device reports the first failing access in the order written below,
+ * with the VA of that access (a piece never crosses a 4 KiB page). Writes
+ * before that access have happened; later ones have not. Checks of the
+ * descriptor itself come before any access, in the order OPCODE, FLAGS,
+ * DIMS, ALIGN, OVERLAP (the first failing one is the reason). */
+
+/* COPY: dst[i] = src[i] for i < bytes; any alignment. The copy runs in
+ * pieces that cross neither a source nor a destination 4 KiB page; for
+ * each piece, in increasing address order, the source piece is read and
+ * then the destination piece written. The fault or bus error reported is
+ * that of the first failing piece in this order. After a failure the
+ * destination's content is unspecified (an engine streams many pieces at
+ * once; the RTL's read engine drops the beats in flight at an error), and
+ * later pieces may raise further fault records.
+ * Overlapping ranges are ILLEGAL
+ * (OVERLAP): a streaming engine with many bursts in flight cannot give
+ * memmove's order. */
+#define CIRCE_HW_COPY_MAX_BYTES (1ull << 30)
+
+struct circe_hw_desc_copy {
+	uint32_t opcode; /* CIRCE_HW_OP_COPY */
+	uint32_t flags;	 /* none defined: 0 */
+	uint64_t bytes;	 /* [1, CIRCE_HW_COPY_MAX_BYTES] */
+	uint64_t src_va;
+	uint64_t dst_va;
+	uint64_t reserved[10];
+	struct circe_hw_status status;
+};
+
+/* PCHASE: follow a linked list. node = start_va; for up to max_nodes
+ * nodes: (with STOP_NULL, a NULL node ends the chase) node must be 8-byte
+ * aligned (else ILLEGAL ALIGN); read the 64-bit value at node + val_off,
+ * then the 64-bit next pointer at node + next_off; checksum =
+ * rotl64(checksum, 7) ^ value; node = next. Then struct
+ * circe_hw_pchase_result is written to result_va (8-byte aligned). Without
+ * STOP_NULL a NULL next pointer is followed like any other and faults. */
+#define CIRCE_HW_PCHASE_STOP_NULL (1u << 0)
+#define CIRCE_HW_PCHASE_FLAGS_ALL 0x1u
+#define CIRCE_HW_PCHASE_MAX_OFF 4088u	 /* next_off, val_off: multiples of 8 up to this */
+#define CIRCE_HW_PCHASE_CHECKSUM_ROTL 7u /* checksum = rotl64(checksum, 7) ^ value */
+
+struct circe_hw_desc_pchase {
+	uint32_t opcode; /* CIRCE_HW_OP_PCHASE */
+	uint32_t flags;	 /* CIRCE_HW_PCHASE_* */
+	uint64_t start_va;
+	uint32_t next_off;  /* byte offset of the next pointer in a node */
+	uint32_t val_off;   /* byte offset of the 64-bit value summed */
+	uint32_t max_nodes; /* >= 1: the count, or with STOP_NULL the cap */
+	uint32_t reserved0;
+	uint64_t result_va; /* struct circe_hw_pchase_result, 8-byte aligned */
+	uint64_t reserved[9];
+	struct circe_hw_status status;
+};
+
+struct circe_hw_pchase_result {
+	uint64_t nodes;	   /* nodes visited */
+	uint64_t checksum; /* over their values, in order */
+	uint64_t last_va;  /* the last node visited, 0 if none */
+	uint64_t next_va;  /* where the chase stopped: the next pointer not followed */
+};
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_pchase_result) == 32, "pchase result size");
+
+/* SPMV: y[r] = sum_{j in [row_ptr[r], row_ptr[r+1])} values[j] * x[col_idx[j]]
+ * for r < rows: int8 values and x, int32 accumulation with two's-complement
+ * wrap, int32 y, no requantization. row_ptr is int32 [rows + 1], col_idx
+ * int32 [nnz], both 4-byte aligned, as y. Order: the whole row_ptr is read
+ * and checked first (row_ptr[0] == 0, non-decreasing, row_ptr[rows] ==
+ * nnz, else ILLEGAL INDEX, nothing written); then row by row, in chunks
+ * of CIRCE_HW_SPMV_CHUNK entries: the chunk's col_idx, its values, then for
+ * each entry in order the column check (outside [0, cols) is ILLEGAL INDEX,
+ * so that row's y is never written) and the read of x[col]; after the
+ * row's last chunk, the write of y[r]. row_ptr is read in chunks too (and
+ * again per row; a re-read cannot fault where the first read did not). */
+#define CIRCE_HW_SPMV_CHUNK 256u
+#define CIRCE_HW_SPMV_MAX_ROWS (1u << 24)
+#define CIRCE_HW_SPMV_MAX_COLS 0x7FFFFFFFu
+#define CIRCE_HW_SPMV_MAX_NNZ 0x7FFFFFFFu
+
+struct circe_hw_desc_spmv {
+	uint32_t opcode; /* CIRCE_HW_OP_SPMV */
+	uint32_t flags;	 /* none defined: 0 */
+	uint32_t rows;	 /* [1, CIRCE_HW_SPMV_MAX_ROWS] */
+	uint32_t cols;	 /* [1, CIRCE_HW_SPMV_MAX_COLS] */
+	uint32_t nnz;	 /* [0, CIRCE_HW_SPMV_MAX_NNZ] */
+	uint32_t reserved0;
+	uint64_t row_ptr_va;
+	uint64_t col_idx_va;
+	uint64_t val_va;
+	uint64_t x_va;
+	uint64_t y_va;
+	uint64_t reserved[6];
+	struct circe_hw_status status;
+};
+
+/* FOREST: random-forest inference on one int32 feature vector. Tree t
+ * starts at the node whose VA is roots[t] (uint64 [trees], 8-byte aligned).
+ * At a node (32-byte aligned, else ILLEGAL ALIGN; read whole): a leaf
+ * (feature == CIRCE_HW_TREE_LEAF) gives leaf_value; otherwise feature must
+ * be < features (else ILLEGAL INDEX), x[feature] is read and the walk goes
+ * to left_va if x[feature] <= threshold, else right_va. Following more than
+ * max_depth edges is ILLEGAL DEPTH (a cycle in the pointers ends there).
+ * Output (int32, 4-byte aligned): with PER_TREE out[t] is written when tree
+ * t ends; otherwise the wrapping int32 sum over all trees is written to
+ * out[0] at the end. Order per tree: roots[t], then each node, then the
+ * x[feature] it needs. */
+#define CIRCE_HW_FOREST_PER_TREE (1u << 0)
+#define CIRCE_HW_FOREST_FLAGS_ALL 0x1u
+#define CIRCE_HW_FOREST_MAX_TREES (1u << 16)
+#define CIRCE_HW_FOREST_MAX_FEATURES (1u << 24)
+#define CIRCE_HW_FOREST_MAX_DEPTH 4096u
+#define CIRCE_HW_TREE_LEAF 0xFFFFFFFFu
+#define CIRCE_HW_TREE_NODE_ALIGN 32u
+
+struct circe_hw_tree_node {
+	uint64_t left_va;   /* taken when x[feature] <= threshold */
+	uint64_t right_va;  /* taken when x[feature] > threshold */
+	uint32_t feature;   /* index into x, or CIRCE_HW_TREE_LEAF */
+	int32_t threshold;  /* compared as int32 */
+	int32_t leaf_value; /* the output of a leaf */
+	uint32_t reserved;
+};
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_tree_node) == CIRCE_HW_TREE_NODE_ALIGN,
+		       "tree node size");
+
+struct circe_hw_desc_forest {
+	uint32_t opcode;    /* CIRCE_HW_OP_FOREST */
+	uint32_t flags;	    /* CIRCE_HW_FOREST_* */
+	uint32_t trees;	    /* [1, CIRCE_HW_FOREST_MAX_TREES] */
+	uint32_t features;  /* [1, CIRCE_HW_FOREST_MAX_FEATURES] */
+	uint32_t max_depth; /* [1, CIRCE_HW_FOREST_MAX_DEPTH] edges root to leaf */
+	uint32_t reserved0;
+	uint64_t roots_va; /* uint64 [trees] */
+	uint64_t x_va;	   /* int32 [features] */
+	uint64_t out_va;   /* int32 [trees] with PER_TREE, else int32 [1] */
+	uint64_t reserved[8];
+	struct circe_hw_status status;
+};
+
 /* NOP and FENCE: only head and status are used. */
 struct circe_hw_desc_generic {
 	struct circe_hw_desc_head head;
@@ -340,6 +485,10 @@ union circe_hw_desc {
 	struct circe_hw_desc_head head;
 	struct circe_hw_desc_generic generic;
 	struct circe_hw_desc_gemm gemm;
+	struct circe_hw_desc_copy copy;
+	struct circe_hw_desc_pchase pchase;
+	struct circe_hw_desc_spmv spmv;
+	struct circe_hw_desc_forest forest;
 };
 
 CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_gemm) == CIRCE_HW_DESC_BYTES, "gemm size");
@@ -351,6 +500,27 @@ CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, a_va) == 48, "gemm.a_
 CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, y_va) == 80, "gemm.y_va");
 CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, status) == CIRCE_HW_STATUS_OFFSET,
 		       "gemm.status");
+
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_copy) == CIRCE_HW_DESC_BYTES, "copy size");
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_pchase) == CIRCE_HW_DESC_BYTES, "pchase size");
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_spmv) == CIRCE_HW_DESC_BYTES, "spmv size");
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_forest) == CIRCE_HW_DESC_BYTES, "forest size");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_copy, src_va) == 16, "copy.src_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_copy, status) == CIRCE_HW_STATUS_OFFSET,
+		       "copy.status");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_pchase, next_off) == 16, "pchase.next_off");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_pchase, result_va) == 32, "pchase.result_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_pchase, status) == CIRCE_HW_STATUS_OFFSET,
+		       "pchase.status");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_spmv, row_ptr_va) == 24, "spmv.row_ptr_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_spmv, y_va) == 56, "spmv.y_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_spmv, status) == CIRCE_HW_STATUS_OFFSET,
+		       "spmv.status");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_forest, roots_va) == 24, "forest.roots_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_forest, out_va) == 40, "forest.out_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_forest, status) == CIRCE_HW_STATUS_OFFSET,
+		       "forest.status");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_tree_node, feature) == 16, "tree_node.feature");
 
 /* ------------------------------------------------------------------------ */
 /* Page table: 4 levels of 512 64-bit entries, 48-bit VA, 4 KiB tables.      */

@@ -191,6 +191,8 @@ module tb_dma_top
     .perf_bytes_o   (wr_perf_bytes_o)
   );
 
+  circe_axi_pkg::axi_rsp_t me_rsp_unused;  // no memory engine in this bench
+
   circe_axi_mux u_mux (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
@@ -200,6 +202,8 @@ module tb_dma_top
     .walk_rsp_o (walk_rsp),
     .wr_req_i   (wr_req),
     .wr_rsp_o   (wr_rsp),
+    .me_req_i   ('0),
+    .me_rsp_o   (me_rsp_unused),
     .axi_req_o  (axi_req),
     .axi_rsp_i  (axi_rsp)
   );

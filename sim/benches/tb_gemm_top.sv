@@ -296,6 +296,8 @@ module tb_gemm_top
     .perf_line_read_o   (perf_line)
   );
 
+  circe_axi_pkg::axi_rsp_t me_rsp_unused;  // no memory engine in this bench
+
   circe_axi_mux u_mux (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
@@ -305,6 +307,8 @@ module tb_gemm_top
     .walk_rsp_o (walk_rsp),
     .wr_req_i   (wr_req),
     .wr_rsp_o   (wr_rsp),
+    .me_req_i   ('0),
+    .me_rsp_o   (me_rsp_unused),
     .axi_req_o  (axi_req),
     .axi_rsp_i  (axi_rsp)
   );

@@ -32,8 +32,8 @@
 /* Rows of A per compute step: bounds the local A/Y buffers of a huge M. */
 #define CIRCE_FMODEL_CHUNK_BYTES (1u << 20)
 
-#define CIRCE_FMODEL_FEATURES                                            \
-	(CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 | \
+#define CIRCE_FMODEL_FEATURES                                                                   \
+	(CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 | CIRCE_HW_FEAT_MEMENG | \
 	 CIRCE_HW_FEAT_DEMAND_PAGING)
 
 struct circe_fmodel_cfg {
@@ -525,6 +525,44 @@ out_free:
 	free(w);
 }
 
+/* The memory port of the hw/hls memory-engine reference: every access
+ * translated and moved like a GEMM operand; the first failure is kept. */
+struct circe_fmodel_memport {
+	struct circe_fmodel_job *job;
+	struct circe_fmodel_res *res;
+};
+
+static int circe_fmodel_memport_read(void *ctx, uint64_t va, void *dst, uint32_t len)
+{
+	struct circe_fmodel_memport *mp = ctx;
+
+	return circe_fmodel_dma(mp->job, va, dst, len, false, mp->res);
+}
+
+static int circe_fmodel_memport_write(void *ctx, uint64_t va, const void *src, uint32_t len)
+{
+	struct circe_fmodel_memport *mp = ctx;
+
+	/* circe_fmodel_dma moves both ways through one non-const buffer; a
+	 * write only reads it. */
+	return circe_fmodel_dma(mp->job, va, (void *)(uintptr_t)src, len, true, mp->res);
+}
+
+static void circe_fmodel_memeng(struct circe_fmodel_job *job, const union circe_hw_desc *d,
+				struct circe_fmodel_res *res)
+{
+	struct circe_fmodel_memport mp = { job, res };
+	struct circe_hls_mem mem = { circe_fmodel_memport_read, circe_fmodel_memport_write, &mp };
+	uint32_t rc = circe_hls_memeng(d, &mem);
+
+	if (rc == CIRCE_HLS_MEMENG_STOPPED)
+		return; /* *res says why */
+	if (rc)
+		*res = (struct circe_fmodel_res){ CIRCE_HW_ST_ILLEGAL, rc, 0 };
+	else
+		*res = (struct circe_fmodel_res){ CIRCE_HW_ST_OK, 0, 0 };
+}
+
 /* Run descriptor i of the job. Returns its outcome; the status block has
  * been written back unless the descriptor could not be fetched, the job was
  * reset, or the write-back itself failed (then that failure is returned). */
@@ -544,6 +582,12 @@ static struct circe_fmodel_res circe_fmodel_desc(struct circe_fmodel_job *job, u
 		break;
 	case CIRCE_HW_OP_GEMM:
 		circe_fmodel_gemm(job, &d.gemm, &res);
+		break;
+	case CIRCE_HW_OP_COPY:
+	case CIRCE_HW_OP_PCHASE:
+	case CIRCE_HW_OP_SPMV:
+	case CIRCE_HW_OP_FOREST:
+		circe_fmodel_memeng(job, &d, &res);
 		break;
 	default:
 		res = (struct circe_fmodel_res){ CIRCE_HW_ST_ILLEGAL, CIRCE_HW_ILL_OPCODE, 0 };
