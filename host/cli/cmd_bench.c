@@ -172,6 +172,29 @@ struct circe_cli_bench_data {
 	size_t a_bytes, w_bytes, y_bytes;
 };
 
+/* The GEMM of the generated data, as the host API takes it. */
+static void circe_cli_bench_gemm_of(const struct circe_cli_bench_args *args,
+				    const struct circe_cli_bench_data *d, struct circe_gemm *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->m = args->m;
+	g->k = args->k;
+	g->n = args->n;
+	g->input = d->a;
+	g->input_scale = d->in_scale;
+	g->input_zero_point = d->in_zp;
+	g->weights = d->wdev;
+	g->weight_bits = args->weight_bits;
+	g->weight_scales = d->ws;
+	g->num_weight_scales = args->n;
+	g->bias = d->bias;
+	g->output = d->y;
+	g->output_bits = args->output_bits;
+	g->output_scale = d->out_scale;
+	g->output_zero_point = d->out_zp;
+	g->relu = args->relu;
+}
+
 static void circe_cli_bench_free(struct circe_cli_bench_data *d)
 {
 	if (d->wdev != (uint8_t *)d->w)
@@ -448,23 +471,7 @@ static int circe_cli_bench_gemm(struct circe_cli *cli, struct circe_cli_iter *it
 		circe_cli_fail(cli, "preparing the data", err);
 		goto free_data;
 	}
-	memset(&g, 0, sizeof(g));
-	g.m = args.m;
-	g.k = args.k;
-	g.n = args.n;
-	g.input = d.a;
-	g.input_scale = d.in_scale;
-	g.input_zero_point = d.in_zp;
-	g.weights = d.wdev;
-	g.weight_bits = args.weight_bits;
-	g.weight_scales = d.ws;
-	g.num_weight_scales = args.n;
-	g.bias = d.bias;
-	g.output = d.y;
-	g.output_bits = args.output_bits;
-	g.output_scale = d.out_scale;
-	g.output_zero_point = d.out_zp;
-	g.relu = args.relu;
+	circe_cli_bench_gemm_of(&args, &d, &g);
 
 	err = circe_cli_open(cli, &dev);
 	if (err) {
@@ -706,22 +713,7 @@ static int circe_cli_bench_faults(struct circe_cli *cli, struct circe_cli_iter *
 		circe_cli_fail(cli, "preparing the data", err);
 		goto free_data;
 	}
-	memset(&g, 0, sizeof(g));
-	g.m = args.m;
-	g.k = args.k;
-	g.n = args.n;
-	g.input = d.a;
-	g.input_scale = d.in_scale;
-	g.input_zero_point = d.in_zp;
-	g.weights = d.wdev;
-	g.weight_bits = 8;
-	g.weight_scales = d.ws;
-	g.num_weight_scales = args.n;
-	g.bias = d.bias;
-	g.output = d.y;
-	g.output_bits = 8;
-	g.output_scale = d.out_scale;
-	g.output_zero_point = d.out_zp;
+	circe_cli_bench_gemm_of(&args, &d, &g);
 	touched = circe_cli_pages_of(d.a, d.a_bytes) + circe_cli_pages_of(d.wdev, d.w_bytes) +
 		  circe_cli_pages_of(d.bias, args.n * sizeof(int32_t)) +
 		  circe_cli_pages_of(d.y, d.y_bytes);
