@@ -193,7 +193,7 @@ enum circe_hw_feature { CIRCE_HW_FEAT_LIST(CIRCE_HW_FEAT_ENUM_) };
 	X(TLB_L2_HITS, 7, "L2 TLB hits")                                           \
 	X(TLB_L2_MISSES, 8, "L2 TLB misses")                                       \
 	X(WALKS, 9, "page-table walks")                                            \
-	X(WALK_CYCLES, 10, "cycles spent walking")                                 \
+	X(WALK_CYCLES, 10, "walker-cycles: per cycle, the walks in flight")        \
 	X(FAULTS, 11, "translation faults raised")                                 \
 	X(STALL_CYCLES, 12, "cycles a request waited for translation")             \
 	X(DESCRIPTORS, 13, "descriptors completed")                                \
