@@ -82,9 +82,7 @@ static int drv_setup(void **state)
 	if (!d)
 		return -1;
 	d->be = *state;
-	if (circe_open(d->be->uri, d->be->dtb, &d->dev) || circe_ctx_create(d->dev, &d->ctx)) {
-		fprintf(stderr, "setup: %s\n", circe_errmsg());
-		circe_close(d->dev);
+	if (tu_backend_open(d->be, &d->dev, &d->ctx)) {
 		free(d);
 		return -1;
 	}

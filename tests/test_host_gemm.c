@@ -41,22 +41,11 @@ struct fixture {
 static int fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	int err;
 
 	if (!f)
 		return -1;
 	f->be = *state;
-	err = circe_open(f->be->uri, f->be->dtb, &f->dev);
-	if (err) {
-		print_error("circe_open(%s): %s: %s\n", f->be->uri, circe_strerror(err),
-			    circe_errmsg());
-		free(f);
-		return -1;
-	}
-	err = circe_ctx_create(f->dev, &f->ctx);
-	if (err) {
-		print_error("circe_ctx_create: %s: %s\n", circe_strerror(err), circe_errmsg());
-		circe_close(f->dev);
+	if (tu_backend_open(f->be, &f->dev, &f->ctx)) {
 		free(f);
 		return -1;
 	}

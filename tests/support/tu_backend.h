@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "circe/circe.h"
 #include "driver/backend.h"
 #include "tests/support/testutil.h"
 
@@ -69,6 +70,24 @@ static inline void tu_backend_make(const struct circe_backend_ops *ops, struct t
 		 ops->name);
 	if (access(b->dtb, R_OK))
 		snprintf(b->dtb, sizeof(b->dtb), "%s", def);
+}
+
+/* A fixture's device and context on backend be: 0, or -1 with the reason
+ * printed and nothing left open. */
+static inline int tu_backend_open(const struct tu_backend *be, struct circe_dev **dev,
+				  struct circe_ctx **ctx)
+{
+	int err = circe_open(be->uri, be->dtb, dev);
+
+	if (!err)
+		err = circe_ctx_create(*dev, ctx);
+	if (err) {
+		print_error("%s: %s: %s\n", be->uri, circe_strerror(err), circe_errmsg());
+		circe_close(*dev);
+		*dev = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Fill out[] with the selected backends; returns how many. Names of the
