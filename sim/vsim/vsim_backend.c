@@ -147,7 +147,8 @@ static int circe_vsim_parse_args(const char *args, bool *ideal)
 		for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save))
 			rc = !strncmp(tok, "mmu=", 4)
 				     ? circe_vsim_parse_mmu(tok + 4, ideal)
-				     : circe_vsim_parse_opt(opts, sizeof(opts) / sizeof(opts[0]), tok);
+				     : circe_vsim_parse_opt(opts, sizeof(opts) / sizeof(opts[0]),
+							    tok);
 		free(copy);
 	}
 	return rc;
