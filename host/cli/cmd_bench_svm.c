@@ -1023,6 +1023,7 @@ static int circe_cli_svm_open(struct circe_cli *cli, bool ideal, struct circe_de
 	} else {
 		if (!*cli->backend_uri)
 			circe_cli_set_uri(cli);
+		*what = "--tlb ideal";
 		err = circe_cli_svm_ideal_uri(cli->backend_uri, uri, sizeof(uri));
 		if (err)
 			return err;
