@@ -1027,7 +1027,6 @@ static int circe_cli_svm_open(struct circe_cli *cli, bool ideal, struct circe_de
 		err = circe_cli_svm_ideal_uri(cli->backend_uri, uri, sizeof(uri));
 		if (err)
 			return err;
-		*what = "opening the ideal-MMU model";
 		err = circe_open(uri, cli->dtb, dev);
 	}
 	if (err)
