@@ -110,8 +110,9 @@ demo: deps-check ## a quantized GEMM through the whole stack, checked and measur
 	@$(MAKE) --no-print-directory $(CIRCE) $(DTB)
 	@scripts/demo.sh $(CIRCE)
 
+# VSIM_IDEAL=1: the library gets the ideal-MMU model too (bench svm --tlb ideal).
 bench: deps-check ## benchmarks (JSON lines under build/bench/)
-	@$(MAKE) --no-print-directory $(CIRCE) $(DTB)
+	@$(MAKE) --no-print-directory VSIM_IDEAL=1 $(CIRCE) $(DTB)
 	@scripts/bench.sh $(CIRCE) $(BUILD)/bench
 
 lint: lint-c lint-format lint-rtl ## warnings-as-errors build, clang-format check, Verilator lint

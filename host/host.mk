@@ -3,4 +3,4 @@
 LIB_SRCS += host/npy.c host/quant.c host/gemm.c host/memeng.c host/workloads.c
 
 CLI_SRCS += host/cli/main.c host/cli/cli_util.c host/cli/cmd_info.c host/cli/cmd_gemm.c \
-            host/cli/cmd_bench.c
+            host/cli/cmd_bench.c host/cli/cmd_bench_svm.c

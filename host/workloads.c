@@ -8,6 +8,8 @@
 #include "common/error.h"
 #include "host/workloads.h"
 
+#define CIRCE_WL_HUGE (2u << 20)
+
 uint64_t circe_wl_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
@@ -37,6 +39,18 @@ static uint32_t *circe_wl_random_slots(size_t slots, uint32_t n, uint64_t *rng)
 	return perm;
 }
 
+/* Large buffers start on a 2 MiB boundary, so that registering one maps
+ * whole 2 MiB pages (circe bench svm --pages 2m); small ones on a page. */
+static void *circe_wl_alloc(size_t bytes)
+{
+	size_t align = bytes >= CIRCE_WL_HUGE ? CIRCE_WL_HUGE : 4096;
+	void *p = NULL;
+
+	if (posix_memalign(&p, align, bytes ? bytes : 1))
+		return NULL;
+	return p;
+}
+
 /* An arena whose slot count fits the uint32 slot indexes above. */
 static int circe_wl_arena(uint8_t **arena, size_t bytes, size_t slot, size_t need, const char *what)
 {
@@ -45,7 +59,8 @@ static int circe_wl_arena(uint8_t **arena, size_t bytes, size_t slot, size_t nee
 				 what, bytes, need);
 	if (bytes / slot > UINT32_MAX)
 		return circe_err(-EINVAL, "%s: arena of %zu bytes has too many slots", what, bytes);
-	if (posix_memalign((void **)arena, 4096, bytes))
+	*arena = circe_wl_alloc(bytes);
+	if (!*arena)
 		return circe_err(-ENOMEM, "%s: no memory for a %zu-byte arena", what, bytes);
 	memset(*arena, 0, bytes);
 	return 0;
@@ -151,10 +166,10 @@ int circe_wl_csr_build(struct circe_wl_csr *m, uint32_t rows, uint32_t cols, uin
 	    rows > CIRCE_HW_SPMV_MAX_ROWS)
 		return circe_err(-EINVAL, "csr: %u x %u with %u entries per row", rows, cols,
 				 nnz_per_row);
-	m->row_ptr = malloc(((size_t)rows + 1) * sizeof(int32_t));
-	m->col_idx = malloc((nnz ? nnz : 1) * sizeof(int32_t));
-	m->values = malloc(nnz ? nnz : 1);
-	m->x = malloc(cols);
+	m->row_ptr = circe_wl_alloc(((size_t)rows + 1) * sizeof(int32_t));
+	m->col_idx = circe_wl_alloc(nnz * sizeof(int32_t));
+	m->values = circe_wl_alloc(nnz);
+	m->x = circe_wl_alloc(cols);
 	cand = malloc((size_t)cols * sizeof(*cand));
 	if (!m->row_ptr || !m->col_idx || !m->values || !m->x || !cand) {
 		free(cand);

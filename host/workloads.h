@@ -13,6 +13,8 @@
  * that work, which is host time the comparison counts.
  *
  * All data depend on the seed alone (splitmix64), on every platform.
+ * Buffers of 2 MiB and more (arenas, CSR arrays) start on a 2 MiB
+ * boundary, so that a registration can map them with 2 MiB pages.
  */
 #ifndef CIRCE_HOST_WORKLOADS_H
 #define CIRCE_HOST_WORKLOADS_H

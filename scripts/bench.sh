@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: benchmark campaign; one JSON object per line in OUT/gemm.jsonl.
+# make bench: benchmark campaign; one JSON object per line in OUT/gemm.jsonl
+# (bench gemm) and OUT/svm.jsonl (bench svm: the SVM studies).
 # usage: bench.sh path/to/circe OUT_DIR [backend]
 # The backend defaults to the Verilator RTL model (vsim:), so the figures are cycle
 # counts of the RTL; where the build has no vsim (no Verilator), fmodel:.
@@ -27,3 +28,31 @@ for shape in "64 64 64" "256 256 256" "1024 1024 1024" \
 		--seed 1 --json | tee -a "$out/gemm.jsonl"
 done
 echo "bench: results in $out/gemm.jsonl"
+
+# The SVM studies (docs/svm.md, "Benchmarks"). On vsim every TLB mode and the
+# ideal-MMU model (make bench builds the library with VSIM_IDEAL=1; the
+# ideal run comes first and gives the others' translation_overhead); fmodel
+# has no TLB and no cycles, so there one run per workload.
+: >"$out/svm.jsonl"
+if [ "${backend%%:*}" = vsim ]; then tlb=all; else tlb=hybrid; fi
+svm() {
+	# A pattern the device does not run (SpMV while the RTL lacks it) is
+	# reported and skipped, not fatal to the campaign.
+	"$circe" bench svm --backend "$backend" --seed 1 --json "$@" | tee -a "$out/svm.jsonl" ||
+		echo "bench: svm $* failed (see above); continuing" >&2
+}
+# The translation-overhead study: a 16 MiB memcpy on 4 KiB and 2 MiB pages.
+svm --pattern memcpy --size 16M --tlb "$tlb" --pages 4k
+svm --pattern memcpy --size 16M --tlb "$tlb" --pages 2m
+# Copy-based offload against zero-copy SVM where the device touches a small
+# part of a large pointer-rich structure: a lookup chase of 256 nodes in a
+# 64 MiB list, inference on 32 depth-14 trees of a 64 MiB forest; and a CSR
+# SpMV that reads all of its 4 MiB either way.
+svm --pattern pchase --size 64M --visit 256 --tlb "$tlb" --offload both
+svm --pattern forest --size 64M --trees 32 --tlb "$tlb" --offload both
+svm --pattern spmv --size 4M --tlb "$tlb" --offload both
+# A full chase (every node of a 256 KiB list) for contrast: both ways read
+# the whole structure.
+svm --pattern pchase --size 256k --visit all --tlb "$([ "$tlb" = all ] && echo ideal,hybrid || echo hybrid)" \
+	--offload both
+echo "bench: results in $out/svm.jsonl"

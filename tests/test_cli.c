@@ -2,7 +2,8 @@
 /*
  * The circe command line, run as a program: info, gemm on the golden cases
  * (from an independent Python implementation) and on random data checked
- * against the reference, error reporting and exit codes, bench gemm --json.
+ * against the reference, error reporting and exit codes, bench gemm --json,
+ * bench svm --json (fields, sanity, the ideal MMU where the library has it).
  * The device commands run once per backend the library has ("test_x/vsim",
  * --backend and --dtb given explicitly); help runs once.
  */
@@ -877,12 +878,262 @@ static void test_cli_bench(void **state)
 	free(out);
 }
 
+/* ---- bench svm ---- */
+
+/* The n-th line of out that is a JSON object (from 0), or NULL. The line
+ * is copied into line (cap bytes). */
+static const char *svm_json_line(const char *out, int n, char *line, size_t cap)
+{
+	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (*p != '{' || n--)
+			continue;
+		assert_true(len < cap);
+		memcpy(line, p, len);
+		line[len] = '\0';
+		return line;
+	}
+	return NULL;
+}
+
+/* The value of "key" in the object: true and *v for a number, false for
+ * null; the key must be there. */
+static bool svm_json_num(const char *obj, const char *key, double *v)
+{
+	char pat[64], *end;
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(obj, pat);
+	if (!p)
+		fail_msg("no key \"%s\" in %s", key, obj);
+	p += strlen(pat);
+	if (!strncmp(p, "null", 4))
+		return false;
+	*v = strtod(p, &end);
+	if (end == p)
+		fail_msg("\"%s\" is not a number or null in %s", key, obj);
+	return true;
+}
+
+static void svm_expect_rate(const char *obj, const char *key)
+{
+	double v;
+
+	if (svm_json_num(obj, key, &v)) {
+		assert_true(v >= 0.0);
+		assert_true(v <= 1.0);
+	}
+}
+
+/* The fields every run reports, sane; cycles and walks on cycle-accurate
+ * backends. */
+static void svm_expect_run(const char *obj, bool cycles)
+{
+	static const char *const keys[] = {
+		"\"benchmark\": \"svm\"",
+		"\"pattern\": ",
+		"\"tlb\": ",
+		"\"pages\": ",
+		"\"size\": ",
+		"\"offload\": ",
+		"\"correct\": true",
+		"\"host_seconds\": ",
+		"\"device_seconds\": ",
+		"\"total_seconds\": ",
+		"\"speedup\": ",
+	};
+	double v;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		expect_contains(obj, keys[i]);
+	svm_expect_rate(obj, "l1_hit_rate");
+	svm_expect_rate(obj, "l2_hit_rate");
+	assert_true(svm_json_num(obj, "walks", &v));
+	assert_true(v >= 0);
+	assert_true(svm_json_num(obj, "total_seconds", &v));
+	assert_true(v > 0);
+	assert_int_equal(svm_json_num(obj, "cycles", &v), cycles);
+	if (cycles)
+		assert_true(v > 0);
+	assert_int_equal(svm_json_num(obj, "stall_cycles", &v), cycles);
+	(void)svm_json_num(obj, "translation_overhead", &v);
+}
+
+static void test_cli_bench_svm(void **state)
+{
+	const struct tu_backend *be = *state;
+	bool vsim = !strcmp(be->name, "vsim"), ideal = false;
+	struct circe_dev *dev = NULL;
+	char line[4096], *out;
+	double v, speedup0, speedup1;
+
+	/* memcpy, 4 KiB pages: on vsim every page is a walk */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size", "64k",
+				   "--json", "--backend", be->uri, "--dtb", be->dtb, NULL),
+			 0);
+	assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+	assert_null(svm_json_line(out, 1, line + 2048, sizeof(line) - 2048));
+	svm_expect_run(line, vsim);
+	expect_contains(line, "\"pattern\": \"memcpy\"");
+	expect_contains(line, "\"tlb\": \"hybrid\"");
+	expect_contains(line, "\"pages\": \"4k\"");
+	expect_contains(line, "\"size\": 65536");
+	expect_contains(line, "\"offload\": \"svm\"");
+	assert_false(svm_json_num(line, "translation_overhead", &v)); /* no ideal run */
+	if (vsim) {
+		assert_true(svm_json_num(line, "walks", &v));
+		assert_true(v >= 32); /* 16 source + 16 destination pages */
+		assert_true(svm_json_num(line, "l1_hit_rate", &v));
+	}
+	free(out);
+
+	/* pchase, copy-based and zero-copy: two lines, the speedup on both */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "pchase", "--size", "256k",
+				   "--visit", "24", "--offload", "both", "--pages", "2m", "--json",
+				   "--backend", be->uri, "--dtb", be->dtb, NULL),
+			 0);
+	assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+	svm_expect_run(line, vsim);
+	expect_contains(line, "\"offload\": \"copy\"");
+	expect_contains(line, "\"pages\": \"2m\"");
+	assert_true(svm_json_num(line, "speedup", &speedup0));
+	assert_true(svm_json_num(line, "host_seconds", &v));
+	assert_true(v > 0); /* the packing */
+	assert_non_null(svm_json_line(out, 1, line, sizeof(line)));
+	svm_expect_run(line, vsim);
+	expect_contains(line, "\"offload\": \"svm\"");
+	assert_true(svm_json_num(line, "speedup", &speedup1));
+	assert_true(speedup0 > 0);
+	assert_true(speedup0 == speedup1);
+	assert_null(svm_json_line(out, 2, line, sizeof(line)));
+	free(out);
+
+	/* forest under the two single-level modes: L2-only looks nothing up in
+	 * the L1, L1-only probes no L2 */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "forest", "--size", "256k",
+				   "--trees", "4", "--tlb", "l1-only,l2-only", "--json",
+				   "--backend", be->uri, "--dtb", be->dtb, NULL),
+			 0);
+	assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+	svm_expect_run(line, vsim);
+	expect_contains(line, "\"tlb\": \"l1-only\"");
+	if (vsim)
+		assert_false(svm_json_num(line, "l2_hit_rate", &v));
+	assert_non_null(svm_json_line(out, 1, line, sizeof(line)));
+	svm_expect_run(line, vsim);
+	expect_contains(line, "\"tlb\": \"l2-only\"");
+	if (vsim) {
+		assert_true(svm_json_num(line, "l1_hit_rate", &v));
+		assert_true(v == 0.0);
+	}
+	free(out);
+
+	/* spmv: whatever the device answers (the RTL may not have it yet), a
+	 * correct result or a clear error naming the command */
+	{
+		int rc = circe_run(&out, "bench", "svm", "--pattern", "spmv", "--size", "16k",
+				   "--json", "--backend", be->uri, "--dtb", be->dtb, NULL);
+
+		if (rc) {
+			assert_int_equal(rc, 1);
+			expect_contains(out, "running spmv");
+			expect_contains(out, "spmv: ");
+		} else {
+			assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+			svm_expect_run(line, vsim);
+		}
+		free(out);
+	}
+
+	/* the ideal MMU: where this library has the model, its run comes first
+	 * and gives the others' overhead; elsewhere a clear error */
+	if (vsim && !circe_open("vsim:mmu=ideal", be->dtb, &dev)) {
+		ideal = true;
+		circe_close(dev);
+	}
+	{
+		int rc = circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size", "64k",
+				   "--tlb", "hybrid,ideal", "--json", "--backend", be->uri, "--dtb",
+				   be->dtb, NULL);
+
+		if (!ideal) {
+			assert_int_equal(rc, 1);
+			expect_contains(out, "--tlb ideal");
+			expect_contains(out, "no ideal-MMU model");
+		} else {
+			assert_int_equal(rc, 0);
+			assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+			svm_expect_run(line, true);
+			expect_contains(line, "\"tlb\": \"ideal\"");
+			assert_true(svm_json_num(line, "walks", &v));
+			assert_true(v == 0);
+			assert_false(svm_json_num(line, "l1_hit_rate", &v));
+			assert_non_null(svm_json_line(out, 1, line, sizeof(line)));
+			expect_contains(line, "\"tlb\": \"hybrid\"");
+			assert_true(svm_json_num(line, "translation_overhead", &v));
+			assert_true(v > 0);
+			assert_true(svm_json_num(line, "ideal_cycles", &v));
+		}
+		free(out);
+	}
+	if (ideal) {
+		/* the ideal model never passes for the real MMU */
+		assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size",
+					   "16k", "--backend", "vsim:mmu=ideal", "--dtb", be->dtb,
+					   NULL),
+				 1);
+		expect_contains(out, "IDEAL_MMU");
+		free(out);
+	}
+
+	/* usage errors */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "sort", NULL), 2);
+	expect_contains(out, "unknown value 'sort'");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "svm", "--size", "64k", NULL), 2);
+	expect_contains(out, "missing required option --pattern");
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size", "0", NULL), 2);
+	expect_contains(out, "--size");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size",
+				   "99999999999999", NULL),
+			 2);
+	expect_contains(out, "--size");
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size", "2G", NULL), 2);
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--tlb", "l3-only", NULL),
+		2);
+	expect_contains(out, "unknown value 'l3-only'");
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--pages", "1g", NULL), 2);
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--offload", "maybe", NULL),
+		2);
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "forest", "--size", "4k",
+				   "--trees", "1000", NULL),
+			 2);
+	expect_contains(out, "cannot hold");
+	free(out);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest per_backend[] = {
 		cmocka_unit_test(test_cli_info),	cmocka_unit_test(test_cli_gemm_random),
 		cmocka_unit_test(test_cli_gemm_stats),	cmocka_unit_test(test_cli_gemm_golden),
 		cmocka_unit_test(test_cli_gemm_errors), cmocka_unit_test(test_cli_bench),
+		cmocka_unit_test(test_cli_bench_svm),
 	};
 	struct tu_backend be[TU_BACKEND_MAX];
 	size_t n = tu_backends(be), count;

@@ -86,6 +86,8 @@ bool circe_cli_is_number(const char *s);
 /* circe_open with the global options; a bare scheme ("fmodel") gets its
  * ':' appended. Report a failure with circe_cli_fail(cli, cli->open_what). */
 int circe_cli_open(struct circe_cli *cli, struct circe_dev **dev);
+/* Only the backend_uri and open_what of circe_cli_open. */
+void circe_cli_set_uri(struct circe_cli *cli);
 
 /* "[5,33]" */
 const char *circe_cli_shape_str(const struct circe_npy *npy, char *buf, size_t len);
@@ -101,6 +103,8 @@ void *circe_cli_alloc(size_t bytes);
 int circe_cli_cmd_info(struct circe_cli *cli, int argc, char **argv);
 int circe_cli_cmd_gemm(struct circe_cli *cli, int argc, char **argv);
 int circe_cli_cmd_bench(struct circe_cli *cli, int argc, char **argv);
+/* circe bench svm (cmd_bench_svm.c), after the word "svm". */
+int circe_cli_bench_svm(struct circe_cli *cli, struct circe_cli_iter *it);
 
 /* One-line help of the global options, shared by every usage text. */
 #define CIRCE_CLI_GLOBAL_HELP                                                              \

@@ -170,7 +170,7 @@ int circe_cli_parse_scale(const char *opt, const char *s, float *out)
 	return 0;
 }
 
-int circe_cli_open(struct circe_cli *cli, struct circe_dev **dev)
+void circe_cli_set_uri(struct circe_cli *cli)
 {
 	const char *b = cli->backend ? cli->backend : CIRCE_CLI_DEFAULT_BACKEND;
 
@@ -179,6 +179,11 @@ int circe_cli_open(struct circe_cli *cli, struct circe_dev **dev)
 	else
 		snprintf(cli->backend_uri, sizeof(cli->backend_uri), "%s:", b);
 	snprintf(cli->open_what, sizeof(cli->open_what), "--backend '%s'", b);
+}
+
+int circe_cli_open(struct circe_cli *cli, struct circe_dev **dev)
+{
+	circe_cli_set_uri(cli);
 	return circe_open(cli->backend_uri, cli->dtb, dev);
 }
 

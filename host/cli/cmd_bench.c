@@ -72,9 +72,11 @@ static void circe_cli_bench_list(FILE *f)
 	fprintf(f, "usage: circe bench BENCHMARK [OPTIONS]\n\n"
 		   "Benchmarks:\n"
 		   "  gemm     random quantized GEMM, checked against the host reference\n"
-		   "  faults   on-demand paging: a GEMM over memory that is not registered\n\n"
-		   "'circe bench gemm --help' and 'circe bench faults --help' list their "
-		   "options.\n");
+		   "  faults   on-demand paging: a GEMM over memory that is not registered\n"
+		   "  svm      SVM studies: memcpy, list chase, SpMV, forest under each TLB\n"
+		   "           mode and the ideal MMU; zero-copy SVM against copy-based offload\n\n"
+		   "'circe bench gemm --help', 'circe bench faults --help' and 'circe bench "
+		   "svm --help' list their options.\n");
 }
 
 static int circe_cli_bench_parse(struct circe_cli *cli, struct circe_cli_iter *it,
@@ -787,10 +789,15 @@ int circe_cli_cmd_bench(struct circe_cli *cli, int argc, char **argv)
 		cli->cmd = "bench faults";
 		return circe_cli_bench_faults(cli, &it);
 	}
+	if (!strcmp(arg, "svm")) {
+		cli->cmd = "bench svm";
+		return circe_cli_bench_svm(cli, &it);
+	}
 	if (strcmp(arg, "gemm"))
 		return circe_cli_usage(
 			cli, "benchmark",
-			circe_err(-EINVAL, "unknown benchmark '%s' (known: gemm, faults)", arg));
+			circe_err(-EINVAL, "unknown benchmark '%s' (known: gemm, faults, svm)",
+				  arg));
 	cli->cmd = "bench gemm";
 	return circe_cli_bench_gemm(cli, &it);
 }

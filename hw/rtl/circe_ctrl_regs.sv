@@ -43,7 +43,8 @@ module circe_ctrl_regs #(
   parameter int unsigned L2Ways          = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_WAYS,
   parameter int unsigned Walkers         = circe_pkg::CIRCE_HW_DEFAULT_WALKERS,
   parameter int unsigned NumPorts        = 2,  // MMU translation ports
-  parameter int unsigned CoreResetCycles = 4   // datapath reset length, >= 1
+  parameter int unsigned CoreResetCycles = 4,  // datapath reset length, >= 1
+  parameter bit          Bypass          = 1'b0  // ideal-MMU build: FEATURES says so
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -127,7 +128,8 @@ module circe_ctrl_regs #(
                                          (1 << circe_pkg::CIRCE_HW_FEAT_OUT16_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_CYCLES_BIT) |
                                          ((L2Sets > 0 ? 1 : 0) << circe_pkg::CIRCE_HW_FEAT_TLB_L2_BIT) |
-                                         (1 << circe_pkg::CIRCE_HW_FEAT_DEMAND_PAGING_BIT));
+                                         ((Bypass ? 0 : 1) << circe_pkg::CIRCE_HW_FEAT_DEMAND_PAGING_BIT) |
+                                         ((Bypass ? 1 : 0) << circe_pkg::CIRCE_HW_FEAT_IDEAL_MMU_BIT));
   localparam logic [1:0]  RespOkay   = 2'b00;
   localparam logic [1:0]  RespSlvErr = 2'b10;
   localparam logic [11:0] PerfEnd    = circe_pkg::CIRCE_REG_PERF_BASE + 12'(8 * NumPerf);

@@ -29,7 +29,11 @@ module circe_top #(
   parameter int unsigned L2Sets    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_SETS,  // 0: no L2 TLB
   parameter int unsigned L2Ways    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_WAYS,
   parameter int unsigned NumAsids  = circe_pkg::CIRCE_HW_DEFAULT_NUM_ASIDS,
-  parameter int unsigned Walkers   = circe_pkg::CIRCE_HW_DEFAULT_WALKERS  // page-table walks in flight
+  parameter int unsigned Walkers   = circe_pkg::CIRCE_HW_DEFAULT_WALKERS,  // page-table walks in flight
+  // Ideal MMU (a measurement build, circe_mmu's Bypass): the bus carries
+  // VAs, no TLB, no walks; FEATURES reports IDEAL_MMU so that no figure of
+  // this build passes for the real MMU's.
+  parameter bit          Bypass    = 1'b0
 ) (
   input  logic         ap_clk,
   input  logic         ap_rst_n,
@@ -185,7 +189,8 @@ module circe_top #(
     .L2Ways   (L2Ways),
     .NumAsids (NumAsids),
     .Walkers  (Walkers),
-    .NumPorts (NumPorts)
+    .NumPorts (NumPorts),
+    .Bypass   (Bypass)
   ) u_regs (
     .clk_i             (ap_clk),
     .rst_ni            (ap_rst_n),
@@ -433,7 +438,8 @@ module circe_top #(
     .L2Sets   (L2Sets),
     .L2Ways   (L2Ways),
     .NumAsids (NumAsids),
-    .Walkers  (Walkers)
+    .Walkers  (Walkers),
+    .Bypass   (Bypass)
   ) u_mmu (
     .clk_i             (ap_clk),
     .rst_ni            (core_rst_n),

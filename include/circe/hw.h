@@ -169,6 +169,7 @@ enum circe_hw_reg { CIRCE_HW_REG_LIST(CIRCE_HW_REG_ENUM_) };
 	X(MEMENG, 5, "memory-engine commands")                  \
 	X(CYCLES, 6, "cycle-accurate performance counters")     \
 	X(TLB_L2, 7, "set-associative L2 TLB")                  \
+	X(IDEAL_MMU, 9, "ideal MMU (measurement build)")        \
 	X(DEMAND_PAGING, 8, "faults wait for the host to resume or abort")
 
 #define CIRCE_HW_FEAT_ENUM_(name, bit, desc) CIRCE_HW_FEAT_##name = (1u << (bit)),

@@ -3,7 +3,8 @@
 // The vsim controller: see sim_ctrl.h.
 #include "sim/vsim/sim_ctrl.h"
 
-#include "Vcirce_top.h"
+#include <stdexcept>
+
 #include "verilated.h"
 #if CIRCE_VSIM_TRACE
 #include "verilated_fst_c.h"
@@ -23,7 +24,7 @@ constexpr int kTraceDepth = 99;
 } // namespace
 #endif
 
-SimCtrl::SimCtrl(const std::string &trace_path) : ctx_(new VerilatedContext)
+SimCtrl::SimCtrl(const std::string &trace_path, bool ideal) : ctx_(new VerilatedContext)
 {
 	// An assertion failure sets gotError() instead of ending the process:
 	// the harness turns it into an error of the register access.
@@ -34,9 +35,11 @@ SimCtrl::SimCtrl(const std::string &trace_path) : ctx_(new VerilatedContext)
 	if (!trace_path.empty())
 		ctx_->traceEverOn(true);
 #endif
-	top_.reset(new Vcirce_top(ctx_.get(), "circe_top"));
-	top_->ap_clk = 0;
-	top_->ap_rst_n = 0;
+	top_ = ideal ? make_top_ideal(ctx_.get()) : make_top(ctx_.get());
+	if (!top_)
+		throw std::runtime_error("this library has no ideal-MMU model");
+	*top_->ports().ap_clk = 0;
+	*top_->ports().ap_rst_n = 0;
 #if CIRCE_VSIM_TRACE
 	if (!trace_path.empty()) {
 		trace_ = new VerilatedFstC;
@@ -81,10 +84,10 @@ void SimCtrl::add_extension(SimExtension *ext)
 void SimCtrl::reset(unsigned cycles)
 {
 	enter();
-	top_->ap_rst_n = 0;
+	*top_->ports().ap_rst_n = 0;
 	for (unsigned i = 0; i < cycles; i++)
 		tick();
-	top_->ap_rst_n = 1;
+	*top_->ports().ap_rst_n = 1;
 	tick();
 }
 
@@ -92,7 +95,7 @@ void SimCtrl::tick()
 {
 	for (SimExtension *e : ext_)
 		e->drive();
-	top_->ap_clk = 0;
+	*top_->ports().ap_clk = 0;
 	top_->eval();
 #if CIRCE_VSIM_TRACE
 	if (trace_)
@@ -100,7 +103,7 @@ void SimCtrl::tick()
 #endif
 	for (SimExtension *e : ext_)
 		e->sample();
-	top_->ap_clk = 1;
+	*top_->ports().ap_clk = 1;
 	top_->eval();
 #if CIRCE_VSIM_TRACE
 	if (trace_)
@@ -111,8 +114,7 @@ void SimCtrl::tick()
 
 bool SimCtrl::interrupt() const
 {
-	// Verilator renames the port: "interrupt" is a common C++ word.
-	return top_->__SYM__interrupt != 0;
+	return *top_->ports().interrupt != 0;
 }
 
 bool SimCtrl::error() const

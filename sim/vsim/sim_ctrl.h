@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The vsim controller: one Verilated circe_top with its own VerilatedContext,
+// The vsim controller: one Verilated circe_top (sim/vsim/top_model.h: the
+// normal model or the ideal-MMU one) with its own VerilatedContext,
 // a clock, a reset, optional FST tracing, and a list of extensions (bus
 // models) that drive and sample the top's ports around every clock edge, in
 // the manner of lowRISC's verilator_sim_ctrl / sim_ctrl_extension. No
@@ -25,7 +26,8 @@
 #include <string>
 #include <vector>
 
-class Vcirce_top;
+#include "sim/vsim/top_model.h"
+
 class VerilatedContext;
 class VerilatedFstC;
 
@@ -48,16 +50,18 @@ class SimCtrl
 {
       public:
 	// trace_path: an FST file to write, or empty for no tracing (then the
-	// trace code is never activated and costs nothing per cycle).
-	explicit SimCtrl(const std::string &trace_path);
+	// trace code is never activated and costs nothing per cycle). ideal:
+	// the ideal-MMU model (throws std::runtime_error if the library has
+	// none: check have_top_ideal() first).
+	SimCtrl(const std::string &trace_path, bool ideal);
 	~SimCtrl();
 
 	SimCtrl(const SimCtrl &) = delete;
 	SimCtrl &operator=(const SimCtrl &) = delete;
 
-	Vcirce_top &top()
+	TopPorts &ports()
 	{
-		return *top_;
+		return top_->ports();
 	}
 	// Called in order every cycle; not owned, must outlive this controller's use.
 	void add_extension(SimExtension *ext);
@@ -89,7 +93,7 @@ class SimCtrl
 
       private:
 	std::unique_ptr<VerilatedContext> ctx_;
-	std::unique_ptr<Vcirce_top> top_;
+	std::unique_ptr<TopModel> top_;
 	VerilatedFstC *trace_ = nullptr;
 	std::string trace_path_;
 	std::vector<SimExtension *> ext_;

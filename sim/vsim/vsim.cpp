@@ -8,11 +8,12 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
-#include "Vcirce_top.h"
 #include "circe/hw.h"
 #include "sim/vsim/axi_mem.h"
 #include "sim/vsim/sim_ctrl.h"
@@ -46,39 +47,39 @@ constexpr uint8_t kRespOkay = 0;
 class AxilMaster : public SimExtension
 {
       public:
-	explicit AxilMaster(Vcirce_top &top) : top_(top)
+	explicit AxilMaster(TopPorts &top) : top_(top)
 	{
 	}
 
 	void drive() override
 	{
-		top_.s_axi_control_awvalid = aw_;
-		top_.s_axi_control_awaddr = addr_;
-		top_.s_axi_control_wvalid = w_;
-		top_.s_axi_control_wdata = data_;
-		top_.s_axi_control_wstrb = 0xF;
-		top_.s_axi_control_bready = b_;
-		top_.s_axi_control_arvalid = ar_;
-		top_.s_axi_control_araddr = addr_;
-		top_.s_axi_control_rready = r_;
+		*top_.awvalid = aw_;
+		*top_.awaddr = addr_;
+		*top_.wvalid = w_;
+		*top_.wdata = data_;
+		*top_.wstrb = 0xF;
+		*top_.bready = b_;
+		*top_.arvalid = ar_;
+		*top_.araddr = addr_;
+		*top_.rready = r_;
 	}
 
 	void sample() override
 	{
-		if (aw_ && top_.s_axi_control_awready)
+		if (aw_ && *top_.awready)
 			aw_ = false;
-		if (w_ && top_.s_axi_control_wready)
+		if (w_ && *top_.wready)
 			w_ = false;
-		if (b_ && top_.s_axi_control_bvalid) {
+		if (b_ && *top_.bvalid) {
 			b_ = false;
-			resp_ = top_.s_axi_control_bresp;
+			resp_ = *top_.bresp;
 		}
-		if (ar_ && top_.s_axi_control_arready)
+		if (ar_ && *top_.arready)
 			ar_ = false;
-		if (r_ && top_.s_axi_control_rvalid) {
+		if (r_ && *top_.rvalid) {
 			r_ = false;
-			resp_ = top_.s_axi_control_rresp;
-			data_ = top_.s_axi_control_rdata;
+			resp_ = *top_.rresp;
+			data_ = *top_.rdata;
 		}
 	}
 
@@ -111,7 +112,7 @@ class AxilMaster : public SimExtension
 	}
 
       private:
-	Vcirce_top &top_;
+	TopPorts &top_;
 	bool aw_ = false, w_ = false, b_ = false, ar_ = false, r_ = false;
 	uint16_t addr_ = 0;
 	uint32_t data_ = 0;
@@ -123,8 +124,8 @@ class AxilMaster : public SimExtension
 class MemPort : public SimExtension
 {
       public:
-	MemPort(Vcirce_top &top, const AxiMemConfig &cfg, AxiResolveFn resolve, void *ctx)
-	    : top_(top), mem_(cfg, bind(top), resolve, ctx)
+	MemPort(TopPorts &top, const AxiMemConfig &cfg, AxiResolveFn resolve, void *ctx)
+	    : top_(top), mem_(cfg, top.m_axi, resolve, ctx)
 	{
 	}
 
@@ -134,11 +135,11 @@ class MemPort : public SimExtension
 			mem_.drive();
 			return;
 		}
-		top_.m_axi_arready = 0;
-		top_.m_axi_awready = 0;
-		top_.m_axi_wready = 0;
-		top_.m_axi_rvalid = 0;
-		top_.m_axi_bvalid = 0;
+		*top_.m_axi.arready = 0;
+		*top_.m_axi.awready = 0;
+		*top_.m_axi.wready = 0;
+		*top_.m_axi.rvalid = 0;
+		*top_.m_axi.bvalid = 0;
 	}
 	void sample() override
 	{
@@ -160,14 +161,7 @@ class MemPort : public SimExtension
 	}
 
       private:
-	static AxiPort bind(Vcirce_top &top)
-	{
-		AxiPort p;
-		CIRCE_AXI_PORT_BIND(p, &top, m_axi_);
-		return p;
-	}
-
-	Vcirce_top &top_;
+	TopPorts &top_;
 	AxiMem mem_;
 	bool frozen_ = false;
 };
@@ -176,6 +170,134 @@ int resolve_iova(void *ctx, uint64_t iova, size_t len, void **host)
 {
 	return circe_platform_resolve(static_cast<struct circe_platform *>(ctx), iova, len, host);
 }
+
+// The ideal-MMU model puts VAs on the bus (circe_mmu Bypass). The memory
+// model resolves them as a host IOMMU would for a device that uses process
+// addresses directly: through the job's page table, walked here in zero
+// simulated time (read by IOVA through the platform, like the RTL walker),
+// then through the platform's DMA map. The roots and the job's ASID come
+// from the register writes the harness sees (PT_ASID_SEL, PT_ROOT_HI,
+// PT_ROOT_LO, ASID). Successful translations are cached per 4 KiB page and
+// the cache is dropped on every INV_CMD, PT_ROOT_LO, ASID and RESET write:
+// svm/ invalidates before it unpins, so the cache is exactly as coherent as
+// the device TLB it stands in for. Permissions are not checked (the memory
+// model's callback does not say read or write): the ideal model is for
+// measurements of jobs that run correctly on the real one.
+class VaResolver
+{
+      public:
+	VaResolver(struct circe_platform *plat, unsigned asids) : plat_(plat), roots_(asids)
+	{
+		drop();
+	}
+
+	static int resolve(void *ctx, uint64_t va, size_t len, void **host)
+	{
+		VaResolver *r = static_cast<VaResolver *>(ctx);
+		uint64_t iova;
+
+		if (r->translate(va, &iova))
+			return -EFAULT;
+		return circe_platform_resolve(r->plat_, iova, len, host);
+	}
+
+	void reg_write(uint32_t off, uint32_t val)
+	{
+		switch (off) {
+		case CIRCE_REG_PT_ASID_SEL:
+			sel_ = val;
+			break;
+		case CIRCE_REG_PT_ROOT_HI:
+			hi_ = val;
+			break;
+		case CIRCE_REG_PT_ROOT_LO:
+			if (sel_ < roots_.size()) {
+				roots_[sel_].iova = (uint64_t)hi_ << 32 | (val & ~0xFFFu);
+				roots_[sel_].valid = val & CIRCE_HW_PT_ROOT_VALID;
+			}
+			drop();
+			break;
+		case CIRCE_REG_ASID:
+			asid_ = val;
+			drop();
+			break;
+		case CIRCE_REG_INV_CMD:
+		case CIRCE_REG_RESET:
+			drop();
+			break;
+		default:
+			break;
+		}
+	}
+
+      private:
+	static constexpr unsigned kLines = 256;
+	struct Root {
+		uint64_t iova = 0;
+		bool valid = false;
+	};
+	struct Line {
+		uint64_t vpn1; // page number + 1; 0: empty
+		uint64_t iova; // page IOVA
+	};
+
+	void drop()
+	{
+		for (Line &l : cache_)
+			l.vpn1 = 0;
+	}
+
+	int walk(uint64_t va, uint64_t *iova)
+	{
+		uint64_t table;
+
+		if (va >> CIRCE_HW_VA_BITS || asid_ >= roots_.size() || !roots_[asid_].valid)
+			return -1;
+		table = roots_[asid_].iova;
+		for (int level = CIRCE_HW_PT_LEVELS - 1; level >= 0; level--) {
+			circe_hw_pte_t pte;
+
+			if (circe_platform_read(plat_, table + 8u * CIRCE_HW_PT_INDEX(va, level),
+						&pte, sizeof(pte)))
+				return -1;
+			if (!(pte & CIRCE_HW_PTE_VALID))
+				return -1;
+			if (level == 0 || (pte & CIRCE_HW_PTE_LEAF)) {
+				uint64_t span = 1ull << CIRCE_HW_PT_LEVEL_SHIFT(level);
+
+				if (level == CIRCE_HW_PT_LEVELS - 1)
+					return -1;
+				*iova = (pte & CIRCE_HW_PTE_ADDR_MASK & ~(span - 1)) |
+					(va & (span - 1));
+				return 0;
+			}
+			table = pte & CIRCE_HW_PTE_ADDR_MASK;
+		}
+		return -1;
+	}
+
+	int translate(uint64_t va, uint64_t *iova)
+	{
+		uint64_t vpn = va >> CIRCE_HW_PAGE_SHIFT, off = va & (CIRCE_HW_PAGE_SIZE - 1);
+		Line &l = cache_[vpn % kLines];
+
+		if (l.vpn1 != vpn + 1) {
+			uint64_t page;
+
+			if (walk(va - off, &page))
+				return -1;
+			l.vpn1 = vpn + 1;
+			l.iova = page;
+		}
+		*iova = l.iova + off;
+		return 0;
+	}
+
+	struct circe_platform *plat_;
+	std::vector<Root> roots_;
+	uint32_t sel_ = 0, hi_ = 0, asid_ = 0;
+	Line cache_[kLines];
+};
 
 AxiMemConfig mem_config(const struct circe_vsim_config *cfg)
 {
@@ -199,8 +321,10 @@ AxiMemConfig mem_config(const struct circe_vsim_config *cfg)
 using circe::vsim::AxilMaster;
 using circe::vsim::MemPort;
 using circe::vsim::SimCtrl;
+using circe::vsim::VaResolver;
 
 struct circe_vsim {
+	std::unique_ptr<VaResolver> va; // the ideal model's bus addresses
 	SimCtrl ctrl;
 	AxilMaster axil;
 	MemPort mem;
@@ -210,8 +334,11 @@ struct circe_vsim {
 	bool assert_reported = false;
 
 	circe_vsim(const struct circe_vsim_config *cfg, struct circe_platform *plat)
-	    : ctrl(cfg->trace_path ? cfg->trace_path : ""), axil(ctrl.top()),
-	      mem(ctrl.top(), circe::vsim::mem_config(cfg), circe::vsim::resolve_iova, plat)
+	    : va(cfg->ideal_mmu ? new VaResolver(plat, CIRCE_VSIM_ASIDS) : nullptr),
+	      ctrl(cfg->trace_path ? cfg->trace_path : "", cfg->ideal_mmu), axil(ctrl.ports()),
+	      mem(ctrl.ports(), circe::vsim::mem_config(cfg),
+		  va ? VaResolver::resolve : circe::vsim::resolve_iova,
+		  va ? static_cast<void *>(va.get()) : static_cast<void *>(plat))
 	{
 		ctrl.add_extension(&axil);
 		ctrl.add_extension(&mem);
@@ -267,6 +394,11 @@ int vsim_axil_finish(struct circe_vsim *v, const char *what, uint32_t off)
 
 extern "C" {
 
+bool circe_vsim_have_ideal(void)
+{
+	return circe::vsim::have_top_ideal();
+}
+
 void circe_vsim_build_info(struct circe_vsim_build *b)
 {
 	b->rows = CIRCE_VSIM_ROWS;
@@ -299,6 +431,10 @@ int circe_vsim_create(const struct circe_vsim_config *cfg, struct circe_platform
 				 "cannot write '%s'",
 				 cfg->trace_path);
 #endif
+	if (cfg->ideal_mmu && !circe::vsim::have_top_ideal())
+		return circe_err(-EOPNOTSUPP,
+				 "vsim: this library has no ideal-MMU model (build it with "
+				 "'make VSIM_IDEAL=1', as 'make bench' does)");
 	try {
 		v = new circe_vsim(cfg, plat);
 	} catch (const std::bad_alloc &) {
@@ -353,6 +489,8 @@ int circe_vsim_reg_write(struct circe_vsim *v, uint32_t off, uint32_t val)
 		v->mem.freeze(true);
 	v->axil.start_write(off, val);
 	rc = vsim_axil_finish(v, "write", off);
+	if (v->va && !rc)
+		v->va->reg_write(off, val);
 	if (reset) {
 		v->mem.mem().reset();
 		v->hang_active = false;

@@ -38,7 +38,15 @@ struct circe_vsim_config {
 	uint32_t mem_max_outstanding;
 	/* FST waveform file, or NULL for none. */
 	const char *trace_path;
+	/* The ideal-MMU model (circe_mmu Bypass: VAs on the bus, no TLB, no
+	 * walks, no faults; FEATURES has IDEAL_MMU). The memory model then
+	 * resolves bus addresses through the job's page table at no simulated
+	 * cost. -EOPNOTSUPP where the library has no such model. */
+	bool ideal_mmu;
 };
+
+/* The library holds the ideal-MMU model (built with VSIM_IDEAL=1). */
+bool circe_vsim_have_ideal(void);
 
 /* The RTL configuration this library was verilated with (its ID registers
  * report the same). */

@@ -20,6 +20,13 @@ VSIM_ASIDS   ?= 16
 VSIM_L2SETS  ?= 256
 VSIM_L2WAYS  ?= 4
 VSIM_WALKERS ?= 4
+# 1: a second model of circe_top with the ideal MMU (circe_mmu Bypass = 1,
+# verilated with --prefix Vcirce_top_ideal into $(BUILD)/vsim-ideal/) joins
+# the library, opened as "vsim:mmu=ideal" (circe bench svm --tlb ideal).
+# Off by default so that make all / make test build one model; make bench
+# turns it on. Switching re-archives the library, it does not re-verilate
+# the normal model. docs/vsim.md, "The ideal-MMU model".
+VSIM_IDEAL   ?= 0
 # FST tracing compiled in (0: CIRCE_TRACE is refused) and the RTL's SVA
 # assertions checked in co-simulation.
 VSIM_TRACE   ?= 1
@@ -85,16 +92,36 @@ VSIM_CXXFLAGS := -std=gnu++17 -O2 -g -fPIC -pthread -Wall -Wextra -Werror -MMD -
 	-DCIRCE_VSIM_WALKERS=$(VSIM_WALKERS) -DCIRCE_VSIM_TRACE=$(VSIM_TRACE) \
 	-DCIRCE_VSIM_L2SETS=$(VSIM_L2SETS) -DCIRCE_VSIM_L2WAYS=$(VSIM_L2WAYS)
 
-VSIM_CXX_SRCS := sim/vsim/sim_ctrl.cpp sim/vsim/vsim.cpp sim/vsim/axi_mem.cpp
+VSIM_CXX_SRCS := sim/vsim/sim_ctrl.cpp sim/vsim/vsim.cpp sim/vsim/axi_mem.cpp \
+	sim/vsim/top_default.cpp sim/vsim/top_ideal_stub.cpp
 VSIM_CXX_OBJS := $(VSIM_CXX_SRCS:%.cpp=$(OBJ_DIR)/%.o)
+
+# The ideal-MMU model: same parameters and flags, Bypass = 1, its own class
+# prefix; only its own objects (the Verilator runtime comes with the normal
+# model's). top_ideal.o replaces the stub in the archive.
+VSIM_IDEAL_DIR   := $(BUILD)/vsim-ideal
+VSIM_IDEAL_MDIR  := $(VSIM_IDEAL_DIR)/obj
+VSIM_IDEAL_MODEL := $(VSIM_IDEAL_DIR)/circe_vsim_ideal_model.o
+VSIM_IDEAL_OBJ   := $(OBJ_DIR)/sim/vsim/top_ideal.o
+ifeq ($(VSIM_IDEAL),1)
+VSIM_ARCHIVE_OBJS := $(VSIM_MODEL) $(VSIM_IDEAL_MODEL) $(VSIM_IDEAL_OBJ) \
+	$(filter-out %/top_ideal_stub.o,$(VSIM_CXX_OBJS))
+else
+VSIM_ARCHIVE_OBJS := $(VSIM_MODEL) $(VSIM_CXX_OBJS)
+endif
 
 VSIM_C_OBJS   := $(OBJ_DIR)/sim/vsim/vsim_backend.o
 LDLIBS += $(VSIM_LIB) $(LIB) -lstdc++ $(if $(filter 1,$(VSIM_TRACE)),-lz) -lfdt -lm
 
-$(VSIM_LIB): $(VSIM_MODEL) $(VSIM_CXX_OBJS) $(VSIM_C_OBJS)
+$(VSIM_LIB): $(VSIM_ARCHIVE_OBJS) $(VSIM_C_OBJS) $(VSIM_DIR)/ideal
 	@mkdir -p $(dir $@)
 	rm -f $@
-	$(AR) rcs $@ $^
+	$(AR) rcs $@ $(filter %.o,$^)
+
+# VSIM_IDEAL of the archive: a change re-archives (and relinks).
+$(VSIM_DIR)/ideal: FORCE_VSIM
+	@mkdir -p $(dir $@)
+	@echo '$(VSIM_IDEAL)' | cmp -s - $@ || echo '$(VSIM_IDEAL)' > $@
 
 # Relink the CLI and the suites when the model changes (their link rules
 # name $(LDLIBS), not this archive).
@@ -123,6 +150,29 @@ $(VSIM_MDIR)/Vcirce_top.mk: $(RTL_DEPS) $(VSIM_DIR)/config
 	$(VERILATOR) $(VSIM_VFLAGS) $(VSIM_PARAMS) --top-module circe_top -Mdir $(VSIM_MDIR) \
 		$(RTL_WAIVERS) $(RTL_SRCS) > $(VSIM_DIR)/verilate.log 2>&1 \
 		|| { tail -50 $(VSIM_DIR)/verilate.log; exit 1; }
+
+# 1b. The ideal-MMU model (VSIM_IDEAL=1), same flags plus Bypass and a prefix.
+$(VSIM_IDEAL_DIR)/config: FORCE_VSIM
+	@mkdir -p $(dir $@)
+	@echo '$(VSIM_STAMP_TEXT) -GBypass=1' | cmp -s - $@ || \
+		echo '$(VSIM_STAMP_TEXT) -GBypass=1' > $@
+$(VSIM_IDEAL_MDIR)/Vcirce_top_ideal.mk: $(RTL_DEPS) $(VSIM_IDEAL_DIR)/config
+	@rm -rf $(VSIM_IDEAL_MDIR)
+	@mkdir -p $(VSIM_IDEAL_MDIR)
+	$(VERILATOR) $(VSIM_VFLAGS) $(VSIM_PARAMS) -GBypass=1 --prefix Vcirce_top_ideal \
+		--top-module circe_top -Mdir $(VSIM_IDEAL_MDIR) \
+		$(RTL_WAIVERS) $(RTL_SRCS) > $(VSIM_IDEAL_DIR)/verilate.log 2>&1 \
+		|| { tail -50 $(VSIM_IDEAL_DIR)/verilate.log; exit 1; }
+$(VSIM_IDEAL_MODEL): $(VSIM_IDEAL_MDIR)/Vcirce_top_ideal.mk sim/vsim/model.mk
+	+$(MAKE) --no-print-directory -C $(VSIM_IDEAL_MDIR) -f Vcirce_top_ideal.mk \
+		-f $(abspath sim/vsim/model.mk) \
+		VM_PARALLEL_BUILDS=$(VSIM_PARALLEL) CXX="$(CXX)" OPT_FAST="$(VSIM_OPT_FAST)" \
+		OPT_GLOBAL="$(VSIM_OPT_GLOBAL)" VSIM_OUT=$(abspath $@) VSIM_GLOBALS=0 \
+		$(abspath $@) > $(VSIM_IDEAL_DIR)/compile.log 2>&1 \
+		|| { tail -50 $(VSIM_IDEAL_DIR)/compile.log; exit 1; }
+$(VSIM_IDEAL_OBJ): sim/vsim/top_ideal.cpp $(VSIM_IDEAL_MDIR)/Vcirce_top_ideal.mk
+	@mkdir -p $(dir $@)
+	$(CXX) $(VSIM_CXXFLAGS) -isystem $(VSIM_IDEAL_MDIR) -c $< -o $@
 
 # 2. Compile the model and the runtime with the generated Makefile, split into
 # files that compile in parallel; sim/vsim/model.mk links them into one

@@ -3,7 +3,8 @@
  * The vsim backend: circe_top under Verilator (sim/vsim/vsim.h) behind the
  * driver's ops table. URI "vsim:" (options: only the ones this build's RTL
  * has, e.g. "vsim:rows=16,cols=16"; the RTL parameters are fixed when the
- * model is verilated, see sim/vsim/vsim.mk).
+ * model is verilated, see sim/vsim/vsim.mk). "vsim:mmu=ideal" opens the
+ * ideal-MMU model instead, where the library has one (VSIM_IDEAL=1).
  *
  * Every op takes the device's lock, so the driver may call from several
  * threads. Simulated time runs only inside the ops: a register access for
@@ -100,18 +101,36 @@ static int circe_vsim_parse_opt(const struct circe_vsim_opt *opts, size_t n, cha
 	}
 	return circe_err(-EINVAL,
 			 "vsim: unknown option '%s' (known: rows, cols, l1, l2sets, l2ways, asids, "
-			 "walkers)",
+			 "walkers, mmu)",
 			 tok);
 }
 
+/* mmu=tlb (the default) or mmu=ideal: which of the library's models. */
+static int circe_vsim_parse_mmu(const char *val, bool *ideal)
+{
+	if (!strcmp(val, "tlb")) {
+		*ideal = false;
+		return 0;
+	}
+	if (strcmp(val, "ideal"))
+		return circe_err(-EINVAL, "vsim: mmu='%s': must be 'tlb' or 'ideal'", val);
+	if (!circe_vsim_have_ideal())
+		return circe_err(-EOPNOTSUPP,
+				 "vsim: mmu=ideal: this library has no ideal-MMU model (build it "
+				 "with 'make VSIM_IDEAL=1', as 'make bench' does)");
+	*ideal = true;
+	return 0;
+}
+
 /* The options name the configuration the caller expects; they must be the
- * one the model was verilated with. */
-static int circe_vsim_parse_args(const char *args)
+ * one the model was verilated with. mmu= picks the model. */
+static int circe_vsim_parse_args(const char *args, bool *ideal)
 {
 	struct circe_vsim_build b;
 	char *copy, *save = NULL, *tok;
 	int rc = 0;
 
+	*ideal = false;
 	if (!args || !*args)
 		return 0;
 	circe_vsim_build_info(&b);
@@ -126,7 +145,10 @@ static int circe_vsim_parse_args(const char *args)
 		if (!copy)
 			return circe_err(-ENOMEM, "vsim: no memory for the options");
 		for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save))
-			rc = circe_vsim_parse_opt(opts, sizeof(opts) / sizeof(opts[0]), tok);
+			rc = !strncmp(tok, "mmu=", 4)
+				     ? circe_vsim_parse_mmu(tok + 4, ideal)
+				     : circe_vsim_parse_opt(opts, sizeof(opts) / sizeof(opts[0]),
+							    tok);
 		free(copy);
 	}
 	return rc;
@@ -160,7 +182,7 @@ static int circe_vsim_op_open(const char *args, const struct circe_dt_config *cf
 	if (!cfg || !plat || !state)
 		return circe_err(-EINVAL,
 				 "vsim: open needs a device tree, a platform and a state pointer");
-	rc = circe_vsim_parse_args(args);
+	rc = circe_vsim_parse_args(args, &vc.ideal_mmu);
 	if (rc)
 		return rc;
 	rc = circe_vsim_trace_path(trace_buf, sizeof(trace_buf), &trace);
