@@ -810,6 +810,8 @@ module circe_memeng
         end
       end
 
+      SP1, SP2: ;  // below
+
       default: st_d = MIdle;
     endcase
 
@@ -1523,7 +1525,16 @@ module circe_memeng
   sts_in_run: assert property (@(posedge clk_i) disable iff (!rst_ni)
     (rd_sts_valid || wr_sts_valid) |-> (st_q == MRun || st_q == PVal || st_q == PNext ||
                                         st_q == PWait || st_q == FRoot || st_q == FNodeRd ||
-                                        st_q == FX || st_q == SP1 || st_q == SP2));
+                                        st_q == FX || st_q == SP1 || st_q == SP2))
+    else $error("sts_in_run: st %0d sp %0b rd %0b wr %0b tags %0d wr_out %0d yr %0d", st_q, sp_q,
+                rd_sts_valid, wr_sts_valid, tag_cnt_q, wr_out_q, yr_q);
+  // DEBUG
+  always_ff @(posedge clk_i) begin
+    if (st_q != st_d && sp_q) begin
+      $display("memeng %0t: st %0d -> %0d tags %0d wr_out %0d yr %0d fe %b xe %b ix %b we %b fr %0d frow %0d",
+               $time, st_q, st_d, tag_cnt_q, wr_out_q, yr_q, fe_q, xe_q, ix_q, we_q, fr_q, fr_row_q);
+    end
+  end
   // SPMV: every read answer belongs to a command in the tag FIFO, every
   // x answer to a value in flight; reservations keep the buffers in bounds.
   sp_tagged: assert property (@(posedge clk_i) disable iff (!rst_ni)
