@@ -960,6 +960,7 @@ module circe_memeng
           end else if (p1_prev_q != nnz_q) begin
             fe_d       = 1'b1;
             fe_code_d  = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            fe_va_d    = '0;
             fe_flags_d = 32'(circe_pkg::CIRCE_HW_ILL_INDEX);
           end else begin
             st_d = SP2;
@@ -1528,13 +1529,6 @@ module circe_memeng
                                         st_q == FX || st_q == SP1 || st_q == SP2))
     else $error("sts_in_run: st %0d sp %0b rd %0b wr %0b tags %0d wr_out %0d yr %0d", st_q, sp_q,
                 rd_sts_valid, wr_sts_valid, tag_cnt_q, wr_out_q, yr_q);
-  // DEBUG
-  always_ff @(posedge clk_i) begin
-    if (st_q != st_d && sp_q) begin
-      $display("memeng %0t: st %0d -> %0d tags %0d wr_out %0d yr %0d fe %b xe %b ix %b we %b fr %0d frow %0d",
-               $time, st_q, st_d, tag_cnt_q, wr_out_q, yr_q, fe_q, xe_q, ix_q, we_q, fr_q, fr_row_q);
-    end
-  end
   // SPMV: every read answer belongs to a command in the tag FIFO, every
   // x answer to a value in flight; reservations keep the buffers in bounds.
   sp_tagged: assert property (@(posedge clk_i) disable iff (!rst_ni)
