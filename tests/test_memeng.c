@@ -2,7 +2,7 @@
 /*
  * Memory-engine commands (COPY, PCHASE, SPMV, FOREST) on every backend,
  * each command's tests skipped (with the reason) where the backend answers
- * it ILLEGAL / OPCODE (the RTL has COPY only, so far): random lists,
+ * it ILLEGAL / OPCODE (none does today): random lists,
  * matrices and forests against references written here, independently of
  * hw/hls/memeng.c; the illegal-descriptor reasons; faults on unregistered
  * pointers (status block, fault VA, what was and was not written); and the
@@ -520,47 +520,57 @@ static void test_spmv_random(void **state)
 	}
 }
 
-/* The figure of docs/memeng.md: a 1024 x 1024 matrix at 1 % density (10
- * entries per row, host/workloads.c), checked against the reference rows
- * and, where the backend counts cycles, measured. */
+/* The figures of docs/memeng.md: random CSR matrices of host/workloads.c
+ * (distinct sorted columns, the same count in every row), 1024 x 1024 at
+ * 1 % density, then longer rows (one and three chunks), checked against
+ * the reference rows and, where the backend counts cycles, measured. */
 static void test_spmv_measure(void **state)
 {
+	static const uint32_t shapes[][3] = { { 1024, 1024, 10 },
+					      { 256, 4096, 64 },
+					      { 32, 4096, 600 } };
 	struct fixture *f = *state;
-	struct circe_wl_csr w;
-	struct csr m;
-	struct circe_spmv s;
-	struct circe_job_stats st;
 
 	NEED_OP(f, SPMV);
-	assert_int_equal(circe_wl_csr_build(&w, 1024, 1024, 10, 5), 0);
-	memset(&m, 0, sizeof(m));
-	m.rows = w.rows;
-	m.cols = w.cols;
-	m.nnz = w.nnz;
-	m.lens[0] = (m.rows + 1) * 4;
-	m.lens[1] = m.nnz * 4;
-	m.lens[2] = m.nnz;
-	m.lens[3] = m.cols;
-	m.lens[4] = m.rows * 4;
-	m.row_ptr = region_new(f, m.lens[0]);
-	m.col_idx = region_new(f, m.lens[1]);
-	m.val = region_new(f, m.lens[2]);
-	m.x = region_new(f, m.lens[3]);
-	m.y = region_new(f, m.lens[4]);
-	memcpy(m.row_ptr, w.row_ptr, m.lens[0]);
-	memcpy(m.col_idx, w.col_idx, m.lens[1]);
-	memcpy(m.val, w.values, m.lens[2]);
-	memcpy(m.x, w.x, m.lens[3]);
-	s = csr_spmv(&m);
-	assert_int_equal(circe_spmv_run(f->ctx, &s, &st), 0);
-	for (size_t r = 0; r < m.rows; r++)
-		assert_int_equal(m.y[r], csr_ref_row(&m, r));
-	if (st.cycles_valid)
-		printf("# spmv %zu x %zu, nnz %zu on %s: %" PRIu64 " cycles (%.1f per entry)\n",
-		       m.rows, m.cols, m.nnz, f->be->name, st.cycles,
-		       (double)st.cycles / (double)m.nnz);
-	circe_wl_csr_free(&w);
-	csr_free(f, &m);
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct circe_wl_csr w;
+		struct csr m;
+		struct circe_spmv s;
+		struct circe_job_stats st;
+
+		assert_int_equal(
+			circe_wl_csr_build(&w, shapes[i][0], shapes[i][1], shapes[i][2], 5), 0);
+		memset(&m, 0, sizeof(m));
+		m.rows = w.rows;
+		m.cols = w.cols;
+		m.nnz = w.nnz;
+		m.lens[0] = (m.rows + 1) * 4;
+		m.lens[1] = m.nnz * 4;
+		m.lens[2] = m.nnz;
+		m.lens[3] = m.cols;
+		m.lens[4] = m.rows * 4;
+		m.row_ptr = region_new(f, m.lens[0]);
+		m.col_idx = region_new(f, m.lens[1]);
+		m.val = region_new(f, m.lens[2]);
+		m.x = region_new(f, m.lens[3]);
+		m.y = region_new(f, m.lens[4]);
+		memcpy(m.row_ptr, w.row_ptr, m.lens[0]);
+		memcpy(m.col_idx, w.col_idx, m.lens[1]);
+		memcpy(m.val, w.values, m.lens[2]);
+		memcpy(m.x, w.x, m.lens[3]);
+		s = csr_spmv(&m);
+		assert_int_equal(circe_spmv_run(f->ctx, &s, &st), 0);
+		for (size_t r = 0; r < m.rows; r++)
+			assert_int_equal(m.y[r], csr_ref_row(&m, r));
+		if (st.cycles_valid)
+			printf("# spmv %zu x %zu, nnz %zu on %s: %" PRIu64
+			       " cycles (%.1f per entry), %" PRIu64 " walks, %" PRIu64
+			       " bytes read\n",
+			       m.rows, m.cols, m.nnz, f->be->name, st.cycles,
+			       (double)st.cycles / (double)m.nnz, st.walks, st.dma_read_bytes);
+		circe_wl_csr_free(&w);
+		csr_free(f, &m);
+	}
 }
 
 static void test_spmv_illegal_and_faults(void **state)
@@ -931,6 +941,10 @@ struct side {
 
 #define CS_PAGES 8u
 #define CS_REG (6u * PAGE)
+/* SPMV descriptors of the comparison (-DSPMV_COSIM_N=... for a longer soak) */
+#ifndef SPMV_COSIM_N
+#define SPMV_COSIM_N 54
+#endif
 
 static int side_open(const struct tu_backend *b, struct side *sd)
 {
@@ -975,7 +989,7 @@ static struct circe_hw_status side_status(const struct side *sd, struct circe_hw
  * 0-1 legal; 2-6 one array (row_ptr, col_idx, values, x, y) moved so that
  * it runs into the unregistered page 6 of its window; 7 bad data (a column
  * out of range, row_ptr not starting at 0, decreasing, or not ending at
- * nnz); 8 an illegal descriptor field, or y overlapping x or col_idx (the
+ * nnz), also in half of the cases of kinds 2-6; 8 an illegal descriptor field, or y overlapping x or col_idx (the
  * reference then reads what it wrote). */
 static size_t spmv_row_len(struct tu_rng *lr, size_t r, size_t long_row, size_t max_row)
 {
@@ -1063,7 +1077,8 @@ static int spmv_case(struct side *sd, uint64_t fill, union circe_hw_desc *d)
 	d->spmv.val_va = (uintptr_t)val;
 	d->spmv.x_va = (uintptr_t)x;
 	d->spmv.y_va = (uintptr_t)dst + offs[4];
-	if (kind == 7) {
+	/* Bad data also in half of the fault kinds: which error comes first. */
+	if (kind == 7 || (kind >= 2 && kind <= 6 && (fill >> 50) & 1)) {
 		switch (tu_rng_range(&fr, 0, 5)) {
 		case 0:
 			row_ptr[0] = 1;
@@ -1314,8 +1329,13 @@ static void test_cosim_fmodel_vsim(void **state)
 		assert_memory_equal(sd[0].dst, sd[1].dst, CS_REG);
 	}
 	/* SPMV: every status and both windows whole (no write after the
-	 * failing access, every one before it). */
-	for (int it = 0; it < 54; it++) {
+	 * failing access, every one before it). Per kind: runs, and how many
+	 * ended OK / FAULT / ILLEGAL, printed so that a change that stops a
+	 * kind from failing as intended shows. */
+	unsigned kinds[9][4];
+
+	memset(kinds, 0, sizeof(kinds));
+	for (int it = 0; it < SPMV_COSIM_N; it++) {
 		uint64_t fill = tu_rng_u64(&rng);
 		union circe_hw_desc d[2];
 		struct circe_hw_status st[2];
@@ -1331,6 +1351,10 @@ static void test_cosim_fmodel_vsim(void **state)
 		}
 		runs[3]++;
 		failed += st[0].code != CIRCE_HW_ST_OK;
+		kinds[kind][0]++;
+		kinds[kind][1] += st[0].code == CIRCE_HW_ST_OK;
+		kinds[kind][2] += st[0].code == CIRCE_HW_ST_FAULT;
+		kinds[kind][3] += st[0].code == CIRCE_HW_ST_ILLEGAL;
 		if (rc[0] != rc[1] || memcmp(&st[0], &st[1], sizeof(st[0])))
 			fail_msg("spmv %d (kind %d): fmodel rc %d {%u, 0x%x, 0x%" PRIx64
 				 "}, vsim rc %d {%u, 0x%x, 0x%" PRIx64 "}",
@@ -1339,6 +1363,9 @@ static void test_cosim_fmodel_vsim(void **state)
 		assert_memory_equal(sd[0].dst, sd[1].dst, CS_REG);
 		assert_memory_equal(sd[0].src, sd[1].src, CS_REG);
 	}
+	for (int k = 0; k < 9; k++)
+		printf("# cosim spmv kind %d: %u runs, %u OK, %u FAULT, %u ILLEGAL\n", k,
+		       kinds[k][0], kinds[k][1], kinds[k][2], kinds[k][3]);
 	printf("# cosim: %u COPY, %u PCHASE, %u FOREST and %u SPMV descriptors compared, %u of "
 	       "them failing\n",
 	       runs[0], runs[1], runs[2], runs[3], failed);
