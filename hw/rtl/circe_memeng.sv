@@ -24,8 +24,9 @@
 // its INDEX, ends the command in chunk order; then row_ptr[rows] == nnz.
 // Pass 2 overlaps what the reference does one row after the other, with
 // the one read engine, whose commands answer in order:
-// - the front re-reads row_ptr (16 entries a command, a few beats ahead),
-//   and per chunk of up to 256 entries of a row issues a col_idx and a
+// - the front re-reads row_ptr[r + 1] (16 entries a command, a few beats
+//   ahead; row_ptr[r] is the row before's bound: hw.h, a re-read cannot
+//   fault where the first read did not), and per chunk of up to 256 entries of a row issues a col_idx and a
 //   values command into two 32-beat buffers, space reserved at issue, so
 //   the read stream never waits for a consumer. It runs up to 32 chunks
 //   ahead of the gather.
