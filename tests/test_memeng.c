@@ -2,7 +2,7 @@
 /*
  * Memory-engine commands (COPY, PCHASE, SPMV, FOREST) on every backend,
  * each command's tests skipped (with the reason) where the backend answers
- * it ILLEGAL / OPCODE (the RTL has COPY only, so far): random lists,
+ * it ILLEGAL / OPCODE (none does today): random lists,
  * matrices and forests against references written here, independently of
  * hw/hls/memeng.c; the illegal-descriptor reasons; faults on unregistered
  * pointers (status block, fault VA, what was and was not written); and the
@@ -26,6 +26,7 @@
 #include "circe/hw.h"
 #include "driver/driver.h"
 #include "host/memeng.h"
+#include "host/workloads.h"
 #include "hw/hls/circe_hls.h"
 #include "tests/support/testutil.h"
 #include "tests/support/tu_backend.h"
@@ -519,6 +520,59 @@ static void test_spmv_random(void **state)
 	}
 }
 
+/* The figures of docs/memeng.md: random CSR matrices of host/workloads.c
+ * (distinct sorted columns, the same count in every row), 1024 x 1024 at
+ * 1 % density, then longer rows (one and three chunks), checked against
+ * the reference rows and, where the backend counts cycles, measured. */
+static void test_spmv_measure(void **state)
+{
+	static const uint32_t shapes[][3] = { { 1024, 1024, 10 },
+					      { 256, 4096, 64 },
+					      { 32, 4096, 600 } };
+	struct fixture *f = *state;
+
+	NEED_OP(f, SPMV);
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct circe_wl_csr w;
+		struct csr m;
+		struct circe_spmv s;
+		struct circe_job_stats st;
+
+		assert_int_equal(
+			circe_wl_csr_build(&w, shapes[i][0], shapes[i][1], shapes[i][2], 5), 0);
+		memset(&m, 0, sizeof(m));
+		m.rows = w.rows;
+		m.cols = w.cols;
+		m.nnz = w.nnz;
+		m.lens[0] = (m.rows + 1) * 4;
+		m.lens[1] = m.nnz * 4;
+		m.lens[2] = m.nnz;
+		m.lens[3] = m.cols;
+		m.lens[4] = m.rows * 4;
+		m.row_ptr = region_new(f, m.lens[0]);
+		m.col_idx = region_new(f, m.lens[1]);
+		m.val = region_new(f, m.lens[2]);
+		m.x = region_new(f, m.lens[3]);
+		m.y = region_new(f, m.lens[4]);
+		memcpy(m.row_ptr, w.row_ptr, m.lens[0]);
+		memcpy(m.col_idx, w.col_idx, m.lens[1]);
+		memcpy(m.val, w.values, m.lens[2]);
+		memcpy(m.x, w.x, m.lens[3]);
+		s = csr_spmv(&m);
+		assert_int_equal(circe_spmv_run(f->ctx, &s, &st), 0);
+		for (size_t r = 0; r < m.rows; r++)
+			assert_int_equal(m.y[r], csr_ref_row(&m, r));
+		if (st.cycles_valid)
+			printf("# spmv %zu x %zu, nnz %zu on %s: %" PRIu64
+			       " cycles (%.1f per entry), %" PRIu64 " walks, %" PRIu64
+			       " bytes read\n",
+			       m.rows, m.cols, m.nnz, f->be->name, st.cycles,
+			       (double)st.cycles / (double)m.nnz, st.walks, st.dma_read_bytes);
+		circe_wl_csr_free(&w);
+		csr_free(f, &m);
+	}
+}
+
 static void test_spmv_illegal_and_faults(void **state)
 {
 	struct fixture *f = *state;
@@ -887,6 +941,10 @@ struct side {
 
 #define CS_PAGES 8u
 #define CS_REG (6u * PAGE)
+/* SPMV descriptors of the comparison (-DSPMV_COSIM_N=... for a longer soak) */
+#ifndef SPMV_COSIM_N
+#define SPMV_COSIM_N 54
+#endif
 
 static int side_open(const struct tu_backend *b, struct side *sd)
 {
@@ -924,6 +982,156 @@ static struct circe_hw_status side_status(const struct side *sd, struct circe_hw
 	return st;
 }
 
+/* One SPMV case for test_cosim_fmodel_vsim, built from `fill` alone so that
+ * both sides get the same matrix at the same offsets: row_ptr, col_idx,
+ * values and x packed from the start of the source window (values and x
+ * at any alignment), y in the destination window. Kinds (fill % 9):
+ * 0-1 legal; 2-6 one array (row_ptr, col_idx, values, x, y) moved so that
+ * it runs into the unregistered page 6 of its window; 7 bad data (a column
+ * out of range, row_ptr not starting at 0, decreasing, or not ending at
+ * nnz), also in half of the cases of kinds 2-6; 8 an illegal descriptor field, or y overlapping x or col_idx (the
+ * reference then reads what it wrote). */
+static size_t spmv_row_len(struct tu_rng *lr, size_t r, size_t long_row, size_t max_row)
+{
+	if (r == long_row)
+		return (size_t)tu_rng_range(lr, 257, 700); /* two or three chunks */
+	if (tu_rng_range(lr, 0, 4) == 0)
+		return 0;
+	return (size_t)tu_rng_range(lr, 0, (int64_t)max_row);
+}
+
+static int spmv_case(struct side *sd, uint64_t fill, union circe_hw_desc *d)
+{
+	struct tu_rng fr, lr;
+	uint8_t *src = sd->src, *dst = sd->dst;
+	unsigned kind = (unsigned)(fill % 9);
+	size_t rows, cols, nnz = 0, off = 0, lens[5], offs[5];
+	int32_t *row_ptr, *col;
+	int8_t *val, *x;
+	size_t max_row, long_row;
+
+	tu_rng_init(&fr, fill);
+	memset(src, 0, CS_REG);
+	memset(dst, SENTINEL, CS_REG);
+	rows = (size_t)tu_rng_range(&fr, 1, kind == 8 ? 30 : 100);
+	cols = (size_t)tu_rng_range(&fr, 1, 2000);
+	max_row = tu_rng_range(&fr, 0, 9) == 0 ? 0 : (size_t)tu_rng_range(&fr, 1, 12);
+	long_row = tu_rng_range(&fr, 0, 3) == 0 ? (size_t)tu_rng_range(&fr, 0, rows - 1) : rows;
+	/* Sizes first; the row lengths come from a generator of their own,
+	 * drawn again below when row_ptr is stored. */
+	tu_rng_init(&lr, fill ^ 0x5bd1e995u);
+	for (size_t r = 0; r < rows; r++)
+		nnz += spmv_row_len(&lr, r, long_row, max_row);
+	lens[0] = 4 * (rows + 1);
+	lens[1] = 4 * nnz;
+	lens[2] = nnz;
+	lens[3] = cols;
+	lens[4] = 4 * rows;
+	for (int a = 0; a < 4; a++) {
+		size_t gap = (size_t)tu_rng_range(&fr, 0, 100);
+
+		if (a == 0 || a == 1)
+			gap &= ~(size_t)3;
+		offs[a] = off + gap;
+		off = offs[a] + lens[a];
+	}
+	offs[4] = (size_t)tu_rng_range(&fr, 0, 2 * PAGE) & ~(size_t)3;
+	if (kind >= 2 && kind <= 6) {
+		/* The array's start stays registered, its end does not. */
+		size_t a = kind - 2, len = lens[a] ? lens[a] : 1;
+		size_t into =
+			(size_t)tu_rng_range(&fr, 1, (int64_t)(len < 2 * PAGE ? len : 2 * PAGE));
+
+		offs[a] = CS_REG + into - len;
+		if (a != 2 && a != 3)
+			offs[a] &= ~(size_t)3;
+	}
+	assert_true(off <= 4 * PAGE);
+	row_ptr = (int32_t *)(src + offs[0]);
+	col = (int32_t *)(src + offs[1]);
+	val = (int8_t *)(src + offs[2]);
+	x = (int8_t *)(src + offs[3]);
+	nnz = 0;
+	row_ptr[0] = 0;
+	tu_rng_init(&lr, fill ^ 0x5bd1e995u);
+	for (size_t r = 0; r < rows; r++) {
+		nnz += spmv_row_len(&lr, r, long_row, max_row);
+		if (offs[0] + 4 * (r + 1) < CS_REG)
+			row_ptr[r + 1] = (int32_t)nnz;
+	}
+	for (size_t j = 0; j < nnz; j++) {
+		if (offs[1] + 4 * j < CS_REG)
+			col[j] = (int32_t)tu_rng_range(&fr, 0, (int64_t)cols - 1);
+		if (offs[2] + j < CS_REG)
+			val[j] = (int8_t)tu_rng_range(&fr, -128, 127);
+	}
+	for (size_t c = 0; c < cols && offs[3] + c < CS_REG; c++)
+		x[c] = (int8_t)tu_rng_range(&fr, -128, 127);
+	memset(d, 0, sizeof(*d));
+	d->spmv.opcode = CIRCE_HW_OP_SPMV;
+	d->spmv.rows = (uint32_t)rows;
+	d->spmv.cols = (uint32_t)cols;
+	d->spmv.nnz = (uint32_t)nnz;
+	d->spmv.row_ptr_va = (uintptr_t)row_ptr;
+	d->spmv.col_idx_va = (uintptr_t)col;
+	d->spmv.val_va = (uintptr_t)val;
+	d->spmv.x_va = (uintptr_t)x;
+	d->spmv.y_va = (uintptr_t)dst + offs[4];
+	/* Bad data also in half of the fault kinds: which error comes first. */
+	if (kind == 7 || (kind >= 2 && kind <= 6 && (fill >> 50) & 1)) {
+		switch (tu_rng_range(&fr, 0, 5)) {
+		case 0:
+			row_ptr[0] = 1;
+			break;
+		case 1:
+			if (rows > 1)
+				row_ptr[1 + tu_rng_range(&fr, 0, (int64_t)rows - 2)] -= 3;
+			break;
+		case 2:
+			d->spmv.nnz += 1;
+			break;
+		default:
+			/* a column out of range, up to three times */
+			for (int i = 0; nnz && i < 1 + (int)(fill >> 40) % 3; i++) {
+				int64_t v = tu_rng_range(&fr, 0, 2);
+
+				col[tu_rng_range(&fr, 0, (int64_t)nnz - 1)] = v == 0 ? (int32_t)cols
+									      : v == 1 ? -1
+										       : INT32_MAX;
+			}
+			break;
+		}
+	} else if (kind == 8) {
+		switch (tu_rng_range(&fr, 0, 7)) {
+		case 0:
+			d->spmv.flags = 1u << tu_rng_range(&fr, 0, 31);
+			break;
+		case 1:
+			d->spmv.rows = (fill >> 32) & 1 ? 0 : CIRCE_HW_SPMV_MAX_ROWS + 1;
+			break;
+		case 2:
+			d->spmv.cols = (fill >> 32) & 1 ? 0 : 0x80000000u;
+			break;
+		case 3:
+			d->spmv.nnz = 0x80000000u;
+			break;
+		case 4:
+			/* misaligned row_ptr, col_idx or y (x and values may be) */
+			*(&d->spmv.row_ptr_va + tu_rng_range(&fr, 0, 1)) += 2;
+			if ((fill >> 32) & 1)
+				d->spmv.y_va += 1;
+			break;
+		case 5:
+			d->spmv.y_va = (uintptr_t)x & ~(uintptr_t)3; /* y over x */
+			break;
+		default:
+			d->spmv.y_va = (uintptr_t)col + 4 * (fill >> 36) % (lens[1] + 4);
+			break;
+		}
+	}
+	return (int)kind;
+}
+
 static void test_cosim_fmodel_vsim(void **state)
 {
 	struct tu_backend be[TU_BACKEND_MAX];
@@ -931,7 +1139,7 @@ static void test_cosim_fmodel_vsim(void **state)
 	const struct tu_backend *bf = NULL, *bv = NULL;
 	struct side sd[2];
 	struct tu_rng rng;
-	unsigned runs[3] = { 0, 0, 0 }, failed = 0;
+	unsigned runs[4] = { 0, 0, 0, 0 }, failed = 0;
 
 	(void)state;
 	for (size_t i = 0; i < nb; i++) {
@@ -1120,9 +1328,47 @@ static void test_cosim_fmodel_vsim(void **state)
 				 st[1].code, st[1].detail, st[1].fault_va);
 		assert_memory_equal(sd[0].dst, sd[1].dst, CS_REG);
 	}
-	printf("# cosim: %u COPY, %u PCHASE and %u FOREST descriptors compared, %u of them "
-	       "failing\n",
-	       runs[0], runs[1], runs[2], failed);
+	/* SPMV: every status and both windows whole (no write after the
+	 * failing access, every one before it). Per kind: runs, and how many
+	 * ended OK / FAULT / ILLEGAL, printed so that a change that stops a
+	 * kind from failing as intended shows. */
+	unsigned kinds[9][4];
+
+	memset(kinds, 0, sizeof(kinds));
+	for (int it = 0; it < SPMV_COSIM_N; it++) {
+		uint64_t fill = tu_rng_u64(&rng);
+		union circe_hw_desc d[2];
+		struct circe_hw_status st[2];
+		int rc[2], kind = 0;
+
+		if (!have_op(&(struct fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
+			     CIRCE_HW_OP_SPMV))
+			break;
+		for (int k = 0; k < 2; k++) {
+			kind = spmv_case(&sd[k], fill, &d[k]);
+			rc[k] = circe_memeng_submit(sd[k].ctx, &d[k], 1, NULL);
+			st[k] = side_status(&sd[k], d[k].generic.status);
+		}
+		runs[3]++;
+		failed += st[0].code != CIRCE_HW_ST_OK;
+		kinds[kind][0]++;
+		kinds[kind][1] += st[0].code == CIRCE_HW_ST_OK;
+		kinds[kind][2] += st[0].code == CIRCE_HW_ST_FAULT;
+		kinds[kind][3] += st[0].code == CIRCE_HW_ST_ILLEGAL;
+		if (rc[0] != rc[1] || memcmp(&st[0], &st[1], sizeof(st[0])))
+			fail_msg("spmv %d (kind %d): fmodel rc %d {%u, 0x%x, 0x%" PRIx64
+				 "}, vsim rc %d {%u, 0x%x, 0x%" PRIx64 "}",
+				 it, kind, rc[0], st[0].code, st[0].detail, st[0].fault_va, rc[1],
+				 st[1].code, st[1].detail, st[1].fault_va);
+		assert_memory_equal(sd[0].dst, sd[1].dst, CS_REG);
+		assert_memory_equal(sd[0].src, sd[1].src, CS_REG);
+	}
+	for (int k = 0; k < 9; k++)
+		printf("# cosim spmv kind %d: %u runs, %u OK, %u FAULT, %u ILLEGAL\n", k,
+		       kinds[k][0], kinds[k][1], kinds[k][2], kinds[k][3]);
+	printf("# cosim: %u COPY, %u PCHASE, %u FOREST and %u SPMV descriptors compared, %u of "
+	       "them failing\n",
+	       runs[0], runs[1], runs[2], runs[3], failed);
 	side_close(&sd[0]);
 	side_close(&sd[1]);
 }
@@ -1141,6 +1387,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spmv_random, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_spmv_illegal_and_faults, fixture_setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_spmv_measure, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_forest_random, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_forest_illegal_and_faults, fixture_setup,

@@ -122,6 +122,10 @@ module circe_cmdproc #(
   output logic [31:0]               me_features_o,
   output logic [12:0]               me_max_depth_o,
   output logic                      me_per_tree_o,
+  output logic                      me_spmv_o,
+  output logic [31:0]               me_nnz_o,
+  output circe_axi_pkg::addr_t      me_col_va_o,
+  output circe_axi_pkg::addr_t      me_val_va_o,
   input  logic                      me_done_i,
   input  circe_pkg::circe_status_e  me_code_i,
   input  circe_axi_pkg::addr_t      me_va_i,
@@ -366,25 +370,59 @@ module circe_cmdproc #(
     end
   end
 
+  // SPMV fields and checks (FLAGS, DIMS, ALIGN)
+  logic [31:0] s_flags, s_rows, s_cols, s_nnz;
+  logic [63:0] s_row_ptr, s_col, s_val, s_x, s_y;
+  logic [7:0]  s_ill;
+  logic        d_spmv;
+
+  always_comb begin
+    s_flags   = desc_q[circe_pkg::CIRCE_DESC_SPMV_FLAGS_OFF*8 +: 32];
+    s_rows    = desc_q[circe_pkg::CIRCE_DESC_SPMV_ROWS_OFF*8 +: 32];
+    s_cols    = desc_q[circe_pkg::CIRCE_DESC_SPMV_COLS_OFF*8 +: 32];
+    s_nnz     = desc_q[circe_pkg::CIRCE_DESC_SPMV_NNZ_OFF*8 +: 32];
+    s_row_ptr = desc_q[circe_pkg::CIRCE_DESC_SPMV_ROW_PTR_VA_OFF*8 +: 64];
+    s_col     = desc_q[circe_pkg::CIRCE_DESC_SPMV_COL_IDX_VA_OFF*8 +: 64];
+    s_val     = desc_q[circe_pkg::CIRCE_DESC_SPMV_VAL_VA_OFF*8 +: 64];
+    s_x       = desc_q[circe_pkg::CIRCE_DESC_SPMV_X_VA_OFF*8 +: 64];
+    s_y       = desc_q[circe_pkg::CIRCE_DESC_SPMV_Y_VA_OFF*8 +: 64];
+    s_ill     = 8'd0;
+    if (s_flags != '0) begin
+      s_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (s_rows == '0 || s_rows > 32'(circe_pkg::CIRCE_HW_SPMV_MAX_ROWS) ||
+                 s_cols == '0 || s_cols > 32'(circe_pkg::CIRCE_HW_SPMV_MAX_COLS) ||
+                 s_nnz > 32'(circe_pkg::CIRCE_HW_SPMV_MAX_NNZ)) begin
+      s_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if ((s_row_ptr[1:0] | s_col[1:0] | s_y[1:0]) != 2'd0) begin
+      s_ill = circe_pkg::CIRCE_HW_ILL_ALIGN;
+    end
+  end
+
   assign d_copy     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY);
   assign d_pchase   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_PCHASE);
   assign d_forest   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_FOREST);
+  assign d_spmv     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_SPMV);
   assign me_start_o = (st_q == SDecode) && ((d_copy && c_ill == 8'd0) ||
                                             (d_pchase && p_ill == 8'd0) ||
-                                            (d_forest && f_ill == 8'd0));
+                                            (d_forest && f_ill == 8'd0) ||
+                                            (d_spmv && s_ill == 8'd0));
   assign me_pchase_o    = d_pchase;
   assign me_forest_o    = d_forest;
-  assign me_src_o       = d_forest ? f_roots : (d_pchase ? p_start : c_src);
-  assign me_dst_o       = d_forest ? f_out : (d_pchase ? p_result : c_dst);
-  assign me_x_va_o      = f_x;
-  assign me_features_o  = f_features;
+  assign me_spmv_o      = d_spmv;
+  assign me_nnz_o       = s_nnz;
+  assign me_col_va_o    = s_col;
+  assign me_val_va_o    = s_val;
+  assign me_src_o       = d_spmv ? s_row_ptr : (d_forest ? f_roots : (d_pchase ? p_start : c_src));
+  assign me_dst_o       = d_spmv ? s_y : (d_forest ? f_out : (d_pchase ? p_result : c_dst));
+  assign me_x_va_o      = d_spmv ? s_x : f_x;
+  assign me_features_o  = d_spmv ? s_cols : f_features;
   assign me_max_depth_o = f_max_depth[12:0];
   assign me_per_tree_o  = |(f_flags & circe_pkg::CIRCE_HW_FOREST_PER_TREE);
   assign me_next_off_o  = p_next_off[11:0];
   assign me_val_off_o   = p_val_off[11:0];
   assign me_stop_null_o = |(p_flags & circe_pkg::CIRCE_HW_PCHASE_STOP_NULL);
   // COPY: <= CIRCE_HW_COPY_MAX_BYTES when started; PCHASE: max_nodes
-  assign me_bytes_o     = d_forest ? f_trees : (d_pchase ? p_max : c_bytes[31:0]);
+  assign me_bytes_o     = d_spmv ? s_rows : (d_forest ? f_trees : (d_pchase ? p_max : c_bytes[31:0]));
 
   // ---------------------------------------------------------------------
   // GEMM configuration, taken in SDecode (legal descriptors only)
@@ -1837,7 +1875,7 @@ module circe_cmdproc #(
           // Every write of an earlier descriptor was acknowledged before its
           // status block was written: a fence has nothing to wait for.
           st_d = SStatus;
-        end else if (d_copy || d_pchase || d_forest) begin
+        end else if (d_copy || d_pchase || d_forest || d_spmv) begin
           if (d_copy && c_ill != 8'd0) begin
             res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
             res_detail_d = 32'(c_ill);
@@ -1849,6 +1887,10 @@ module circe_cmdproc #(
           end else if (d_forest && f_ill != 8'd0) begin
             res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
             res_detail_d = 32'(f_ill);
+            st_d         = SStatus;
+          end else if (d_spmv && s_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(s_ill);
             st_d         = SStatus;
           end else begin
             st_d = SMem;  // me_start_o is high in this cycle

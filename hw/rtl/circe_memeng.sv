@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Memory engine: executes the COPY, PCHASE and FOREST commands of
+// Memory engine: executes the COPY, PCHASE, SPMV and FOREST commands of
 // include/circe/hw.h (the command processor checks the descriptor and hands
-// over a legal one). SPMV is not in the RTL yet (the command processor
-// answers it ILLEGAL / OPCODE).
+// over a legal one).
 //
 // PCHASE uses the same two engines one word at a time, in hw.h's order: per
 // node an 8-byte read of the value, then one of the next pointer (each a
@@ -17,6 +16,40 @@
 // 4-byte read of x[feature]; per-tree outputs are written as each tree
 // ends, the sum after the last tree. Misaligned node: ILLEGAL / ALIGN;
 // feature >= features: INDEX; more than max_depth edges: DEPTH.
+//
+// SPMV, bit exact with hw/hls/memeng.c, but not one access at a time.
+// Pass 1 reads row_ptr in the reference's chunks of 256 entries, every
+// chunk requested at once; each chunk is checked as its beats arrive
+// (first entry 0, none below the one before), and its read error, or else
+// its INDEX, ends the command in chunk order; then row_ptr[rows] == nnz.
+// Pass 2 overlaps what the reference does one row after the other, with
+// the one read engine, whose commands answer in order:
+// - the front re-reads row_ptr[r + 1] (16 entries a command, a few beats
+//   ahead; row_ptr[r] is the row before's bound: hw.h, a re-read cannot
+//   fault where the first read did not), and per chunk of up to 256 entries of a row issues a col_idx and a
+//   values command into two 32-beat buffers, space reserved at issue, so
+//   the read stream never waits for a consumer. It runs up to 32 chunks
+//   ahead of the gather.
+// - the gather takes a chunk once both its commands answered OK, and per
+//   entry checks the column (col >= cols unsigned: INDEX) and issues the
+//   1-byte read of x[col], the value travelling with it.
+// - the retire side routes each command's beats and status by a tag
+//   written at issue, multiplies each x byte with its value and adds to
+//   the row's int32 sum; a row's last entry hands the sum to the y writer.
+// - the y writer writes y[r] (4 bytes, one write command per row, in row
+//   order; 0 for an empty row) as soon as the row is done.
+// The reported error is the reference's first one: any failed y write
+// (writes are only of finished rows, so before every failed read; the
+// write engine runs nothing queued behind a failure), else the first
+// failed x read, else a column out of range (found after the x reads
+// before it were issued, none after), else a failed front read (the gather
+// never takes its chunk, and finishes the chunks before it), else pass 1.
+// Reads of later rows may already have been issued when an error ends the
+// command: they may raise fault records (answered, then dropped), never
+// writes. If y overlaps an input array (as numbers, checked at the start)
+// the reference reads what it wrote, so pass 2 runs serially instead: a
+// row's bounds (both re-read, 8 bytes, as the reference does) are
+// requested only once every y before it was acknowledged.
 //
 // COPY streams: one circe_dma_rd command (src, bytes) feeds one
 // circe_dma_wr command (dst, bytes) through their lane-0-aligned beat
@@ -56,6 +89,11 @@ module circe_memeng
   input  logic [31:0]              features_i,  // FOREST
   input  logic [12:0]              max_depth_i, // FOREST: 1 .. 4096
   input  logic                     per_tree_i,  // FOREST: CIRCE_HW_FOREST_PER_TREE
+  input  logic                     op_spmv_i,   // 1: SPMV (src = row_ptr, dst = y, x_va = x,
+                                                //    bytes = rows, features = cols)
+  input  logic [31:0]              nnz_i,       // SPMV
+  input  circe_axi_pkg::addr_t     col_va_i,    // SPMV: col_idx
+  input  circe_axi_pkg::addr_t     val_va_i,    // SPMV: values
   output logic                     busy_o,
   output logic                     done_o,      // pulse: code/va/flags valid
   output circe_pkg::circe_status_e code_o,
@@ -100,7 +138,9 @@ module circe_memeng
     FRoot,    // FOREST: reading roots[t]
     FNode,    // FOREST: at a node (check, read it)
     FNodeRd,  // FOREST: reading the node
-    FX        // FOREST: reading x[feature]
+    FX,       // FOREST: reading x[feature]
+    SP1,      // SPMV pass 1: row_ptr checked
+    SP2       // SPMV pass 2: the rows
   } state_e;
 
   state_e st_d, st_q;
@@ -138,6 +178,120 @@ module circe_memeng
   logic [12:0] maxd_d, maxd_q, depth_d, depth_q;
   logic per_tree_d, per_tree_q;
 
+  // SPMV state. Pass 1 streams row_ptr in chunks and checks it; pass 2
+  // runs four parts at once on the one read engine, which answers its
+  // commands in order: the front (row bounds from a re-read of row_ptr,
+  // then per chunk a col_idx and a values command into two beat buffers),
+  // the gather (per entry the column check and a 1-byte x read), the
+  // retire side (routes each command's beats and status by a tag FIFO
+  // written at issue; multiplies and accumulates the x bytes) and the y
+  // writer (one 4-byte write per row, in row order).
+  localparam logic [2:0] TgRp1 = 3'd0;  // pass-1 row_ptr chunk
+  localparam logic [2:0] TgRp2 = 3'd1;  // pass-2 row_ptr, up to 16 entries
+  localparam logic [2:0] TgCi  = 3'd2;  // col_idx of a chunk
+  localparam logic [2:0] TgVal = 3'd3;  // values of a chunk
+  localparam logic [2:0] TgX   = 3'd4;  // one x[col]
+  localparam int unsigned SpChunk = circe_pkg::CIRCE_HW_SPMV_CHUNK;
+
+  typedef enum logic [1:0] {
+    FrRow,  // next row: its upper bound from the row_ptr buffer
+    FrCi,   // a chunk: its col_idx command
+    FrVal,  // its values command
+    FrEnd
+  } fr_state_e;
+
+  logic sp_d, sp_q;
+  logic [31:0] nnz_d, nnz_q;
+  circe_axi_pkg::addr_t colva_d, colva_q, valva_d, valva_q;
+  logic [24:0] rows25;
+  // Errors, resolved at the end in hw.h's order (see the header): pass 1
+  // and the front (fe), x reads (xe), a column out of range (ix), y (we).
+  logic fe_d, fe_q, xe_d, xe_q, ix_d, ix_q, we_d, we_q;
+  circe_pkg::circe_status_e fe_code_d, fe_code_q, xe_code_d, xe_code_q, we_code_d, we_code_q;
+  circe_axi_pkg::addr_t fe_va_d, fe_va_q, xe_va_d, xe_va_q, we_va_d, we_va_q;
+  logic [31:0] fe_flags_d, fe_flags_q, xe_flags_d, xe_flags_q, we_flags_d, we_flags_q;
+  logic anyerr, gstop;
+  // tag FIFO: one entry per read command, from load to status
+  logic [2:0] tag_mem [64];
+  logic [5:0] tag_wp_d, tag_wp_q, tag_rp_d, tag_rp_q;
+  logic [6:0] tag_cnt_d, tag_cnt_q;
+  logic tag_push, tag_pop;
+  logic [2:0] tag_in, tag_head;
+  // the read command register, loaded by one part per cycle
+  logic cmd_free, issue_ok, ld;
+  circe_axi_pkg::addr_t ld_va;
+  logic [LenWidth-1:0] ld_bytes;
+  logic [2:0] ld_tag;
+  // pass 1
+  logic [24:0] p1_next_d, p1_next_q;    // next row_ptr entry to request
+  logic [31:0] p1_prev_d, p1_prev_q;    // last entry checked
+  logic p1_first_d, p1_first_q, p1_bad_d, p1_bad_q;
+  logic p1_beat_bad;
+  logic [31:0] p1_beat_last;
+  logic [24:0] p1_left, rp_left;
+  // pass 2: row_ptr[r + 1] buffer (4 beats of 16 entries)
+  circe_axi_pkg::data_t rpm_mem [4];
+  logic [1:0] rp_wp_d, rp_wp_q, rp_rb_d, rp_rb_q;
+  logic [3:0] rp_ln_d, rp_ln_q;
+  logic [2:0] rp_cred_d, rp_cred_q, rp_beats_d, rp_beats_q;
+  logic [24:0] rp_next_d, rp_next_q;
+  logic rpm_we, rp_arrive, rp_use, rp_free, rp_take;
+  logic [31:0] rp_entry;
+  // front
+  fr_state_e fr_d, fr_q;
+  logic [24:0] fr_row_d, fr_row_q;
+  logic [31:0] lo_d, lo_q, hi_d, hi_q, j0_d, j0_q, fr_left;
+  logic [8:0] m_d, m_q, fr_m;
+  logic [4:0] fr_cib;                   // col_idx beats of the chunk
+  logic [2:0] fr_vb;                    // values beats of the chunk
+  logic [5:0] col_cred_d, col_cred_q, val_cred_d, val_cred_q;
+  // col_idx and values buffers (32 beats each), written in command order
+  circe_axi_pkg::data_t colm_mem [32];
+  circe_axi_pkg::data_t valm_mem [32];
+  logic [4:0] col_wp_d, col_wp_q, val_wp_d, val_wp_q;
+  logic colm_we, valm_we;
+  // chunk FIFO {last of its row, entries}; chok: validated chunks in it
+  logic [9:0] chf_mem [32];
+  logic [4:0] chf_wp_d, chf_wp_q, chf_rp_d, chf_rp_q;
+  logic [5:0] chf_cnt_d, chf_cnt_q, chok_d, chok_q;
+  logic chf_push, chf_pop, chok_inc;
+  logic [9:0] chf_in, chf_head;
+  // gather
+  logic g_act_d, g_act_q, g_last_d, g_last_q;
+  logic [8:0] g_rem_d, g_rem_q;
+  logic [4:0] g_cp_d, g_cp_q, g_vp_d, g_vp_q;
+  logic [3:0] g_cl_d, g_cl_q;
+  logic [5:0] g_vl_d, g_vl_q;
+  logic [31:0] g_col;
+  logic [7:0] g_val;
+  logic g_idle;
+  // x reads in flight {row end, value}
+  logic [8:0] xi_mem [64];
+  logic [5:0] xi_wp_d, xi_wp_q, xi_rp_d, xi_rp_q;
+  logic [6:0] xi_cnt_d, xi_cnt_q;
+  logic xi_push, xi_pop;
+  logic [8:0] xi_in, xi_head;
+  logic [7:0] xb_d, xb_q;               // the x byte of the read at the head
+  logic [31:0] acc_d, acc_q, acc_new;
+  logic signed [15:0] prod;
+  // rows (1: empty) and finished y values, in row order
+  logic rowf_mem [64];
+  logic [5:0] rowf_wp_d, rowf_wp_q, rowf_rp_d, rowf_rp_q;
+  logic [6:0] rowf_cnt_d, rowf_cnt_q;
+  logic rowf_push, rowf_in;
+  logic [31:0] yf_mem [64];
+  logic [5:0] yf_wp_d, yf_wp_q, yf_rp_d, yf_rp_q;
+  logic [6:0] yf_cnt_d, yf_cnt_q;
+  logic yf_push, yf_pop;
+  logic [31:0] yf_in;
+  logic [24:0] yr_d, yr_q;              // next y to write
+  logic [5:0] wr_out_d, wr_out_q;       // y writes without status
+  logic sp_ycan, sp_push, quiet;
+  logic ser_d, ser_q, ser_in;          // y overlaps an input: rows one at a time
+  logic [31:0] fr_lo_in, fr_hi_in;
+  circe_axi_pkg::addr_t y_end;
+  logic [31:0] sp_y;
+
   // engine wires
   logic rd_cmd_ready, wr_cmd_ready, rd_busy, wr_busy;
   logic rd_out_valid, rd_out_ready, rd_out_last;
@@ -171,14 +325,62 @@ module circe_memeng
                         ((st_q == MRun) && !zero_q && given_q != total_q && fcnt_q != 2'd2);
   assign push         = (!pch_q && rd_out_valid && rd_out_ready) ||
                         ((st_q == MRun) && zero_q && given_q != total_q && fcnt_q != 2'd2) ||
-                        (st_q == PWrite);
-  assign result_beat  = fst_q ? circe_axi_pkg::DataWidth'(fval_q)
+                        (st_q == PWrite) || sp_push;
+  assign result_beat  = sp_q  ? circe_axi_pkg::DataWidth'(sp_y) :
+                        fst_q ? circe_axi_pkg::DataWidth'(fval_q)
                               : circe_axi_pkg::DataWidth'({node_q, last_q, sum_q, 32'd0, nodes_q});
   assign push_data    = pch_q ? result_beat : (zero_q ? '0 : rd_out_data);
   assign word         = rd_out_data[63:0];
   assign wr_in_valid  = fcnt_q != 2'd0;
   assign wr_in_data   = fifo_q[frd_q];
   assign pop          = wr_in_valid && wr_in_ready;
+
+  // SPMV: does [y, y + 4 rows) share a byte with an input array (as
+  // numbers, as COPY's OVERLAP)?
+  always_comb begin
+    y_end  = dst_va_i + {30'd0, bytes_i, 2'b00};
+    ser_in = 1'b0;
+    if (src_va_i < y_end && dst_va_i < src_va_i + {30'd0, bytes_i + 32'd1, 2'b00}) begin
+      ser_in = 1'b1;  // row_ptr
+    end
+    if (nnz_i != 32'd0 && col_va_i < y_end && dst_va_i < col_va_i + {30'd0, nnz_i, 2'b00}) begin
+      ser_in = 1'b1;  // col_idx
+    end
+    if (nnz_i != 32'd0 && val_va_i < y_end && dst_va_i < val_va_i + {32'd0, nnz_i}) begin
+      ser_in = 1'b1;  // values
+    end
+    if (x_va_i < y_end && dst_va_i < x_va_i + {32'd0, features_i}) begin
+      ser_in = 1'b1;  // x
+    end
+  end
+
+  // SPMV y writer: the next row's y (0 for an empty row) goes out with its
+  // 4-byte write command when the write command register and the FIFO
+  // between the engines have room. No y after a failed write: the write
+  // engine skips what was queued behind it, a new command would run.
+  always_comb begin
+    sp_ycan = sp_q && (st_q == SP2) && (rowf_cnt_q != 7'd0) && !we_q &&
+              (rowf_mem[rowf_rp_q] || (yf_cnt_q != 7'd0));
+    sp_push = sp_ycan && (!wr_cmd_pend_q || wr_cmd_ready) && (fcnt_q != 2'd2);
+    sp_y    = rowf_mem[rowf_rp_q] ? 32'd0 : yf_mem[yf_rp_q];
+  end
+
+  // SPMV pass 1: the checks of one row_ptr beat (entries in lanes
+  // 0 .. bytes/4 - 1), in order: the first entry of all must be 0, none
+  // below the one before (signed).
+  always_comb begin
+    p1_beat_bad  = 1'b0;
+    p1_beat_last = p1_prev_q;
+    for (int k = 0; k < 16; k++) begin
+      if (5'(k) < rd_out_bytes[6:2]) begin
+        if ($signed(rd_out_data[32*k +: 32]) < $signed(p1_beat_last) ||
+            (k == 0 && p1_first_q && rd_out_data[31:0] != 32'd0)) begin
+          p1_beat_bad = 1'b1;
+        end
+        p1_beat_last = rd_out_data[32*k +: 32];
+      end
+    end
+  end
 
   always_comb begin
     st_d          = st_q;
@@ -229,6 +431,71 @@ module circe_memeng
     maxd_d        = maxd_q;
     depth_d       = depth_q;
     per_tree_d    = per_tree_q;
+    sp_d        = sp_q;
+    nnz_d       = nnz_q;
+    ser_d       = ser_q;
+    colva_d     = colva_q;
+    valva_d     = valva_q;
+    fe_d        = fe_q;
+    xe_d        = xe_q;
+    ix_d        = ix_q;
+    we_d        = we_q;
+    fe_code_d   = fe_code_q;
+    xe_code_d   = xe_code_q;
+    we_code_d   = we_code_q;
+    fe_va_d     = fe_va_q;
+    xe_va_d     = xe_va_q;
+    we_va_d     = we_va_q;
+    fe_flags_d  = fe_flags_q;
+    xe_flags_d  = xe_flags_q;
+    we_flags_d  = we_flags_q;
+    tag_wp_d    = tag_wp_q;
+    tag_rp_d    = tag_rp_q;
+    tag_cnt_d   = tag_cnt_q;
+    p1_next_d   = p1_next_q;
+    p1_prev_d   = p1_prev_q;
+    p1_first_d  = p1_first_q;
+    p1_bad_d    = p1_bad_q;
+    rp_wp_d     = rp_wp_q;
+    rp_rb_d     = rp_rb_q;
+    rp_ln_d     = rp_ln_q;
+    rp_cred_d   = rp_cred_q;
+    rp_beats_d  = rp_beats_q;
+    rp_next_d   = rp_next_q;
+    fr_d        = fr_q;
+    fr_row_d    = fr_row_q;
+    lo_d        = lo_q;
+    hi_d        = hi_q;
+    j0_d        = j0_q;
+    m_d         = m_q;
+    col_cred_d  = col_cred_q;
+    val_cred_d  = val_cred_q;
+    col_wp_d    = col_wp_q;
+    val_wp_d    = val_wp_q;
+    chf_wp_d    = chf_wp_q;
+    chf_rp_d    = chf_rp_q;
+    chf_cnt_d   = chf_cnt_q;
+    chok_d      = chok_q;
+    g_act_d     = g_act_q;
+    g_last_d    = g_last_q;
+    g_rem_d     = g_rem_q;
+    g_cp_d      = g_cp_q;
+    g_vp_d      = g_vp_q;
+    g_cl_d      = g_cl_q;
+    g_vl_d      = g_vl_q;
+    xi_wp_d     = xi_wp_q;
+    xi_rp_d     = xi_rp_q;
+    xi_cnt_d    = xi_cnt_q;
+    xb_d        = xb_q;
+    acc_d       = acc_q;
+    rowf_wp_d   = rowf_wp_q;
+    rowf_rp_d   = rowf_rp_q;
+    rowf_cnt_d  = rowf_cnt_q;
+    yf_wp_d     = yf_wp_q;
+    yf_rp_d     = yf_rp_q;
+    yf_cnt_d    = yf_cnt_q;
+    yr_d        = yr_q;
+    wr_out_d    = wr_out_q;
 
     // An engine command is offered until taken (both engines, any state).
     if (rd_cmd_pend_q && rd_cmd_ready) begin
@@ -272,7 +539,8 @@ module circe_memeng
           rd_flags_d    = '0;
           wr_flags_d    = '0;
           zero_d        = 1'b0;
-          pch_d         = op_pchase_i || op_forest_i;  // word mode
+          pch_d         = op_pchase_i || op_forest_i || op_spmv_i;  // word mode
+          sp_d          = op_spmv_i;
           fst_d         = op_forest_i;
           xva_d         = x_va_i;
           features_d    = features_i;
@@ -288,7 +556,58 @@ module circe_memeng
           res_code_d    = circe_pkg::CIRCE_HW_ST_OK;
           res_va_d      = '0;
           res_flags_d   = '0;
-          if (op_forest_i) begin
+          if (op_spmv_i) begin
+            nnz_d      = nnz_i;
+            ser_d      = ser_in;
+            colva_d    = col_va_i;
+            valva_d    = val_va_i;
+            fe_d       = 1'b0;
+            xe_d       = 1'b0;
+            ix_d       = 1'b0;
+            we_d       = 1'b0;
+            tag_wp_d   = '0;
+            tag_rp_d   = '0;
+            tag_cnt_d  = '0;
+            p1_next_d  = '0;
+            p1_prev_d  = '0;
+            p1_first_d = 1'b1;
+            p1_bad_d   = 1'b0;
+            rp_wp_d    = '0;
+            rp_rb_d    = '0;
+            rp_ln_d    = '0;
+            rp_cred_d  = 3'd4;
+            rp_beats_d = '0;
+            rp_next_d  = 25'd1;
+            fr_d       = FrRow;
+            fr_row_d   = '0;
+            lo_d       = '0;
+            col_cred_d = 6'd32;
+            val_cred_d = 6'd32;
+            col_wp_d   = '0;
+            val_wp_d   = '0;
+            chf_wp_d   = '0;
+            chf_rp_d   = '0;
+            chf_cnt_d  = '0;
+            chok_d     = '0;
+            g_act_d    = 1'b0;
+            g_cp_d     = '0;
+            g_vp_d     = '0;
+            g_cl_d     = '0;
+            g_vl_d     = '0;
+            xi_wp_d    = '0;
+            xi_rp_d    = '0;
+            xi_cnt_d   = '0;
+            acc_d      = '0;
+            rowf_wp_d  = '0;
+            rowf_rp_d  = '0;
+            rowf_cnt_d = '0;
+            yf_wp_d    = '0;
+            yf_rp_d    = '0;
+            yf_cnt_d   = '0;
+            yr_d       = '0;
+            wr_out_d   = '0;
+            st_d       = SP1;
+          end else if (op_forest_i) begin
             st_d = FTree;  // nodes_q counts trees, sum_q[31:0] sums leaves
           end else if (op_pchase_i) begin
             st_d = PLoop;
@@ -492,8 +811,358 @@ module circe_memeng
         end
       end
 
+      SP1, SP2: ;  // below
+
       default: st_d = MIdle;
     endcase
+
+    // ---------------------------------------------------------------------
+    // SPMV (states SP1, SP2)
+    // ---------------------------------------------------------------------
+    rows25    = bytes_q[24:0];
+    anyerr    = fe_q || xe_q || ix_q || we_q;
+    gstop     = xe_q || ix_q || we_q;
+    tag_head  = tag_mem[tag_rp_q];
+    xi_head   = xi_mem[xi_rp_q];
+    chf_head  = chf_mem[chf_rp_q];
+    rp_entry  = rpm_mem[rp_rb_q][32*rp_ln_q +: 32];
+    fr_lo_in  = ser_q ? rpm_mem[rp_rb_q][31:0] : lo_q;
+    fr_hi_in  = ser_q ? rpm_mem[rp_rb_q][63:32] : rp_entry;
+    g_col     = colm_mem[g_cp_q][32*g_cl_q +: 32];
+    g_val     = valm_mem[g_vp_q][8*g_vl_q +: 8];
+    p1_left   = rows25 + 25'd1 - p1_next_q;
+    rp_left   = rows25 + 25'd1 - rp_next_q;
+    fr_left   = hi_q - j0_q;
+    fr_m      = (fr_left > 32'(SpChunk)) ? 9'(SpChunk) : fr_left[8:0];
+    fr_cib    = 5'((10'(fr_m) + 10'd15) >> 4);
+    fr_vb     = 3'((10'(fr_m) + 10'd63) >> 6);
+    cmd_free  = !rd_cmd_pend_q || rd_cmd_ready;
+    issue_ok  = cmd_free && (tag_cnt_q < 7'd62);
+    ld        = 1'b0;
+    ld_va     = '0;
+    ld_bytes  = '0;
+    ld_tag    = TgRp1;
+    tag_push  = 1'b0;
+    tag_pop   = 1'b0;
+    tag_in    = TgRp1;
+    rpm_we    = 1'b0;
+    rp_arrive = 1'b0;
+    rp_use    = 1'b0;
+    rp_free   = 1'b0;
+    rp_take   = 1'b0;
+    colm_we   = 1'b0;
+    valm_we   = 1'b0;
+    chf_push  = 1'b0;
+    chf_pop   = 1'b0;
+    chf_in    = '0;
+    chok_inc  = 1'b0;
+    xi_push   = 1'b0;
+    xi_pop    = 1'b0;
+    xi_in     = '0;
+    rowf_push = 1'b0;
+    rowf_in   = 1'b0;
+    yf_push   = 1'b0;
+    yf_pop    = 1'b0;
+    yf_in     = '0;
+    prod      = '0;
+    acc_new   = acc_q;
+    g_idle    = gstop || (!g_act_q && chok_q == 6'd0);
+    quiet     = (tag_cnt_q == 7'd0) && !rd_cmd_pend_q && !wr_cmd_pend_q && (wr_out_q == 6'd0) &&
+                (fcnt_q == 2'd0);
+
+    if (sp_q && (st_q == SP1 || st_q == SP2)) begin
+      // ---- retire: beats and statuses of the head command ----
+      if (rd_out_valid) begin
+        unique case (tag_head)
+          TgRp1: begin
+            p1_bad_d   = p1_bad_q || p1_beat_bad;
+            p1_prev_d  = p1_beat_last;
+            p1_first_d = 1'b0;
+          end
+          TgRp2: begin
+            rpm_we    = 1'b1;
+            rp_arrive = 1'b1;
+          end
+          TgCi:    colm_we = 1'b1;
+          TgVal:   valm_we = 1'b1;
+          default: xb_d = rd_out_data[7:0];
+        endcase
+      end
+      if (rd_sts_valid) begin
+        tag_pop = 1'b1;
+        unique case (tag_head)
+          TgRp1: begin
+            // A chunk is read whole before it is checked: its read error
+            // comes before an INDEX found in it.
+            if (!fe_q) begin
+              if (rd_sts_code != circe_pkg::CIRCE_HW_ST_OK) begin
+                fe_d       = 1'b1;
+                fe_code_d  = rd_sts_code;
+                fe_va_d    = rd_sts_va;
+                fe_flags_d = rd_sts_flags;
+              end else if (p1_bad_q || (rd_out_valid && p1_beat_bad)) begin
+                fe_d       = 1'b1;
+                fe_code_d  = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+                fe_va_d    = '0;
+                fe_flags_d = 32'(circe_pkg::CIRCE_HW_ILL_INDEX);
+              end
+            end
+            p1_bad_d = 1'b0;
+          end
+          TgRp2, TgCi, TgVal: begin
+            if (rd_sts_code != circe_pkg::CIRCE_HW_ST_OK) begin
+              if (!fe_q) begin
+                fe_d       = 1'b1;
+                fe_code_d  = rd_sts_code;
+                fe_va_d    = rd_sts_va;
+                fe_flags_d = rd_sts_flags;
+              end
+            end else if (tag_head == TgVal && !fe_q) begin
+              chok_inc = 1'b1;  // the gather may take the chunk
+            end
+          end
+          default: begin  // TgX
+            xi_pop = 1'b1;
+            if (!xe_q) begin
+              if (rd_sts_code != circe_pkg::CIRCE_HW_ST_OK) begin
+                xe_d       = 1'b1;
+                xe_code_d  = rd_sts_code;
+                xe_va_d    = rd_sts_va;
+                xe_flags_d = rd_sts_flags;
+              end else begin
+                prod    = $signed(xi_head[7:0]) * $signed(rd_out_valid ? rd_out_data[7:0] : xb_q);
+                acc_new = acc_q + 32'(prod);
+                if (xi_head[8]) begin
+                  yf_push = 1'b1;
+                  yf_in   = acc_new;
+                  acc_d   = '0;
+                end else begin
+                  acc_d = acc_new;
+                end
+              end
+            end
+          end
+        endcase
+      end
+
+      if (st_q == SP1) begin
+        // ---- pass 1: row_ptr in chunks, all requested at once ----
+        if (issue_ok && !anyerr && p1_next_q <= rows25) begin
+          ld        = 1'b1;
+          ld_tag    = TgRp1;
+          ld_va     = src_q + {37'd0, p1_next_q, 2'b00};
+          ld_bytes  = (p1_left > 25'(SpChunk)) ? LenWidth'(4 * SpChunk)
+                                               : LenWidth'({p1_left, 2'b00});
+          p1_next_d = p1_next_q + 25'(SpChunk);
+        end
+        if (tag_cnt_q == 7'd0 && !rd_cmd_pend_q && (anyerr || p1_next_q > rows25)) begin
+          if (anyerr) begin
+            st_d = MDone;  // res_* set below
+          end else if (p1_prev_q != nnz_q) begin
+            fe_d       = 1'b1;
+            fe_code_d  = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            fe_va_d    = '0;
+            fe_flags_d = 32'(circe_pkg::CIRCE_HW_ILL_INDEX);
+          end else begin
+            st_d = SP2;
+          end
+        end
+      end else begin
+        // ---- pass 2 ----
+        // row_ptr[r + 1] for the front, 16 entries a command, 4 beats ahead
+        // (serially: row_ptr[r] and row_ptr[r + 1] once y[r - 1] is written)
+        if (!ser_q && issue_ok && !anyerr && rp_next_q <= rows25 && rp_cred_q != 3'd0) begin
+          ld        = 1'b1;
+          ld_tag    = TgRp2;
+          ld_va     = src_q + {37'd0, rp_next_q, 2'b00};
+          ld_bytes  = (rp_left > 25'd16) ? LenWidth'(64) : LenWidth'({rp_left, 2'b00});
+          rp_next_d = rp_next_q + 25'd16;
+          rp_take   = 1'b1;
+        end else if (ser_q && issue_ok && !anyerr && rp_next_q <= rows25 && rp_cred_q == 3'd4 &&
+                     fr_q == FrRow && yr_q == fr_row_q && wr_out_q == 6'd0) begin
+          ld        = 1'b1;
+          ld_tag    = TgRp2;
+          ld_va     = src_q + {37'd0, rp_next_q - 25'd1, 2'b00};
+          ld_bytes  = LenWidth'(8);
+          rp_next_d = rp_next_q + 25'd1;
+          rp_take   = 1'b1;
+        end
+
+        // front: per row its bounds, per chunk of up to 256 entries the
+        // col_idx and values commands, buffer space reserved at issue
+        unique case (fr_q)
+          FrRow: begin
+            if (fr_row_q == rows25) begin
+              fr_d = FrEnd;
+            end else if (!anyerr && rp_beats_q != 3'd0 && rowf_cnt_q != 7'd64) begin
+              rp_use    = 1'b1;
+              rowf_push = 1'b1;
+              rowf_in   = !(fr_hi_in > fr_lo_in);  // the reference's j0 < hi loop
+              hi_d      = fr_hi_in;
+              j0_d      = fr_lo_in;
+              lo_d      = fr_hi_in;
+              if (fr_hi_in > fr_lo_in) begin
+                fr_d = FrCi;
+              end else begin
+                fr_row_d = fr_row_q + 25'd1;
+              end
+            end
+          end
+          FrCi: begin
+            if (!anyerr && !ld && issue_ok && col_cred_q >= 6'(fr_cib) &&
+                val_cred_q >= 6'(fr_vb) && chf_cnt_q != 6'd32) begin
+              ld     = 1'b1;
+              ld_tag = TgCi;
+              ld_va  = colva_q + {30'd0, j0_q, 2'b00};
+              ld_bytes = LenWidth'({fr_m, 2'b00});
+              m_d    = fr_m;
+              fr_d   = FrVal;
+            end
+          end
+          FrVal: begin
+            if (!anyerr && !ld && issue_ok) begin
+              ld       = 1'b1;
+              ld_tag   = TgVal;
+              ld_va    = valva_q + {32'd0, j0_q};
+              ld_bytes = LenWidth'(m_q);
+              chf_push = 1'b1;
+              chf_in   = {(j0_q + 32'(m_q) == hi_q), m_q};
+              j0_d     = j0_q + 32'(m_q);
+              if (j0_q + 32'(m_q) == hi_q) begin
+                fr_row_d = fr_row_q + 25'd1;
+                fr_d     = FrRow;
+              end else begin
+                fr_d = FrCi;
+              end
+            end
+          end
+          default: ;
+        endcase
+
+        // gather: per entry of a validated chunk the column check, then
+        // x[col] (1 byte); the value travels with the read
+        if (!g_act_q) begin
+          if (!gstop && chok_q != 6'd0) begin
+            chf_pop  = 1'b1;
+            g_act_d  = 1'b1;
+            g_rem_d  = chf_head[8:0];
+            g_last_d = chf_head[9];
+          end
+        end else if (!gstop && xi_cnt_q < 7'd62) begin
+          if (g_col >= features_q) begin
+            ix_d = 1'b1;  // after the x reads before it, none after
+          end else if (!ld && issue_ok) begin
+            ld       = 1'b1;
+            ld_tag   = TgX;
+            ld_va    = xva_q + {32'd0, g_col};
+            ld_bytes = LenWidth'(1);
+            xi_push  = 1'b1;
+            xi_in    = {g_last_q && g_rem_q == 9'd1, g_val};
+            if (g_cl_q == 4'd15 || g_rem_q == 9'd1) begin
+              g_cp_d = g_cp_q + 5'd1;
+              g_cl_d = '0;
+            end else begin
+              g_cl_d = g_cl_q + 4'd1;
+            end
+            if (g_vl_q == 6'd63 || g_rem_q == 9'd1) begin
+              g_vp_d = g_vp_q + 5'd1;
+              g_vl_d = '0;
+            end else begin
+              g_vl_d = g_vl_q + 6'd1;
+            end
+            g_rem_d = g_rem_q - 9'd1;
+            if (g_rem_q == 9'd1) begin
+              g_act_d = 1'b0;
+            end
+          end
+        end
+
+        // y writer (sp_push), write statuses
+        if (sp_push) begin
+          wr_cmd_pend_d = 1'b1;  // its beat is pushed in this cycle
+          wrc_va_d      = dst_q + {37'd0, yr_q, 2'b00};
+          wrc_bytes_d   = LenWidth'(4);
+          yf_pop        = !rowf_mem[rowf_rp_q];
+          yr_d          = yr_q + 25'd1;
+        end
+        if (wr_sts_valid && !we_q && wr_sts_code != circe_pkg::CIRCE_HW_ST_OK) begin
+          we_d       = 1'b1;
+          we_code_d  = wr_sts_code;
+          we_va_d    = wr_sts_va;
+          we_flags_d = wr_sts_flags;
+        end
+
+        // the end: everything issued has answered and nothing more can go
+        if (quiet && (yr_q == rows25 || (anyerr && g_idle && !sp_ycan))) begin
+          st_d = MDone;
+        end
+      end
+
+      // bookkeeping of the buffers and FIFOs
+      if (ld) begin
+        rd_cmd_pend_d = 1'b1;
+        rdc_va_d      = ld_va;
+        rdc_bytes_d   = ld_bytes;
+        tag_push      = 1'b1;
+        tag_in        = ld_tag;
+      end
+      tag_wp_d   = tag_wp_q + 6'(tag_push);
+      tag_rp_d   = tag_rp_q + 6'(tag_pop);
+      tag_cnt_d  = tag_cnt_q + 7'(tag_push) - 7'(tag_pop);
+      rp_free    = rp_use && (rp_ln_q == 4'd15 || ser_q);
+      rp_wp_d    = rp_wp_q + 2'(rp_arrive);
+      rp_ln_d    = ser_q ? 4'd0 : rp_ln_q + 4'(rp_use);
+      rp_rb_d    = rp_rb_q + 2'(rp_free);
+      rp_beats_d = rp_beats_q + 3'(rp_arrive) - 3'(rp_free);
+      rp_cred_d  = rp_cred_q + 3'(rp_free) - 3'(rp_take);
+      col_wp_d   = col_wp_q + 5'(colm_we);
+      val_wp_d   = val_wp_q + 5'(valm_we);
+      col_cred_d = col_cred_q + 6'(xi_push && (g_cl_q == 4'd15 || g_rem_q == 9'd1)) -
+                   ((fr_q == FrCi && ld_tag == TgCi && ld) ? 6'(fr_cib) : 6'd0);
+      val_cred_d = val_cred_q + 6'(xi_push && (g_vl_q == 6'd63 || g_rem_q == 9'd1)) -
+                   ((fr_q == FrCi && ld_tag == TgCi && ld) ? 6'(fr_vb) : 6'd0);
+      chf_wp_d   = chf_wp_q + 5'(chf_push);
+      chf_rp_d   = chf_rp_q + 5'(chf_pop);
+      chf_cnt_d  = chf_cnt_q + 6'(chf_push) - 6'(chf_pop);
+      chok_d     = chok_q + 6'(chok_inc) - 6'(chf_pop);
+      xi_wp_d    = xi_wp_q + 6'(xi_push);
+      xi_rp_d    = xi_rp_q + 6'(xi_pop);
+      xi_cnt_d   = xi_cnt_q + 7'(xi_push) - 7'(xi_pop);
+      rowf_wp_d  = rowf_wp_q + 6'(rowf_push);
+      rowf_rp_d  = rowf_rp_q + 6'(sp_push);
+      rowf_cnt_d = rowf_cnt_q + 7'(rowf_push) - 7'(sp_push);
+      yf_wp_d    = yf_wp_q + 6'(yf_push);
+      yf_rp_d    = yf_rp_q + 6'(yf_pop);
+      yf_cnt_d   = yf_cnt_q + 7'(yf_push) - 7'(yf_pop);
+      wr_out_d   = wr_out_q + 6'(sp_push) - 6'(wr_sts_valid);
+
+      // the result, in hw.h's order: a failed y write (every write is of a
+      // finished row, before any read that failed), then a failed x read
+      // (x reads are issued and answered in order), then a column out of
+      // range (found after the x reads before it were issued), then pass 1
+      // or the front (its chunks come after every chunk the gather took)
+      if (st_d == MDone) begin
+        res_code_d  = circe_pkg::CIRCE_HW_ST_OK;
+        res_va_d    = '0;
+        res_flags_d = '0;
+        if (we_q) begin
+          res_code_d  = we_code_q;
+          res_va_d    = we_va_q;
+          res_flags_d = we_flags_q;
+        end else if (xe_q) begin
+          res_code_d  = xe_code_q;
+          res_va_d    = xe_va_q;
+          res_flags_d = xe_flags_q;
+        end else if (ix_q) begin
+          res_code_d  = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+          res_flags_d = 32'(circe_pkg::CIRCE_HW_ILL_INDEX);
+        end else if (fe_q) begin
+          res_code_d  = fe_code_q;
+          res_va_d    = fe_va_q;
+          res_flags_d = fe_flags_q;
+        end
+      end
+    end
   end
 
   assign busy_o = (st_q != MIdle) || rd_busy || wr_busy;
@@ -551,6 +1220,71 @@ module circe_memeng
       maxd_q        <= '0;
       depth_q       <= '0;
       per_tree_q    <= 1'b0;
+      sp_q        <= '0;
+      nnz_q       <= '0;
+      ser_q       <= 1'b0;
+      colva_q     <= '0;
+      valva_q     <= '0;
+      fe_q        <= '0;
+      xe_q        <= '0;
+      ix_q        <= '0;
+      we_q        <= '0;
+      fe_code_q   <= circe_pkg::CIRCE_HW_ST_OK;
+      xe_code_q   <= circe_pkg::CIRCE_HW_ST_OK;
+      we_code_q   <= circe_pkg::CIRCE_HW_ST_OK;
+      fe_va_q     <= '0;
+      xe_va_q     <= '0;
+      we_va_q     <= '0;
+      fe_flags_q  <= '0;
+      xe_flags_q  <= '0;
+      we_flags_q  <= '0;
+      tag_wp_q    <= '0;
+      tag_rp_q    <= '0;
+      tag_cnt_q   <= '0;
+      p1_next_q   <= '0;
+      p1_prev_q   <= '0;
+      p1_first_q  <= '0;
+      p1_bad_q    <= '0;
+      rp_wp_q     <= '0;
+      rp_rb_q     <= '0;
+      rp_ln_q     <= '0;
+      rp_cred_q   <= '0;
+      rp_beats_q  <= '0;
+      rp_next_q   <= '0;
+      fr_q        <= FrEnd;
+      fr_row_q    <= '0;
+      lo_q        <= '0;
+      hi_q        <= '0;
+      j0_q        <= '0;
+      m_q         <= '0;
+      col_cred_q  <= '0;
+      val_cred_q  <= '0;
+      col_wp_q    <= '0;
+      val_wp_q    <= '0;
+      chf_wp_q    <= '0;
+      chf_rp_q    <= '0;
+      chf_cnt_q   <= '0;
+      chok_q      <= '0;
+      g_act_q     <= '0;
+      g_last_q    <= '0;
+      g_rem_q     <= '0;
+      g_cp_q      <= '0;
+      g_vp_q      <= '0;
+      g_cl_q      <= '0;
+      g_vl_q      <= '0;
+      xi_wp_q     <= '0;
+      xi_rp_q     <= '0;
+      xi_cnt_q    <= '0;
+      xb_q        <= '0;
+      acc_q       <= '0;
+      rowf_wp_q   <= '0;
+      rowf_rp_q   <= '0;
+      rowf_cnt_q  <= '0;
+      yf_wp_q     <= '0;
+      yf_rp_q     <= '0;
+      yf_cnt_q    <= '0;
+      yr_q        <= '0;
+      wr_out_q    <= '0;
     end else begin
       st_q          <= st_d;
       src_q         <= src_d;
@@ -603,6 +1337,71 @@ module circe_memeng
       maxd_q        <= maxd_d;
       depth_q       <= depth_d;
       per_tree_q    <= per_tree_d;
+      sp_q        <= sp_d;
+      nnz_q       <= nnz_d;
+      ser_q       <= ser_d;
+      colva_q     <= colva_d;
+      valva_q     <= valva_d;
+      fe_q        <= fe_d;
+      xe_q        <= xe_d;
+      ix_q        <= ix_d;
+      we_q        <= we_d;
+      fe_code_q   <= fe_code_d;
+      xe_code_q   <= xe_code_d;
+      we_code_q   <= we_code_d;
+      fe_va_q     <= fe_va_d;
+      xe_va_q     <= xe_va_d;
+      we_va_q     <= we_va_d;
+      fe_flags_q  <= fe_flags_d;
+      xe_flags_q  <= xe_flags_d;
+      we_flags_q  <= we_flags_d;
+      tag_wp_q    <= tag_wp_d;
+      tag_rp_q    <= tag_rp_d;
+      tag_cnt_q   <= tag_cnt_d;
+      p1_next_q   <= p1_next_d;
+      p1_prev_q   <= p1_prev_d;
+      p1_first_q  <= p1_first_d;
+      p1_bad_q    <= p1_bad_d;
+      rp_wp_q     <= rp_wp_d;
+      rp_rb_q     <= rp_rb_d;
+      rp_ln_q     <= rp_ln_d;
+      rp_cred_q   <= rp_cred_d;
+      rp_beats_q  <= rp_beats_d;
+      rp_next_q   <= rp_next_d;
+      fr_q        <= fr_d;
+      fr_row_q    <= fr_row_d;
+      lo_q        <= lo_d;
+      hi_q        <= hi_d;
+      j0_q        <= j0_d;
+      m_q         <= m_d;
+      col_cred_q  <= col_cred_d;
+      val_cred_q  <= val_cred_d;
+      col_wp_q    <= col_wp_d;
+      val_wp_q    <= val_wp_d;
+      chf_wp_q    <= chf_wp_d;
+      chf_rp_q    <= chf_rp_d;
+      chf_cnt_q   <= chf_cnt_d;
+      chok_q      <= chok_d;
+      g_act_q     <= g_act_d;
+      g_last_q    <= g_last_d;
+      g_rem_q     <= g_rem_d;
+      g_cp_q      <= g_cp_d;
+      g_vp_q      <= g_vp_d;
+      g_cl_q      <= g_cl_d;
+      g_vl_q      <= g_vl_d;
+      xi_wp_q     <= xi_wp_d;
+      xi_rp_q     <= xi_rp_d;
+      xi_cnt_q    <= xi_cnt_d;
+      xb_q        <= xb_d;
+      acc_q       <= acc_d;
+      rowf_wp_q   <= rowf_wp_d;
+      rowf_rp_q   <= rowf_rp_d;
+      rowf_cnt_q  <= rowf_cnt_d;
+      yf_wp_q     <= yf_wp_d;
+      yf_rp_q     <= yf_rp_d;
+      yf_cnt_q    <= yf_cnt_d;
+      yr_q        <= yr_d;
+      wr_out_q    <= wr_out_d;
     end
   end
 
@@ -610,6 +1409,34 @@ module circe_memeng
   always_ff @(posedge clk_i) begin
     if (push) begin
       fifo_q[fwr_q] <= push_data;
+    end
+  end
+
+  // SPMV buffers and FIFOs: no reset either.
+  always_ff @(posedge clk_i) begin
+    if (tag_push) begin
+      tag_mem[tag_wp_q] <= tag_in;
+    end
+    if (rpm_we) begin
+      rpm_mem[rp_wp_q] <= rd_out_data;
+    end
+    if (colm_we) begin
+      colm_mem[col_wp_q] <= rd_out_data;
+    end
+    if (valm_we) begin
+      valm_mem[val_wp_q] <= rd_out_data;
+    end
+    if (chf_push) begin
+      chf_mem[chf_wp_q] <= chf_in;
+    end
+    if (xi_push) begin
+      xi_mem[xi_wp_q] <= xi_in;
+    end
+    if (rowf_push) begin
+      rowf_mem[rowf_wp_q] <= rowf_in;
+    end
+    if (yf_push) begin
+      yf_mem[yf_wp_q] <= yf_in;
     end
   end
 
@@ -700,7 +1527,19 @@ module circe_memeng
   sts_in_run: assert property (@(posedge clk_i) disable iff (!rst_ni)
     (rd_sts_valid || wr_sts_valid) |-> (st_q == MRun || st_q == PVal || st_q == PNext ||
                                         st_q == PWait || st_q == FRoot || st_q == FNodeRd ||
-                                        st_q == FX));
+                                        st_q == FX || st_q == SP1 || st_q == SP2))
+    else $error("sts_in_run: st %0d sp %0b rd %0b wr %0b tags %0d wr_out %0d yr %0d", st_q, sp_q,
+                rd_sts_valid, wr_sts_valid, tag_cnt_q, wr_out_q, yr_q);
+  // SPMV: every read answer belongs to a command in the tag FIFO, every
+  // x answer to a value in flight; reservations keep the buffers in bounds.
+  sp_tagged: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    (sp_q && (st_q == SP1 || st_q == SP2) && (rd_out_valid || rd_sts_valid)) |->
+      (tag_cnt_q != 7'd0));
+  sp_x_info: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    (sp_q && st_q == SP2 && rd_sts_valid && tag_head == TgX) |-> (xi_cnt_q != 7'd0));
+  sp_bounds: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    sp_q |-> (col_cred_q <= 6'd32 && val_cred_q <= 6'd32 && rp_cred_q <= 3'd4 &&
+              tag_cnt_q <= 7'd64 && chok_q <= chf_cnt_q && wr_out_q <= 6'd33));
   no_overfeed: assert property (@(posedge clk_i) disable iff (!rst_ni)
     (st_q == MRun) |-> (given_q <= total_q));
   read_in_order: assert property (@(posedge clk_i) disable iff (!rst_ni)

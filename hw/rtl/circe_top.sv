@@ -9,7 +9,7 @@
 //   s_axi_control -> circe_ctrl_regs -> circe_cmdproc (array + requant inside)
 //                                        |            |          \
 //                                   circe_dma_rd  circe_dma_wr  circe_memeng (COPY,
-//                                        |  \       /  |          |  PCHASE, FOREST; own dma_rd/wr)
+//                                        |  \       /  |          |  PCHASE, SPMV, FOREST; own dma_rd/wr)
 //                                        |   circe_mmu |-----------+  (ports 0: read,
 //                                        |      |      |          |   1: write, 2/3:
 //                                        circe_axi_mux -----------+   memeng read/write)
@@ -159,6 +159,9 @@ module circe_top #(
   logic                     me_start, me_busy, me_done, me_pchase, me_stop_null;
   logic [11:0]              me_next_off, me_val_off;
   logic                     me_forest, me_per_tree;
+  logic                     me_spmv;
+  logic [31:0]              me_nnz;
+  circe_axi_pkg::addr_t     me_col_va, me_val_va;
   circe_axi_pkg::addr_t     me_x_va;
   logic [31:0]              me_features;
   logic [12:0]              me_max_depth;
@@ -311,6 +314,10 @@ module circe_top #(
     .me_features_o  (me_features),
     .me_max_depth_o (me_max_depth),
     .me_per_tree_o  (me_per_tree),
+    .me_spmv_o      (me_spmv),
+    .me_nnz_o       (me_nnz),
+    .me_col_va_o    (me_col_va),
+    .me_val_va_o    (me_val_va),
     .me_done_i      (me_done),
     .me_code_i      (me_code),
     .me_va_i        (me_va),
@@ -334,6 +341,10 @@ module circe_top #(
     .features_i        (me_features),
     .max_depth_i       (me_max_depth),
     .per_tree_i        (me_per_tree),
+    .op_spmv_i         (me_spmv),
+    .nnz_i             (me_nnz),
+    .col_va_i          (me_col_va),
+    .val_va_i          (me_val_va),
     .busy_o            (me_busy),
     .done_o            (me_done),
     .code_o            (me_code),
