@@ -454,7 +454,14 @@ module circe_mmu_port #(
   logic [7:0]         seq_acc_q [NumIds];
   logic [7:0]         seq_rsp_q [NumIds];
   logic [Slots*8-1:0] seq_slot_q;
-  logic [7:0]         seq_sel;
+  logic [7:0]         seq_sel, seq_exp, seq_new;
+  logic [IdW-1:0]     req_id, rsp_id;
+
+  assign req_id  = tr_req_i.id;
+  assign rsp_id  = tr_rsp_o.id;
+  assign seq_new = seq_acc_q[req_id];
+  assign seq_exp = seq_rsp_q[rsp_id];
+  assign seq_sel = seq_slot_q[sel*8 +: 8];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -463,19 +470,18 @@ module circe_mmu_port #(
         seq_rsp_q[i] <= '0;
       end
     end else begin
-      if (accept) seq_acc_q[tr_req_i.id] <= seq_acc_q[tr_req_i.id] + 8'd1;
-      if (tr_rsp_valid_o && tr_rsp_ready_i) seq_rsp_q[tr_rsp_o.id] <= seq_rsp_q[tr_rsp_o.id] + 8'd1;
+      if (accept) seq_acc_q[req_id] <= seq_new + 8'd1;
+      if (tr_rsp_valid_o && tr_rsp_ready_i) seq_rsp_q[rsp_id] <= seq_exp + 8'd1;
     end
   end
   always_ff @(posedge clk_i) begin
-    if (accept) seq_slot_q[acc_slot*8 +: 8] <= seq_acc_q[tr_req_i.id];
+    if (accept) seq_slot_q[acc_slot*8 +: 8] <= seq_new;
   end
-  assign seq_sel = seq_slot_q[sel*8 +: 8];
 
   assert property (@(posedge clk_i) disable iff (!rst_ni)
-                   tr_rsp_valid_o && tr_rsp_ready_i |-> seq_sel == seq_rsp_q[tr_rsp_o.id])
+                   tr_rsp_valid_o && tr_rsp_ready_i |-> seq_sel == seq_exp)
     else $error("circe_mmu_port: a response of ID %0d overtook an older request of that ID",
-                tr_rsp_o.id);
+                rsp_id);
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    tr_req_valid_i && !tr_req_ready_o |=> tr_req_valid_i && $stable(tr_req_i))
     else $error("circe_mmu_port: request changed or dropped before it was taken");
