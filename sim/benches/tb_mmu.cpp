@@ -19,14 +19,24 @@
 // was accepted or resumed. Tables that were unlinked are never written
 // again, so a walk that raced with writes still sees one of those versions.
 //
+// Every port takes up to kSlots requests with request IDs; the bench keeps
+// each port's requests in flight in accept order and matches a response to
+// the oldest request of the response's ID (per-ID order; an OK answer's
+// page offset must be that request's), and fails if a hit whose turn it is
+// waits while the response bus is idle.
+//
 // Tests: the walk rules one by one; the 1-cycle hit; range invalidation of
 // huge entries (and nothing else); refills that replace L1 entries; fault
-// hold / resume / abort and the queue order; concurrent walks on separate
-// AXI IDs while another port hits; the next-leaf-line prefetch; the L2 TLB
-// (refill of the L1 for 4 KiB and 2 MiB pages without a walk, invalidation
-// ALL / ASID / RANGE reaching it, FIFO eviction in a set, L2-only and
-// L1-only modes); 1,000,000 random translations ($CIRCE_TB_MMU_N) on 3
-// ports with faults answered at random (fix + resume, resume, abort), table
+// hold / resume / abort and the queue order; hit under miss on one port
+// (another ID's hit answers while a miss walks, a same-ID hit waits behind
+// the miss, a fault holds only its ID, four walks of one port at once, an
+// answer held behind a fault is dropped by an invalidation); concurrent
+// walks on separate AXI IDs while another port hits; the next-leaf-line
+// prefetch; the L2 TLB (refill of the L1 for 4 KiB and 2 MiB pages without
+// a walk, invalidation ALL / ASID / RANGE reaching it, FIFO eviction in a
+// set, L2-only and L1-only modes); 1,000,000 random translations
+// ($CIRCE_TB_MMU_N) on 3 ports, up to 4 in flight per port with random IDs,
+// with faults answered at random (fix + resume, resume, abort), table
 // changes with invalidations, ASID switches, page-size mixes and random bus
 // latency with PTE reads answered out of order across walker IDs, every
 // answer and fault record checked, perf pulses cross-checked, hit rates per
@@ -2072,6 +2082,140 @@ void test_fault_hold(void **state)
 	assert_int_equal(b.port(0).got.status, kTrOk);
 }
 
+// Several translations in flight on one port (tr_req_t.id = the stream):
+// a hit of another ID answers while a miss walks (hit under miss); a hit
+// behind an older miss of its own ID waits for it; a fault holds only its
+// own ID; several walks of one port at once; an invalidation drops an
+// answer held behind a fault, so the request is translated again.
+void test_hit_under_miss(void **state)
+{
+	Bench &b = bench_of(state);
+	HostMem &m = b.mem();
+	PageTables &pt = b.pt();
+	Vtb_mmu_top &t = b.top();
+	Bench::Stats &s = b.stats();
+	const uint64_t base = 0x0000410000000000ull;
+	// Pages under different level-1 tables: each needs its own line reads.
+	const uint64_t miss[4] = { base, base + (1ull << 30), base + (2ull << 30),
+				   base + (3ull << 30) };
+	const uint64_t hot = base + (8ull << 30), hot2 = hot + 0x1000;
+	const uint64_t v = base + (9ull << 30); // not mapped: faults
+
+	pt.set_root(1, pt.alloc_table(), true, true);
+	for (uint64_t va : miss)
+		assert_true(pt.map_leaf(1, va, 0, 3));
+	assert_true(pt.map_leaf(1, hot, 0, 3));
+	assert_true(pt.map_leaf(1, hot2, 0, 3));
+	b.set_asid(1);
+	b.set_mode(CIRCE_HW_MMU_MODE_L1_ONLY); // misses walk (no L2 answers)
+	b.translate(0, hot, false);
+	b.translate(0, hot2, false);
+	b.set_latency(100, 100);
+	auto want = [&](uint64_t va, bool write) {
+		return ref_translate(m, m.version(), 1, va, write);
+	};
+
+	// ID 0 misses and walks with slow memory; ID 1 hits and is answered first.
+	uint64_t a = b.issue_taken(0, miss[0] + 0x10, false, 0);
+	uint64_t h = b.issue_taken(0, hot + 0x20, false, 1);
+	assert_true(b.run_until([&] { return b.answered(h); }, 10));
+	assert_true(b.result(h).hit);
+	assert_int_equal(b.result(h).latency, 1);
+	assert_false(b.answered(a));
+	assert_true(b.run_until([&] { return b.answered(a); }, 3000));
+	assert_true(b.result(a).got == want(miss[0] + 0x10, false));
+	assert_true(b.result(h).got == want(hot + 0x20, false));
+	print_message("# tb_mmu: hit under miss: ID 1's hit answered %" PRIu64
+		      " cycles before ID 0's miss\n",
+		      b.result(a).rsp_cycle - b.result(h).rsp_cycle);
+	assert_true(b.result(a).rsp_cycle > b.result(h).rsp_cycle + 100);
+
+	// Same ID: a miss, then a hit of that ID waits behind it; a hit of
+	// another ID meanwhile answers at once.
+	uint64_t a2 = b.issue_taken(0, miss[1] + 0x30, true, 2);
+	uint64_t h2 = b.issue_taken(0, hot + 0x40, false, 2);
+	uint64_t h3 = b.issue_taken(0, hot2 + 0x50, true, 3);
+	assert_true(b.run_until([&] { return b.answered(h3); }, 10));
+	assert_int_equal(b.result(h3).latency, 1);
+	for (int i = 0; i < 50; i++)
+		b.step();
+	assert_false(b.answered(h2));
+	assert_true(b.run_until([&] { return b.answered(h2); }, 3000));
+	assert_true(b.answered(a2));
+	assert_true(b.result(h2).hit);
+	assert_true(b.result(h2).rsp_cycle > b.result(a2).rsp_cycle);
+	assert_true(b.result(a2).got == want(miss[1] + 0x30, true));
+	assert_true(b.result(h2).got == want(hot + 0x40, false));
+	print_message("# tb_mmu: same ID: the hit behind a miss waited %" PRIu64 " cycles\n",
+		      b.result(h2).rsp_cycle - b.result(h2).accept_cycle);
+
+	// A fault on ID 0: ID 1 keeps hitting in one cycle on the same port, a
+	// hit of ID 0 waits for the fault's answer.
+	uint64_t f = b.issue_taken(0, v + 0x8, false, 0);
+	assert_true(b.run_until([&] { return (bool)t.fault_valid_o; }, 3000));
+	b.step(); // the bench sees the record
+	assert_int_equal(t.fault_va_o, v + 0x8);
+	uint64_t w = b.issue_taken(0, hot + 0x60, false, 0);
+	for (unsigned i = 0; i < 20; i++) {
+		uint64_t x = b.issue_taken(0, hot2 + 8 * i, i & 1, 1);
+		assert_true(b.run_until([&] { return b.answered(x); }, 10));
+		assert_int_equal(b.result(x).latency, 1);
+	}
+	assert_false(b.answered(f));
+	assert_false(b.answered(w));
+	assert_true(t.fault_valid_o);
+	b.answer_fault(CIRCE_HW_FAULT_RESP_ABORT);
+	assert_true(b.run_until([&] { return b.answered(w); }, 100));
+	assert_int_equal(b.result(f).got.status, kTrFault);
+	assert_int_equal(b.result(w).got.status, kTrOk);
+	assert_true(b.result(w).rsp_cycle > b.result(f).rsp_cycle);
+
+	// Four misses of one port (four IDs) walk at once on the four walkers.
+	b.invalidate(CIRCE_HW_INV_ALL, 0, 0, 0);
+	uint64_t lat1;
+	b.translate(0, miss[0] + 0x100, false, &lat1); // alone: every line from memory
+	b.invalidate(CIRCE_HW_INV_ALL, 0, 0, 0);
+	s.max_outstanding = 0;
+	uint64_t c0 = b.cycle(), sn[4];
+	for (unsigned k = 0; k < 4; k++)
+		sn[k] = b.issue_taken(0, miss[k] + 0x200 + 8 * k, false, k);
+	assert_int_equal(b.in_flight(0), 4);
+	assert_true(b.run_until(
+		[&] { return b.answered(sn[0]) && b.answered(sn[1]) && b.answered(sn[2]) &&
+			     b.answered(sn[3]); },
+		5000));
+	uint64_t four = b.cycle() - c0;
+	for (unsigned k = 0; k < 4; k++)
+		assert_true(b.result(sn[k]).got == want(miss[k] + 0x200 + 8 * k, false));
+	print_message("# tb_mmu: one port: one walk alone %" PRIu64 " cycles, four at once %" PRIu64
+		      " cycles, %" PRIu64 " PTE reads in flight at most\n",
+		      lat1, four, s.max_outstanding);
+	assert_true(four < 2 * lat1); // serial: 4 * lat1
+	assert_true(s.max_outstanding >= 3);
+
+	// An answer held behind a fault of its ID when an invalidation completes
+	// is dropped and translated again: it sees the new page.
+	b.set_latency(4, 4);
+	b.translate(0, hot, false);
+	uint64_t f2 = b.issue_taken(0, v + 0x10, false, 0);
+	assert_true(b.run_until([&] { return (bool)t.fault_valid_o; }, 1000));
+	b.step();
+	uint64_t w2 = b.issue_taken(0, hot + 0x70, false, 0);
+	uint64_t retries = s.perf_retry, walks = s.perf_walk;
+	m.write(pt.slot(1, hot, 0, false), CIRCE_HW_PTE_VALID | CIRCE_HW_PTE_READ | 0x0000000123456000ull);
+	b.invalidate(CIRCE_HW_INV_RANGE, 1, hot, 1);
+	assert_int_equal(s.perf_retry, retries + 1);
+	assert_true(b.run_until([&] { return s.perf_walk == walks + 1; }, 100));
+	for (int i = 0; i < 50; i++)
+		b.step();
+	assert_false(b.answered(w2));
+	b.answer_fault(CIRCE_HW_FAULT_RESP_ABORT);
+	assert_true(b.run_until([&] { return b.answered(w2); }, 100));
+	assert_int_equal(b.result(f2).got.status, kTrFault);
+	assert_true(b.result(w2).hit);
+	assert_int_equal(b.result(w2).got.iova, 0x0000000123456070ull);
+}
+
 // Misses of different ports walk at once, each walker on its own AXI ID, and
 // their reads overlap; a port's hits keep answering in one cycle meanwhile.
 void test_concurrent_walks(void **state)
@@ -2336,6 +2480,11 @@ void print_hit_rates(Bench &b, const char *what)
 		      s.perf_l2_fill, s.perf_l2_evict, s.perf_walk, s.perf_pte, s.perf_wc,
 		      s.perf_walk_cycles, s.perf_stall, s.max_outstanding, s.r_out_of_order);
 	print_message("# tb_mmu %s: %" PRIu64 " PTE-line prefetches\n", what, s.perf_pf);
+	print_message("# tb_mmu %s: up to %" PRIu64 " requests in flight on a port, %" PRIu64
+		      " times an answer overtook an older request of another ID, %" PRIu64
+		      " hits waited behind their ID, %" PRIu64
+		      " held answers dropped by invalidations\n",
+		      what, s.max_port_out, s.overtakes, s.same_id_waits, s.perf_retry);
 }
 
 uint64_t random_count(uint64_t dflt)
@@ -2378,6 +2527,11 @@ void test_random(void **state)
 	// Every walker read (the top one also prefetches) and reads overlapped.
 	assert_int_equal(s.ids_seen, (1u << kWalkers) - 1);
 	assert_true(s.perf_pf > 1000);
+	// Full ports, hits under misses, same-ID waits, dropped held answers.
+	assert_int_equal(s.max_port_out, kSlots);
+	assert_true(s.overtakes > s.accepted / 100);
+	assert_true(s.same_id_waits > 100);
+	assert_true(s.perf_retry > 0);
 }
 
 // The same with the TLB mode switched at random (hybrid, L1 only, L2 only)
@@ -2414,7 +2568,7 @@ int main(int argc, char **argv)
 	TestState st[] = { { seed, nullptr },	  { seed + 1, nullptr }, { seed + 2, nullptr },
 			   { seed + 3, nullptr }, { seed + 4, nullptr }, { seed + 5, nullptr },
 			   { seed + 6, nullptr }, { seed + 7, nullptr }, { seed + 8, nullptr },
-			   { seed + 9, nullptr } };
+			   { seed + 9, nullptr }, { seed + 10, nullptr } };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_prestate_setup_teardown(test_walk_semantics, bench_setup,
 							 bench_teardown, &st[0]),
@@ -2426,6 +2580,8 @@ int main(int argc, char **argv)
 							 &st[3]),
 		cmocka_unit_test_prestate_setup_teardown(test_fault_hold, bench_setup,
 							 bench_teardown, &st[4]),
+		cmocka_unit_test_prestate_setup_teardown(test_hit_under_miss, bench_setup,
+							 bench_teardown, &st[10]),
 		cmocka_unit_test_prestate_setup_teardown(test_concurrent_walks, bench_setup,
 							 bench_teardown, &st[6]),
 		cmocka_unit_test_prestate_setup_teardown(test_l2, bench_setup, bench_teardown,
