@@ -23,10 +23,10 @@
 // slots that may answer, a round-robin pointer picks one; the pick is held
 // until the response is taken (valid/ready: the response stays stable).
 //
-// Invalidation: an answer held in SDone (TrOk, not on the response bus) in
-// the cycle of inv_done_i (the MMU's inv_done_o, one cycle after the TLBs
-// changed) is dropped and translated again (L2 probe or walk:
-// perf_retry_o); so no translation looked up before an invalidation
+// Invalidation: an answer held in SDone (TrOk or TrBusError, not on the
+// response bus) in the cycle of inv_done_i (the MMU's inv_done_o, one cycle
+// after the TLBs changed) is dropped and translated again (L2 probe or
+// walk: perf_retry_o); so no translation looked up before an invalidation
 // completed is answered after it, however long a same-ID fault holds it.
 // (The response on the bus stays, as a one-request port's did.)
 //
@@ -248,9 +248,9 @@ module circe_mmu_port #(
     logic                      here, drop;
 
     assign here = accept && (acc_slot == SlotW'(s));
-    // A held answer that is not on the response bus.
-    assign drop = !Bypass && inv_done_i && state_q == SDone && status_q == circe_axi_pkg::TrOk &&
-                  !(rsp_found && sel == SlotW'(s));
+    // A held answer (not an ABORT's) that is not on the response bus.
+    assign drop = !Bypass && inv_done_i && state_q == SDone &&
+                  status_q != circe_axi_pkg::TrFault && !(rsp_found && sel == SlotW'(s));
 
     always_comb begin
       state_d   = state_q;
@@ -328,7 +328,7 @@ module circe_mmu_port #(
           if (leave[s]) begin
             state_d = SFree;
           end else if (drop) begin
-            // TrOk implies a canonical VA and an ASID in range.
+            // TrOk and TrBusError imply a canonical VA and an ASID in range.
             state_d = l2_en_i ? SL2Req : SWalkReq;
           end
         end

@@ -1188,9 +1188,13 @@ private:
 				if (!it->rsp_seen)
 					it->first_rsp_cycle = cycle_;
 				it->rsp_seen = true;
-				if (sig_get(t.tr_rsp_ready_i, p, 1))
+				on_bus_[p] = &*it;
+				if (sig_get(t.tr_rsp_ready_i, p, 1)) {
+					on_bus_[p] = nullptr;
 					check_response(p, it);
+				}
 			} else {
+				on_bus_[p] = nullptr;
 				// Nothing on the bus: no hit whose turn it was may wait
 				// (unless an invalidation dropped it meanwhile).
 				for (const Req &q : pr.out) {
@@ -1294,6 +1298,13 @@ private:
 		if (inv_st_ == InvWaiting && t.inv_done_o) {
 			inv_st_ = InvIdle;
 			floor_ = inv_issue_ver_;
+			// The port drops every answer held for its turn (not the one on
+			// the response bus) and translates again after the TLBs and the
+			// walk cache were invalidated: those answers reflect the new tables.
+			for (unsigned p = 0; p < kPorts; p++)
+				for (Req &q : ports_[p].out)
+					if (&q != on_bus_[p] && !q.aborted)
+						q.win = std::max(q.win, inv_issue_ver_);
 		} else if (t.inv_done_o) {
 			print_error("inv_done without an invalidation\n");
 			fail();
@@ -1531,6 +1542,7 @@ private:
 	uint32_t fault_flags_ = 0, fault_answer_ = 0;
 	uint16_t fault_asid_ = 0;
 	Req *fault_req_ = nullptr; // the request of the record seen
+	std::array<Req *, kPorts> on_bus_{}; // the request answered on the bus, not taken yet
 
 	uint64_t serial_ = 0;
 	std::map<uint64_t, Result> results_; // answers outside random runs
