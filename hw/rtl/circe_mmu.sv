@@ -25,6 +25,12 @@
 // the permission walks too, so a permission fault is always decided by the
 // page table, as in sim/fmodel.
 //
+// The walk cache has one lookup port: the walkers' steps take turns on it
+// (round-robin over the walkers waiting in WAddr, one step per cycle), and
+// in a cycle no walker needs it, it checks the prefetch candidate. (One
+// combinational port per walker plus one for the prefetch cost 5x the LUTs
+// of the cache's 8 x 512-bit lines for one-cycle waits that are rare.)
+//
 // The walk cache prefetches: a walk that used a level-0 PTE makes the next
 // line of that table a candidate, which the top walker reads into the cache
 // when it is otherwise idle (WcPrefetch).
@@ -485,6 +491,7 @@ module circe_mmu #(
     logic [Walkers*LineW-1:0]    wk_wc_line;
     logic [Walkers*LaneBits-1:0] wk_wc_lane;
     logic [Walkers-1:0]          wk_wc_hit, wk_wc_fill, wk_perf_walk, wk_perf_line, wk_leaf;
+    logic [Walkers-1:0]          wk_wc_req, wk_wc_gnt;
     logic [Walkers-1:0]          wk_wc_leaf;
     logic [Walkers-1:0]          wk_pf_valid;
     logic [LineW-1:0]            pf_line_q;
@@ -549,6 +556,8 @@ module circe_mmu #(
         .rsp_level_o      (wk_rsp_level[w*2 +: 2]),
         .rsp_read_o       (wk_rsp_read[w]),
         .rsp_write_o      (wk_rsp_write[w]),
+        .wc_req_o         (wk_wc_req[w]),
+        .wc_gnt_i         (wk_wc_gnt[w]),
         .wc_line_o        (wk_wc_line[w*LineW +: LineW]),
         .wc_lane_o        (wk_wc_lane[w*LaneBits +: LaneBits]),
         .wc_hit_i         (wk_wc_hit[w]),
@@ -657,14 +666,59 @@ module circe_mmu #(
       end
     end
 
+    // ---- the walk cache's lookup port: round-robin over the waiting walkers ----
+    logic [WalkW-1:0] wcl_rr_q, wcl_rr_d, wcl_sel;
+    logic             wcl_found;
+    logic [WalkW:0]   wcl_cand;
+    logic [LineW-1:0] wcl_line;
+    logic [LaneBits-1:0] wcl_lane;
+
+    always_comb begin
+      wcl_sel   = '0;
+      wcl_found = 1'b0;
+      wcl_cand  = '0;
+      for (int unsigned k = 0; k < Walkers; k++) begin
+        wcl_cand = {1'b0, wcl_rr_q} + (WalkW + 1)'(k);
+        if (wcl_cand >= (WalkW + 1)'(Walkers)) wcl_cand = wcl_cand - (WalkW + 1)'(Walkers);
+        if (!wcl_found && wk_wc_req[wcl_cand[WalkW-1:0]]) begin
+          wcl_found = 1'b1;
+          wcl_sel   = wcl_cand[WalkW-1:0];
+        end
+      end
+      wk_wc_gnt = '0;
+      wcl_rr_d  = wcl_rr_q;
+      // Without a waiting walker the port checks the prefetch candidate.
+      wcl_line  = pf_line_q;
+      wcl_lane  = '0;
+      if (wcl_found) begin
+        wk_wc_gnt[wcl_sel] = 1'b1;
+        wcl_rr_d           = (32'(wcl_sel) == Walkers - 1) ? '0 : wcl_sel + WalkW'(1);
+      end
+      for (int unsigned w = 0; w < Walkers; w++) begin
+        if (wcl_found && wcl_sel == WalkW'(w)) begin
+          wcl_line = wk_wc_line[w*LineW +: LineW];
+          wcl_lane = wk_wc_lane[w*LaneBits +: LaneBits];
+        end
+      end
+    end
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        wcl_rr_q <= '0;
+      end else begin
+        wcl_rr_q <= wcl_rr_d;
+      end
+    end
+
     // ---- next-leaf-line prefetch ----
     // A walk that used a level-0 PTE of line L makes L + 1 (same table page)
     // the prefetch candidate (the newest wins); the top walker reads it into
     // the walk cache when it is idle, no walk takes it, no invalidation is
-    // pending and the line is not cached. Streams through memory then find
+    // pending and the line is not cached (checked in a cycle the lookup port
+    // is free: pf_checked). Streams through memory then find
     // their next leaf line cached instead of waiting a memory latency every
     // 8 pages. The lower walkers stay free for demand walks.
-    logic             pf_valid_q, pf_valid_d, pf_cached, pf_cand_valid, pf_go;
+    logic             pf_valid_q, pf_valid_d, pf_cached, pf_checked, pf_cand_valid, pf_go;
     logic [LineW-1:0] pf_cand, pf_line_d;
     localparam int unsigned LinesPerTable = 1 << (circe_pkg::CIRCE_HW_PT_INDEX_BITS - LaneBits);
     localparam int unsigned LpW           = circe_pkg::CIRCE_HW_PT_INDEX_BITS - LaneBits;
@@ -681,7 +735,7 @@ module circe_mmu #(
       end
       wk_pf_valid = '0;
       pf_go       = 1'b0;
-      if (WcPrefetch && Walkers > 1 && WcLines > 0 && pf_valid_q && !pf_cached &&
+      if (WcPrefetch && Walkers > 1 && WcLines > 0 && pf_valid_q && pf_checked && !pf_cached &&
           !inv_pend_q && wk_req_ready[Walkers-1] && !wk_req_valid[Walkers-1]) begin
         pf_go                    = 1'b1;
         wk_pf_valid[Walkers-1]   = 1'b1;
@@ -708,38 +762,39 @@ module circe_mmu #(
 
     assign perf_pf_o = pf_go;
 
+    assign pf_checked = !wcl_found;
+
     if (WcLines > 0) begin : g_wc
-      logic [Walkers:0] wc_hits;
-      logic [(Walkers+1)*64-1:0] wc_ptes;
+      logic        wc_hit;
+      logic [63:0] wc_pte;
 
       circe_walk_cache #(
-        .Lookups (Walkers + 1),
+        .Lookups (1),
         .Lines   (WcLines),
         .LineW   (LineW)
       ) u_wc (
         .clk_i        (clk_i),
         .rst_ni       (rst_ni),
         .flush_i      (inv_apply),
-        .lk_line_i    ({pf_line_q, wk_wc_line}),
-        .lk_lane_i    ({LaneBits'(0), wk_wc_lane}),
-        .lk_hit_o     (wc_hits),
-        .lk_pte_o     (wc_ptes),
+        .lk_line_i    (wcl_line),
+        .lk_lane_i    (wcl_lane),
+        .lk_hit_o     (wc_hit),
+        .lk_pte_o     (wc_pte),
         .fill_valid_i (|wk_wc_fill),
         .fill_line_i  (wc_fill_line),
         .fill_leaf_i  (wc_fill_leaf),
         .fill_data_i  (axi_rsp_i.r.data)
       );
-      assign wk_wc_hit = wc_hits[Walkers-1:0];
-      assign wk_wc_pte = wc_ptes[Walkers*64-1:0];
-      assign pf_cached = wc_hits[Walkers];
-      logic unused_pf_pte;
-      assign unused_pf_pte = ^wc_ptes[Walkers*64 +: 64];
+      // Every walker sees the port's answer; only the granted one uses it.
+      assign wk_wc_hit = {Walkers{wc_hit}};
+      assign wk_wc_pte = {Walkers{wc_pte}};
+      assign pf_cached = pf_checked && wc_hit;  // (the port looked up pf_line_q)
     end else begin : g_no_wc
       assign wk_wc_hit = '0;
       assign wk_wc_pte = '0;
       assign pf_cached = 1'b0;
       logic unused_wc;
-      assign unused_wc = ^{wk_wc_lane, wc_fill_line, wc_fill_leaf};
+      assign unused_wc = ^{wcl_line, wcl_lane, wc_fill_line, wc_fill_leaf};
     end
 
     // ---- L2 ----
@@ -989,6 +1044,9 @@ module circe_mmu #(
 `ifndef SYNTHESIS
     assert property (@(posedge clk_i) disable iff (!rst_ni) tlb_inv_busy |-> inv_busy_q)
       else $error("circe_mmu: TLB invalidating on its own");
+    assert property (@(posedge clk_i) disable iff (!rst_ni)
+                     $onehot0(wk_wc_gnt) && (wk_wc_gnt & ~wk_wc_req) == '0)
+      else $error("circe_mmu: walk-cache lookup port granted twice or to a walker not asking");
     assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(wk_wc_fill))
       else $error("circe_mmu: two walkers took an R beat in one cycle");
     assert property (@(posedge clk_i) disable iff (!rst_ni)
