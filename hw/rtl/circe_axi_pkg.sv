@@ -88,16 +88,27 @@ package circe_axi_pkg;
     TrBusError = 2'd2   // the walker got SLVERR/DECERR
   } tr_status_e;
 
+  // Request ID: the requester's stream; a port answers the requests of one
+  // ID in order (different IDs may overtake) and echoes it in the response.
+  localparam int unsigned TrIdWidth = 2;
+  typedef logic [TrIdWidth-1:0] tr_id_t;
+
   typedef struct packed {
-    addr_t va;
-    logic  write;
+    tr_id_t id;
+    addr_t  va;
+    logic   write;
   } tr_req_t;
 
   typedef struct packed {
+    tr_id_t     id;
     addr_t      iova;
     tr_status_e status;
     logic [31:0] fault_flags;  // CIRCE_HW_FAULT_* when status != TrOk
     logic [5:0]  page_shift;   // 12, 21 or 30: size of the translated page
   } tr_rsp_t;
+
+  // $bits of the two (Yosys 0.23 has no $bits of a type): per-port vectors.
+  localparam int unsigned TrReqWidth = TrIdWidth + AddrWidth + 1;
+  localparam int unsigned TrRspWidth = TrIdWidth + AddrWidth + 2 + 32 + 6;
 
 endpackage

@@ -329,6 +329,7 @@ module circe_dma_rd
 
   assign tr_req_o.va    = cur_va_q;
   assign tr_req_o.write = 1'b0;
+  assign tr_req_o.id    = '0;  // one stream: answers in request order
 
   assign cmd_fire    = cmd_valid_i && cmd_ready_o;
   assign ar_fire     = axi_req_o.ar_valid && axi_rsp_i.ar_ready;

@@ -367,6 +367,7 @@ module circe_dma_wr
 
   assign tr_req_o.va    = cur_va_q;
   assign tr_req_o.write = 1'b1;
+  assign tr_req_o.id    = '0;  // one stream: answers in request order
 
   always_comb begin
     wc_wdata        = '0;

@@ -1,26 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// MMU of circe: NumPorts translation ports (one request in flight each) in
-// front of a hybrid TLB -- a fully associative L1 (circe_tlb_l1, one-cycle
+// MMU of circe: NumPorts translation ports (Slots requests in flight each,
+// answered in order per request ID; circe_mmu_port) in front of a hybrid TLB -- a fully associative L1 (circe_tlb_l1, one-cycle
 // hit) and a set-associative L2 in block RAM (circe_tlb_l2) -- and Walkers
 // page-table walkers (circe_ptw, one walk each) that share a walk cache
 // (circe_walk_cache) and one AXI read master (IDs IdWalker + n). docs/rtl.md,
 // section "MMU", describes the ports; include/circe/hw.h the page table and
 // the fault, invalidate, mode and response codes.
 //
-// Per port: a request is accepted when the port is idle and looked up in the
-// L1 in the same cycle; a hit (right ASID, canonical VA, the access's
-// permission present) answers in the next cycle. A miss probes the L2 (one
-// probe at a time, granted round-robin; 4 cycles): a hit with the permission
-// refills the L1 and answers, anything else asks for a walk. Walks are granted
-// round-robin over the ports to the lowest free walker, so misses of different
-// ports walk concurrently while hits of other ports keep flowing. A
-// successful walk fills the L1 and (4 KiB / 2 MiB pages) the L2 and answers;
-// a bus error answers TrBusError; a fault goes to the fault queue and the port
-// holds its request until the register block answers the queue head: RESUME
-// walks again, ABORT answers TrFault with the fault's flags. A hit without
+// Per port: a request is accepted when the port has a free slot and looked
+// up in the L1 in the same cycle; a hit (right ASID, canonical VA, the
+// access's permission present) answers in the next cycle unless an older
+// request of its ID is still in flight (then it waits for its turn). A miss
+// probes the L2 (one probe at a time, granted round-robin over all slots of
+// all ports, the requesters; 4 cycles): a hit with the permission refills
+// the L1 and answers, anything else asks for a walk. Walks are granted
+// round-robin over the requesters to the lowest free walker, so misses of
+// any slots walk concurrently while hits keep flowing. A successful walk
+// fills the L1 and (4 KiB / 2 MiB pages) the L2 and answers; a bus error
+// answers TrBusError; a fault goes to the fault queue and the slot holds its
+// request until the register block answers the queue head: RESUME walks
+// again, ABORT answers TrFault with the fault's flags (other slots go on;
+// younger requests of the faulting ID wait for its answer). A hit without
 // the permission walks too, so a permission fault is always decided by the
 // page table, as in sim/fmodel.
+//
+// The walk cache has one lookup port: the walkers' steps take turns on it
+// (round-robin over the walkers waiting in WAddr, one step per cycle), and
+// in a cycle no walker needs it, it checks the prefetch candidate. (One
+// combinational port per walker plus one for the prefetch cost 5x the LUTs
+// of the cache's 8 x 512-bit lines for one-cycle waits that are rare.)
 //
 // The walk cache prefetches: a walk that used a level-0 PTE makes the next
 // line of that table a candidate, which the top walker reads into the cache
@@ -46,6 +55,7 @@
 // no walks, no faults; invalidations complete at once.
 module circe_mmu #(
   parameter int unsigned NumPorts  = 2,
+  parameter int unsigned Slots     = 4,  // requests in flight per port (1..16)
   parameter int unsigned L1Entries = circe_pkg::CIRCE_HW_DEFAULT_TLB_L1_ENTRIES,
   parameter int unsigned L2Sets    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_SETS,  // 0: no L2
   parameter int unsigned L2Ways    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_WAYS,
@@ -55,8 +65,8 @@ module circe_mmu #(
   parameter bit          WcPrefetch = 1'b1,  // next-leaf-line prefetch (Walkers > 1, WcLines > 0)
   parameter bit          Bypass    = 1'b0,  // ideal MMU: iova = va
   // Widths of circe_axi_pkg::tr_req_t / tr_rsp_t (checked below).
-  localparam int unsigned TrReqW = circe_axi_pkg::AddrWidth + 1,
-  localparam int unsigned TrRspW = circe_axi_pkg::AddrWidth + 2 + 32 + 6
+  localparam int unsigned TrReqW = circe_axi_pkg::TrReqWidth,
+  localparam int unsigned TrRspW = circe_axi_pkg::TrRspWidth
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -108,6 +118,7 @@ module circe_mmu #(
   output logic [Walkers-1:0]          perf_walk_cycle_o, // per walker: a walk is in flight
   output logic                        perf_fault_o,      // a fault entered the queue
   output logic [NumPorts-1:0]         perf_stall_o,      // per port: waits for L2, walk or fault
+  output logic [NumPorts*Slots-1:0]   perf_retry_o,      // per slot: a held answer dropped by an invalidation
   output logic [Walkers-1:0]          perf_pte_read_o,   // per walker: a walk used a PTE
   output logic [Walkers-1:0]          perf_wc_hit_o,     // ... from the walk cache
   output logic                        perf_line_read_o   // a PTE line read returned OKAY
@@ -119,8 +130,9 @@ module circe_mmu #(
   localparam int unsigned IovaBits  = $clog2(circe_pkg::CIRCE_HW_PTE_ADDR_MASK);
   localparam int unsigned PpnW      = IovaBits - PageShift;
   localparam int unsigned AsidW     = (NumAsids > 1) ? $clog2(NumAsids) : 1;
-  localparam int unsigned PortW     = (NumPorts > 1) ? $clog2(NumPorts) : 1;
-  localparam int unsigned CntW      = $clog2(NumPorts + 1);
+  localparam int unsigned NumReq    = NumPorts * Slots;  // requesters: slot s of port p = p*Slots + s
+  localparam int unsigned ReqW      = (NumReq > 1) ? $clog2(NumReq) : 1;
+  localparam int unsigned CntW      = $clog2(NumReq + 1);
   localparam int unsigned WalkW     = (Walkers > 1) ? $clog2(Walkers) : 1;
   localparam int unsigned LaneBits  = $clog2(circe_axi_pkg::DataWidth / 64);
   localparam int unsigned LineW     = 64 - PageShift + circe_pkg::CIRCE_HW_PT_INDEX_BITS -
@@ -139,29 +151,37 @@ module circe_mmu #(
   logic [NumPorts*PpnW-1:0]    lk_ppn;
   logic [NumPorts*2-1:0]       lk_level;
 
-  logic [NumPorts-1:0]         walk_req, walk_gnt, l2_req, l2_gnt, l2_miss;
-  logic [NumPorts*64-1:0]      port_va;
-  logic [NumPorts-1:0]         port_write;
-  logic [NumPorts*16-1:0]      port_asid;      // for the fault record
-  logic [NumPorts-1:0]         port_asid_ok;   // ASID < NumAsids
-  logic [NumPorts*32-1:0]      port_flags;     // fault flags while held
+  logic [NumReq-1:0]         walk_req, walk_gnt, l2_req, l2_gnt, l2_miss;
+  logic [NumReq*64-1:0]      req_va;
+  logic [NumReq-1:0]         req_write;
+  logic [NumReq*16-1:0]      req_asid;      // for the fault record
+  logic [NumReq-1:0]         req_asid_ok;   // ASID < NumAsids
+  logic [NumReq*32-1:0]      req_flags;     // fault flags while held
 
   // The result bus: one L2 hit or walk response per cycle.
   logic                        res_valid;
-  logic [PortW-1:0]            res_tag;
+  logic [ReqW-1:0]            res_tag;
   circe_axi_pkg::tr_status_e   res_status;
   logic [31:0]                 res_flags;
   logic [PpnW-1:0]             res_ppn;
   logic [1:0]                  res_level;
 
   logic                        fq_pop, fq_resume;
-  logic [PortW-1:0]            fq_head;
+  logic [ReqW-1:0]            fq_head;
 
   // ---- translation ports ----
   for (genvar p = 0; p < NumPorts; p++) begin : g_port
+    logic [Slots-1:0] walk_done, fault_answer;
+
+    for (genvar s = 0; s < Slots; s++) begin : g_slot
+      assign walk_done[s]    = res_valid && (res_tag == ReqW'(p * Slots + s));
+      assign fault_answer[s] = fq_pop && (fq_head == ReqW'(p * Slots + s));
+    end
+
     circe_mmu_port #(
       .NumAsids (NumAsids),
       .AsidW    (AsidW),
+      .Slots    (Slots),
       .Bypass   (Bypass)
     ) u_port (
       .clk_i          (clk_i),
@@ -182,35 +202,37 @@ module circe_mmu #(
       .lk_read_i      (lk_read[p]),
       .lk_write_i     (lk_write[p]),
       .l2_en_i        (l2_en),
-      .l2_req_o       (l2_req[p]),
-      .l2_gnt_i       (l2_gnt[p]),
-      .l2_miss_i      (l2_miss[p]),
-      .walk_req_o     (walk_req[p]),
-      .walk_gnt_i     (walk_gnt[p]),
-      .walk_done_i    (res_valid && (res_tag == PortW'(p))),
+      .l2_req_o       (l2_req[p*Slots +: Slots]),
+      .l2_gnt_i       (l2_gnt[p*Slots +: Slots]),
+      .l2_miss_i      (l2_miss[p*Slots +: Slots]),
+      .walk_req_o     (walk_req[p*Slots +: Slots]),
+      .walk_gnt_i     (walk_gnt[p*Slots +: Slots]),
+      .walk_done_i    (walk_done),
       .walk_status_i  (res_status),
       .walk_flags_i   (res_flags),
       .walk_ppn_i     (res_ppn),
       .walk_level_i   (res_level),
-      .fault_answer_i (fq_pop && (fq_head == PortW'(p))),
+      .fault_answer_i (fault_answer),
       .fault_resume_i (fq_resume),
-      .va_o           (port_va[p*64 +: 64]),
-      .write_o        (port_write[p]),
-      .asid_o         (port_asid[p*16 +: 16]),
-      .asid_ok_o      (port_asid_ok[p]),
-      .flags_o        (port_flags[p*32 +: 32]),
+      .inv_done_i     (inv_done_o),
+      .va_o           (req_va[p*Slots*64 +: Slots*64]),
+      .write_o        (req_write[p*Slots +: Slots]),
+      .asid_o         (req_asid[p*Slots*16 +: Slots*16]),
+      .asid_ok_o      (req_asid_ok[p*Slots +: Slots]),
+      .flags_o        (req_flags[p*Slots*32 +: Slots*32]),
       .perf_hit_o     (perf_l1_hit_o[p]),
       .perf_miss_o    (perf_l1_miss_o[p]),
-      .perf_stall_o   (perf_stall_o[p])
+      .perf_stall_o   (perf_stall_o[p]),
+      .perf_retry_o   (perf_retry_o[p*Slots +: Slots])
     );
   end
 
   // ---- round-robin pick of a port among the requesting ones ----
   // (two instances: L2 probes and walks)
   logic             inv_pend_q, inv_pend_d;
-  logic [PortW-1:0] wrr_q, wrr_d, wsel, lrr_q, lrr_d, lsel;
+  logic [ReqW-1:0] wrr_q, wrr_d, wsel, lrr_q, lrr_d, lsel;
   logic             wsel_found, lsel_found;
-  logic [PortW:0]   wcand, lcand;
+  logic [ReqW:0]   wcand, lcand;
 
   always_comb begin
     wsel       = '0;
@@ -219,18 +241,18 @@ module circe_mmu #(
     lsel       = '0;
     lsel_found = 1'b0;
     lcand      = '0;
-    for (int unsigned k = 0; k < NumPorts; k++) begin
-      wcand = {1'b0, wrr_q} + (PortW + 1)'(k);
-      if (wcand >= (PortW + 1)'(NumPorts)) wcand = wcand - (PortW + 1)'(NumPorts);
-      if (!wsel_found && walk_req[wcand[PortW-1:0]]) begin
+    for (int unsigned k = 0; k < NumReq; k++) begin
+      wcand = {1'b0, wrr_q} + (ReqW + 1)'(k);
+      if (wcand >= (ReqW + 1)'(NumReq)) wcand = wcand - (ReqW + 1)'(NumReq);
+      if (!wsel_found && walk_req[wcand[ReqW-1:0]]) begin
         wsel_found = 1'b1;
-        wsel       = wcand[PortW-1:0];
+        wsel       = wcand[ReqW-1:0];
       end
-      lcand = {1'b0, lrr_q} + (PortW + 1)'(k);
-      if (lcand >= (PortW + 1)'(NumPorts)) lcand = lcand - (PortW + 1)'(NumPorts);
-      if (!lsel_found && l2_req[lcand[PortW-1:0]]) begin
+      lcand = {1'b0, lrr_q} + (ReqW + 1)'(k);
+      if (lcand >= (ReqW + 1)'(NumReq)) lcand = lcand - (ReqW + 1)'(NumReq);
+      if (!lsel_found && l2_req[lcand[ReqW-1:0]]) begin
         lsel_found = 1'b1;
-        lsel       = lcand[PortW-1:0];
+        lsel       = lcand[ReqW-1:0];
       end
     end
   end
@@ -251,16 +273,16 @@ module circe_mmu #(
     w_req_root       = '0;
     lsel_asid        = '0;
     lsel_vpn         = '0;
-    for (int unsigned p = 0; p < NumPorts; p++) begin
-      if (wsel == PortW'(p)) begin
-        wsel_asid        = port_asid[p*16 +: AsidW];
-        w_req_va         = port_va[p*64 +: 64];
-        w_req_write      = port_write[p];
-        w_req_root_valid = port_asid_ok[p];
+    for (int unsigned p = 0; p < NumReq; p++) begin
+      if (wsel == ReqW'(p)) begin
+        wsel_asid        = req_asid[p*16 +: AsidW];
+        w_req_va         = req_va[p*64 +: 64];
+        w_req_write      = req_write[p];
+        w_req_root_valid = req_asid_ok[p];
       end
-      if (lsel == PortW'(p)) begin
-        lsel_asid = port_asid[p*16 +: AsidW];
-        lsel_vpn  = port_va[p*64 + PageShift +: VpnW];
+      if (lsel == ReqW'(p)) begin
+        lsel_asid = req_asid[p*16 +: AsidW];
+        lsel_vpn  = req_va[p*64 + PageShift +: VpnW];
       end
     end
     for (int unsigned a = 0; a < NumAsids; a++) begin
@@ -281,10 +303,10 @@ module circe_mmu #(
     end
   end
 
-  // ---- fault queue: port numbers in the order their faults were raised ----
-  // Each port holds at most one fault, so NumPorts entries never overflow.
-  logic [NumPorts*PortW-1:0] fq_q, fq_d;
-  logic [PortW-1:0]          fq_rd_q, fq_rd_d, fq_wr_q, fq_wr_d;
+  // ---- fault queue: requesters in the order their faults were raised ----
+  // Each requester (slot) holds at most one fault, so NumReq entries never overflow.
+  logic [NumReq*ReqW-1:0]   fq_q, fq_d;
+  logic [ReqW-1:0]          fq_rd_q, fq_rd_d, fq_wr_q, fq_wr_d;
   logic [CntW-1:0]           fq_cnt_q, fq_cnt_d;
   logic                      fq_push;
 
@@ -294,8 +316,8 @@ module circe_mmu #(
                      (fq_resume || fault_resp_i == circe_pkg::CIRCE_HW_FAULT_RESP_ABORT);
   always_comb begin
     fq_head = '0;
-    for (int unsigned i = 0; i < NumPorts; i++) begin
-      if (fq_rd_q == PortW'(i)) fq_head = fq_q[i*PortW +: PortW];
+    for (int unsigned i = 0; i < NumReq; i++) begin
+      if (fq_rd_q == ReqW'(i)) fq_head = fq_q[i*ReqW +: ReqW];
     end
   end
 
@@ -305,14 +327,14 @@ module circe_mmu #(
     fq_wr_d  = fq_wr_q;
     fq_cnt_d = fq_cnt_q;
     if (fq_push) begin
-      for (int unsigned i = 0; i < NumPorts; i++) begin
-        if (fq_wr_q == PortW'(i)) fq_d[i*PortW +: PortW] = res_tag;
+      for (int unsigned i = 0; i < NumReq; i++) begin
+        if (fq_wr_q == ReqW'(i)) fq_d[i*ReqW +: ReqW] = res_tag;
       end
-      fq_wr_d  = (32'(fq_wr_q) == NumPorts - 1) ? '0 : fq_wr_q + PortW'(1);
+      fq_wr_d  = (32'(fq_wr_q) == NumReq - 1) ? '0 : fq_wr_q + ReqW'(1);
       fq_cnt_d = fq_cnt_d + CntW'(1);
     end
     if (fq_pop) begin
-      fq_rd_d  = (32'(fq_rd_q) == NumPorts - 1) ? '0 : fq_rd_q + PortW'(1);
+      fq_rd_d  = (32'(fq_rd_q) == NumReq - 1) ? '0 : fq_rd_q + ReqW'(1);
       fq_cnt_d = fq_cnt_d - CntW'(1);
     end
   end
@@ -338,11 +360,11 @@ module circe_mmu #(
     fault_va_o    = '0;
     fault_flags_o = '0;
     fault_asid_o  = '0;
-    for (int unsigned p = 0; p < NumPorts; p++) begin
-      if (fq_head == PortW'(p)) begin
-        fault_va_o    = port_va[p*64 +: 64];
-        fault_flags_o = port_flags[p*32 +: 32];
-        fault_asid_o  = port_asid[p*16 +: 16];
+    for (int unsigned p = 0; p < NumReq; p++) begin
+      if (fq_head == ReqW'(p)) begin
+        fault_va_o    = req_va[p*64 +: 64];
+        fault_flags_o = req_flags[p*32 +: 32];
+        fault_asid_o  = req_asid[p*16 +: 16];
       end
     end
   end
@@ -459,7 +481,7 @@ module circe_mmu #(
   end else begin : g_mmu
     // ---- walkers ----
     logic [Walkers-1:0]          wk_req_valid, wk_req_ready, wk_rsp_valid, wk_rsp_ready;
-    logic [Walkers*PortW-1:0]    wk_rsp_tag;
+    logic [Walkers*ReqW-1:0]    wk_rsp_tag;
     logic [Walkers*2-1:0]        wk_rsp_status;
     logic [Walkers*32-1:0]       wk_rsp_flags;
     logic [Walkers*VpnW-1:0]     wk_rsp_vpn;
@@ -469,6 +491,7 @@ module circe_mmu #(
     logic [Walkers*LineW-1:0]    wk_wc_line;
     logic [Walkers*LaneBits-1:0] wk_wc_lane;
     logic [Walkers-1:0]          wk_wc_hit, wk_wc_fill, wk_perf_walk, wk_perf_line, wk_leaf;
+    logic [Walkers-1:0]          wk_wc_req, wk_wc_gnt;
     logic [Walkers-1:0]          wk_wc_leaf;
     logic [Walkers-1:0]          wk_pf_valid;
     logic [LineW-1:0]            pf_line_q;
@@ -498,7 +521,7 @@ module circe_mmu #(
       if (wsel_found && free_found && !inv_pend_q) begin
         walk_gnt[wsel]       = 1'b1;
         wk_req_valid[free_w] = 1'b1;
-        wrr_d                = (32'(wsel) == NumPorts - 1) ? '0 : wsel + PortW'(1);
+        wrr_d                = (32'(wsel) == NumReq - 1) ? '0 : wsel + ReqW'(1);
       end
     end
 
@@ -508,7 +531,7 @@ module circe_mmu #(
       assign wk_rsp_status[w*2 +: 2] = status;
 
       circe_ptw #(
-        .TagW  (PortW),
+        .TagW  (ReqW),
         .AxiId (circe_axi_pkg::IdWalker + circe_axi_pkg::IdWidth'(w))
       ) u_ptw (
         .clk_i            (clk_i),
@@ -525,7 +548,7 @@ module circe_mmu #(
         .leaf_o           (wk_leaf[w]),
         .rsp_valid_o      (wk_rsp_valid[w]),
         .rsp_ready_i      (wk_rsp_ready[w]),
-        .rsp_tag_o        (wk_rsp_tag[w*PortW +: PortW]),
+        .rsp_tag_o        (wk_rsp_tag[w*ReqW +: ReqW]),
         .rsp_status_o     (status),
         .rsp_flags_o      (wk_rsp_flags[w*32 +: 32]),
         .rsp_vpn_o        (wk_rsp_vpn[w*VpnW +: VpnW]),
@@ -533,6 +556,8 @@ module circe_mmu #(
         .rsp_level_o      (wk_rsp_level[w*2 +: 2]),
         .rsp_read_o       (wk_rsp_read[w]),
         .rsp_write_o      (wk_rsp_write[w]),
+        .wc_req_o         (wk_wc_req[w]),
+        .wc_gnt_i         (wk_wc_gnt[w]),
         .wc_line_o        (wk_wc_line[w*LineW +: LineW]),
         .wc_lane_o        (wk_wc_lane[w*LaneBits +: LaneBits]),
         .wc_hit_i         (wk_wc_hit[w]),
@@ -641,14 +666,59 @@ module circe_mmu #(
       end
     end
 
+    // ---- the walk cache's lookup port: round-robin over the waiting walkers ----
+    logic [WalkW-1:0] wcl_rr_q, wcl_rr_d, wcl_sel;
+    logic             wcl_found;
+    logic [WalkW:0]   wcl_cand;
+    logic [LineW-1:0] wcl_line;
+    logic [LaneBits-1:0] wcl_lane;
+
+    always_comb begin
+      wcl_sel   = '0;
+      wcl_found = 1'b0;
+      wcl_cand  = '0;
+      for (int unsigned k = 0; k < Walkers; k++) begin
+        wcl_cand = {1'b0, wcl_rr_q} + (WalkW + 1)'(k);
+        if (wcl_cand >= (WalkW + 1)'(Walkers)) wcl_cand = wcl_cand - (WalkW + 1)'(Walkers);
+        if (!wcl_found && wk_wc_req[wcl_cand[WalkW-1:0]]) begin
+          wcl_found = 1'b1;
+          wcl_sel   = wcl_cand[WalkW-1:0];
+        end
+      end
+      wk_wc_gnt = '0;
+      wcl_rr_d  = wcl_rr_q;
+      // Without a waiting walker the port checks the prefetch candidate.
+      wcl_line  = pf_line_q;
+      wcl_lane  = '0;
+      if (wcl_found) begin
+        wk_wc_gnt[wcl_sel] = 1'b1;
+        wcl_rr_d           = (32'(wcl_sel) == Walkers - 1) ? '0 : wcl_sel + WalkW'(1);
+      end
+      for (int unsigned w = 0; w < Walkers; w++) begin
+        if (wcl_found && wcl_sel == WalkW'(w)) begin
+          wcl_line = wk_wc_line[w*LineW +: LineW];
+          wcl_lane = wk_wc_lane[w*LaneBits +: LaneBits];
+        end
+      end
+    end
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        wcl_rr_q <= '0;
+      end else begin
+        wcl_rr_q <= wcl_rr_d;
+      end
+    end
+
     // ---- next-leaf-line prefetch ----
     // A walk that used a level-0 PTE of line L makes L + 1 (same table page)
     // the prefetch candidate (the newest wins); the top walker reads it into
     // the walk cache when it is idle, no walk takes it, no invalidation is
-    // pending and the line is not cached. Streams through memory then find
+    // pending and the line is not cached (checked in a cycle the lookup port
+    // is free: pf_checked). Streams through memory then find
     // their next leaf line cached instead of waiting a memory latency every
     // 8 pages. The lower walkers stay free for demand walks.
-    logic             pf_valid_q, pf_valid_d, pf_cached, pf_cand_valid, pf_go;
+    logic             pf_valid_q, pf_valid_d, pf_cached, pf_checked, pf_cand_valid, pf_go;
     logic [LineW-1:0] pf_cand, pf_line_d;
     localparam int unsigned LinesPerTable = 1 << (circe_pkg::CIRCE_HW_PT_INDEX_BITS - LaneBits);
     localparam int unsigned LpW           = circe_pkg::CIRCE_HW_PT_INDEX_BITS - LaneBits;
@@ -665,7 +735,7 @@ module circe_mmu #(
       end
       wk_pf_valid = '0;
       pf_go       = 1'b0;
-      if (WcPrefetch && Walkers > 1 && WcLines > 0 && pf_valid_q && !pf_cached &&
+      if (WcPrefetch && Walkers > 1 && WcLines > 0 && pf_valid_q && pf_checked && !pf_cached &&
           !inv_pend_q && wk_req_ready[Walkers-1] && !wk_req_valid[Walkers-1]) begin
         pf_go                    = 1'b1;
         wk_pf_valid[Walkers-1]   = 1'b1;
@@ -692,44 +762,45 @@ module circe_mmu #(
 
     assign perf_pf_o = pf_go;
 
+    assign pf_checked = !wcl_found;
+
     if (WcLines > 0) begin : g_wc
-      logic [Walkers:0] wc_hits;
-      logic [(Walkers+1)*64-1:0] wc_ptes;
+      logic        wc_hit;
+      logic [63:0] wc_pte;
 
       circe_walk_cache #(
-        .Lookups (Walkers + 1),
+        .Lookups (1),
         .Lines   (WcLines),
         .LineW   (LineW)
       ) u_wc (
         .clk_i        (clk_i),
         .rst_ni       (rst_ni),
         .flush_i      (inv_apply),
-        .lk_line_i    ({pf_line_q, wk_wc_line}),
-        .lk_lane_i    ({LaneBits'(0), wk_wc_lane}),
-        .lk_hit_o     (wc_hits),
-        .lk_pte_o     (wc_ptes),
+        .lk_line_i    (wcl_line),
+        .lk_lane_i    (wcl_lane),
+        .lk_hit_o     (wc_hit),
+        .lk_pte_o     (wc_pte),
         .fill_valid_i (|wk_wc_fill),
         .fill_line_i  (wc_fill_line),
         .fill_leaf_i  (wc_fill_leaf),
         .fill_data_i  (axi_rsp_i.r.data)
       );
-      assign wk_wc_hit = wc_hits[Walkers-1:0];
-      assign wk_wc_pte = wc_ptes[Walkers*64-1:0];
-      assign pf_cached = wc_hits[Walkers];
-      logic unused_pf_pte;
-      assign unused_pf_pte = ^wc_ptes[Walkers*64 +: 64];
+      // Every walker sees the port's answer; only the granted one uses it.
+      assign wk_wc_hit = {Walkers{wc_hit}};
+      assign wk_wc_pte = {Walkers{wc_pte}};
+      assign pf_cached = pf_checked && wc_hit;  // (the port looked up pf_line_q)
     end else begin : g_no_wc
       assign wk_wc_hit = '0;
       assign wk_wc_pte = '0;
       assign pf_cached = 1'b0;
       logic unused_wc;
-      assign unused_wc = ^{wk_wc_lane, wc_fill_line, wc_fill_leaf};
+      assign unused_wc = ^{wcl_line, wcl_lane, wc_fill_line, wc_fill_leaf};
     end
 
     // ---- L2 ----
     logic             l2_probe_ready, l2_res_valid, l2_res_hit, l2_res_level;
     logic             l2_res_read, l2_res_write, l2_busy, l2_fill_ready;
-    logic [PortW-1:0] l2_res_tag;
+    logic [ReqW-1:0] l2_res_tag;
     logic [PpnW-1:0]  l2_res_ppn;
     logic             l2_ok;        // the L2 result is a hit with the permission
     logic             res_l2;       // the result bus carries the L2 result
@@ -745,8 +816,8 @@ module circe_mmu #(
 
     always_comb begin
       l2_res_write_req = 1'b0;
-      for (int unsigned p = 0; p < NumPorts; p++) begin
-        if (l2_res_tag == PortW'(p)) l2_res_write_req = port_write[p];
+      for (int unsigned p = 0; p < NumReq; p++) begin
+        if (l2_res_tag == ReqW'(p)) l2_res_write_req = req_write[p];
       end
     end
     assign l2_ok  = l2_res_valid && l2_res_hit && (l2_res_write_req ? l2_res_write : l2_res_read);
@@ -757,7 +828,7 @@ module circe_mmu #(
       lrr_d   = lrr_q;
       if (lsel_found && l2_probe_ready && !inv_pend_q) begin
         l2_gnt[lsel] = 1'b1;
-        lrr_d        = (32'(lsel) == NumPorts - 1) ? '0 : lsel + PortW'(1);
+        lrr_d        = (32'(lsel) == NumReq - 1) ? '0 : lsel + ReqW'(1);
       end
       l2_miss = '0;
       if (l2_res_valid && !l2_ok) l2_miss[l2_res_tag] = 1'b1;
@@ -768,7 +839,7 @@ module circe_mmu #(
         .Sets  (L2Sets),
         .Ways  (L2Ways),
         .AsidW (AsidW),
-        .TagW  (PortW)
+        .TagW  (ReqW)
       ) u_tlb_l2 (
         .clk_i         (clk_i),
         .rst_ni        (rst_ni),
@@ -853,13 +924,13 @@ module circe_mmu #(
         res_level = {1'b0, l2_res_level};
         res_read  = l2_res_read;
         res_write = l2_res_write;
-        for (int unsigned p = 0; p < NumPorts; p++) begin
-          if (l2_res_tag == PortW'(p)) res_vpn = port_va[p*64 + PageShift +: VpnW];
+        for (int unsigned p = 0; p < NumReq; p++) begin
+          if (l2_res_tag == ReqW'(p)) res_vpn = req_va[p*64 + PageShift +: VpnW];
         end
       end else if (rsel_found) begin
         for (int unsigned w = 0; w < Walkers; w++) begin
           if (rsel == WalkW'(w)) begin
-            res_tag    = wk_rsp_tag[w*PortW +: PortW];
+            res_tag    = wk_rsp_tag[w*ReqW +: ReqW];
             // (no enum cast: Yosys 0.23 rejects it)
             if (wk_rsp_status[w*2 +: 2] == circe_axi_pkg::TrFault) begin
               res_status = circe_axi_pkg::TrFault;
@@ -884,8 +955,8 @@ module circe_mmu #(
 
     always_comb begin
       res_asid = '0;
-      for (int unsigned p = 0; p < NumPorts; p++) begin
-        if (res_tag == PortW'(p)) res_asid = port_asid[p*16 +: AsidW];
+      for (int unsigned p = 0; p < NumReq; p++) begin
+        if (res_tag == ReqW'(p)) res_asid = req_asid[p*16 +: AsidW];
       end
     end
 
@@ -973,6 +1044,9 @@ module circe_mmu #(
 `ifndef SYNTHESIS
     assert property (@(posedge clk_i) disable iff (!rst_ni) tlb_inv_busy |-> inv_busy_q)
       else $error("circe_mmu: TLB invalidating on its own");
+    assert property (@(posedge clk_i) disable iff (!rst_ni)
+                     $onehot0(wk_wc_gnt) && (wk_wc_gnt & ~wk_wc_req) == '0)
+      else $error("circe_mmu: walk-cache lookup port granted twice or to a walker not asking");
     assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(wk_wc_fill))
       else $error("circe_mmu: two walkers took an R beat in one cycle");
     assert property (@(posedge clk_i) disable iff (!rst_ni)
@@ -981,7 +1055,7 @@ module circe_mmu #(
       else $error("circe_mmu: walker AR changed or dropped while waiting for ar_ready");
     assert property (@(posedge clk_i) disable iff (!rst_ni) !(inv_apply && !quiet))
       else $error("circe_mmu: invalidation applied while a walk or L2 operation is in flight");
-    // Never two results for a port: one request in flight per port.
+    // One result per cycle on the result bus.
     assert property (@(posedge clk_i) disable iff (!rst_ni)
                      !(res_l2 && l2_res_valid && rsel_found && wk_rsp_ready != '0))
       else $error("circe_mmu: L2 result and walk response in one cycle");
@@ -1009,7 +1083,7 @@ module circe_mmu #(
                    inv_valid_i && !inv_ready_o |=> inv_valid_i)
     else $error("circe_mmu: invalidate request dropped before it was taken");
   assert property (@(posedge clk_i) disable iff (!rst_ni)
-                   !(fq_push && fq_cnt_q == CntW'(NumPorts) && !fq_pop))
+                   !(fq_push && fq_cnt_q == CntW'(NumReq) && !fq_pop))
     else $error("circe_mmu: fault queue overflow");
 `endif
 

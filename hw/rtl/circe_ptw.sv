@@ -16,9 +16,11 @@
 // without an invalidation); removing or changing a valid PTE needs an
 // invalidation, as for the TLB, and any invalidation empties the cache.
 //
-// A step looks its line up in the cache (WAddr); a miss commits to a memory
-// read (WAr: AR valid, held stable until ar_ready even if another walker
-// fills the line meanwhile), then waits for the R beat (WData).
+// A step looks its line up in the cache (WAddr: wc_req_o; the walkers take
+// turns on the cache's lookup port, so the step waits until wc_gnt_i); a
+// miss commits to a memory read (WAr: AR valid, held stable until ar_ready
+// even if another walker fills the line meanwhile), then waits for the R
+// beat (WData).
 //
 // The semantics are those of sim/fmodel (circe_fmodel_walk), in this order:
 //   VA bits 63:48 not zero                      -> TrFault, NONCANON
@@ -80,7 +82,10 @@ module circe_ptw #(
   output logic                       rsp_read_o,        // leaf permissions (TrOk)
   output logic                       rsp_write_o,
 
-  // Walk cache: lookup of the line of this step, and the fill of a read.
+  // Walk cache: lookup of the line of this step (when granted the lookup
+  // port), and the fill of a read.
+  output logic                       wc_req_o,          // a step waits for a lookup
+  input  logic                       wc_gnt_i,          // ... this cycle's lookup is its
   output logic [LineW-1:0]           wc_line_o,
   output logic [LaneBits-1:0]        wc_lane_o,
   input  logic                       wc_hit_i,
@@ -185,7 +190,7 @@ module circe_ptw #(
   assign pte_leaf   = (level_q == 2'd0) || |(pte & circe_pkg::CIRCE_HW_PTE_LEAF);
   assign pte_perm   = write_q ? |(pte & circe_pkg::CIRCE_HW_PTE_WRITE)
                               : |(pte & circe_pkg::CIRCE_HW_PTE_READ);
-  assign wc_use     = (state_q == WAddr) && wc_hit && wc_good;
+  assign wc_use     = (state_q == WAddr) && wc_gnt_i && wc_hit && wc_good;
   assign r_beat     = (state_q == WData) && r_valid_i;
   assign r_ok       = r_beat && !r_resp_i[1];
   assign step       = wc_use || r_beat;
@@ -250,7 +255,7 @@ module circe_ptw #(
       end
       WAddr, WData: begin
         if (state_q == WAddr && !wc_use) begin
-          state_d = WAr;
+          if (wc_gnt_i) state_d = WAr;  // else wait for the lookup port
         end else if (pf_q) begin
           if (r_beat) state_d = WIdle;  // the walk cache took the line (r_ok)
         end else if (step) begin
@@ -333,6 +338,7 @@ module circe_ptw #(
   assign perf_pte_read_o  = wc_use || (r_ok && !pf_q);
   assign perf_wc_hit_o    = wc_use;
   assign perf_line_read_o = r_ok;
+  assign wc_req_o         = (state_q == WAddr);
   assign wc_line_o        = line;
   assign wc_lane_o        = index[LaneBits-1:0];
   assign wc_fill_o        = r_ok;

@@ -95,8 +95,9 @@ module circe_top #(
   localparam int unsigned PortWr   = 1;
   localparam int unsigned PortMeRd = 2;  // circe_memeng's read engine
   localparam int unsigned PortMeWr = 3;  // circe_memeng's write engine
-  localparam int unsigned TrReqW   = circe_axi_pkg::AddrWidth + 1;
-  localparam int unsigned TrRspW   = circe_axi_pkg::AddrWidth + 2 + 32 + 6;
+  localparam int unsigned MmuSlots = 4;  // translations in flight per MMU port
+  localparam int unsigned TrReqW   = circe_axi_pkg::TrReqWidth;
+  localparam int unsigned TrRspW   = circe_axi_pkg::TrRspWidth;
 
   logic core_rst_n;
 
@@ -183,6 +184,7 @@ module circe_top #(
   logic [31:0]         perf_macs;
   logic [6:0]          perf_rd_bytes, perf_wr_bytes;
   logic [NumPorts-1:0] perf_l1_hit, perf_l1_miss, perf_stall;
+  logic [NumPorts*MmuSlots-1:0] perf_retry;  // bench coverage; no counter
 
   circe_ctrl_regs #(
     .Rows     (Rows),
@@ -445,6 +447,7 @@ module circe_top #(
 
   circe_mmu #(
     .NumPorts (NumPorts),
+    .Slots    (MmuSlots),
     .L1Entries(L1Entries),
     .L2Sets   (L2Sets),
     .L2Ways   (L2Ways),
@@ -490,6 +493,7 @@ module circe_top #(
     .perf_walk_cycle_o (perf_walk_cycle),
     .perf_fault_o      (perf_fault),
     .perf_stall_o      (perf_stall),
+    .perf_retry_o      (perf_retry),
     .perf_pte_read_o   (perf_pte_read),
     .perf_wc_hit_o     (perf_wc_hit),
     .perf_line_read_o  (perf_line_read)
@@ -549,6 +553,6 @@ module circe_top #(
   // busy (ap_start .. done), the engines report through their statuses.
   logic unused_top;
   assign unused_top = ^{job_busy, rd_busy, wr_busy, me_busy, perf_rd_beat, perf_wr_beat,
-                        perf_l2_fill, perf_l2_evict, perf_pf};
+                        perf_l2_fill, perf_l2_evict, perf_pf, perf_retry};
 
 endmodule

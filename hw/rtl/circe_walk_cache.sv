@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Walk cache of the circe MMU: the last Lines 64-byte PTE lines that the
-// page-table walkers (circe_ptw) read, shared by all of them. Each walker has
-// its own combinational lookup port (line number and PTE lane in, hit and the
-// PTE out); the R channel delivers at most one line per cycle, so there is a
-// single fill port. A fill refreshes its line where it is cached, else it
+// page-table walkers (circe_ptw) read, shared by all of them. Lookups
+// combinational lookup ports (line number and PTE lane in, hit and the PTE
+// out; circe_mmu uses one, which its walkers take turns on: each port costs
+// an 8-line x 8-lane AND-OR tree); the R channel delivers at most one line
+// per cycle, so there is a single fill port. A fill refreshes its line where it is cached, else it
 // takes a free line, else a leaf line (fill_leaf_i: a level-0 table line,
 // which maps only 32 KiB) round-robin from the pointer, else the pointer's
 // line: the few upper-level lines that every walk needs are not pushed out

@@ -83,8 +83,8 @@ module tb_gemm_top
   input  logic         m_axi_rlast
 );
 
-  localparam int unsigned TrReqW = AddrWidth + 1;
-  localparam int unsigned TrRspW = AddrWidth + 2 + 32 + 6;
+  localparam int unsigned TrReqW = circe_axi_pkg::TrReqWidth;
+  localparam int unsigned TrRspW = circe_axi_pkg::TrRspWidth;
 
   // ---- command processor <-> DMA engines ----
   logic          rd_cmd_valid, rd_cmd_ready, rd_out_valid, rd_out_ready, rd_out_last;
@@ -233,6 +233,7 @@ module tb_gemm_top
   logic [NumAsids*64-1:0] pt_root;
   logic [NumAsids-1:0]    pt_root_valid;
   logic [1:0]          perf_hit, perf_miss, perf_stall;
+  logic [7:0]          perf_retry;  // 2 ports x 4 slots
   logic                perf_walk, perf_fault, perf_line;
   logic                perf_l2_hit, perf_l2_miss, perf_l2_fill, perf_l2_evict, perf_pf;
   logic [circe_pkg::CIRCE_HW_DEFAULT_WALKERS-1:0] perf_walk_cycle, perf_pte, perf_wc;
@@ -291,6 +292,7 @@ module tb_gemm_top
     .perf_walk_cycle_o  (perf_walk_cycle),
     .perf_fault_o       (perf_fault),
     .perf_stall_o       (perf_stall),
+    .perf_retry_o       (perf_retry),
     .perf_pte_read_o    (perf_pte),
     .perf_wc_hit_o      (perf_wc),
     .perf_line_read_o   (perf_line)
@@ -350,7 +352,7 @@ module tb_gemm_top
 
   logic unused_tb;
   assign unused_tb = ^{rd_perf_beat, rd_perf_bytes, wr_perf_beat, wr_perf_bytes, perf_hit,
-                       perf_miss, perf_stall, perf_walk, perf_walk_cycle, perf_fault, perf_pte,
+                       perf_miss, perf_stall, perf_retry, perf_walk, perf_walk_cycle, perf_fault, perf_pte,
                        perf_wc, perf_line, fault_asid, perf_l2_hit, perf_l2_miss, perf_l2_fill,
                        perf_l2_evict, perf_pf};
 

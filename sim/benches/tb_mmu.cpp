@@ -19,14 +19,24 @@
 // was accepted or resumed. Tables that were unlinked are never written
 // again, so a walk that raced with writes still sees one of those versions.
 //
+// Every port takes up to kSlots requests with request IDs; the bench keeps
+// each port's requests in flight in accept order and matches a response to
+// the oldest request of the response's ID (per-ID order; an OK answer's
+// page offset must be that request's), and fails if a hit whose turn it is
+// waits while the response bus is idle.
+//
 // Tests: the walk rules one by one; the 1-cycle hit; range invalidation of
 // huge entries (and nothing else); refills that replace L1 entries; fault
-// hold / resume / abort and the queue order; concurrent walks on separate
-// AXI IDs while another port hits; the next-leaf-line prefetch; the L2 TLB
-// (refill of the L1 for 4 KiB and 2 MiB pages without a walk, invalidation
-// ALL / ASID / RANGE reaching it, FIFO eviction in a set, L2-only and
-// L1-only modes); 1,000,000 random translations ($CIRCE_TB_MMU_N) on 3
-// ports with faults answered at random (fix + resume, resume, abort), table
+// hold / resume / abort and the queue order; hit under miss on one port
+// (another ID's hit answers while a miss walks, a same-ID hit waits behind
+// the miss, a fault holds only its ID, four walks of one port at once, an
+// answer held behind a fault is dropped by an invalidation); concurrent
+// walks on separate AXI IDs while another port hits; the next-leaf-line
+// prefetch; the L2 TLB (refill of the L1 for 4 KiB and 2 MiB pages without
+// a walk, invalidation ALL / ASID / RANGE reaching it, FIFO eviction in a
+// set, L2-only and L1-only modes); 1,000,000 random translations
+// ($CIRCE_TB_MMU_N) on 3 ports, up to 4 in flight per port with random IDs,
+// with faults answered at random (fix + resume, resume, abort), table
 // changes with invalidations, ASID switches, page-size mixes and random bus
 // latency with PTE reads answered out of order across walker IDs, every
 // answer and fault record checked, perf pulses cross-checked, hit rates per
@@ -50,6 +60,8 @@ extern "C" { // cmocka.h has no C++ guards
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <list>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -66,6 +78,8 @@ namespace {
 
 // ---- configuration: must match sim/benches/tb_mmu.mk ----
 constexpr unsigned kPorts = 3;
+constexpr unsigned kSlots = 4;         // translations in flight per port
+constexpr unsigned kIds = 4;           // request IDs (circe_axi_pkg::TrIdWidth = 2)
 constexpr unsigned kAsids = CIRCE_HW_DEFAULT_NUM_ASIDS;
 constexpr unsigned kL1Entries = CIRCE_HW_DEFAULT_TLB_L1_ENTRIES;
 constexpr unsigned kWalkers = CIRCE_HW_DEFAULT_WALKERS;
@@ -540,10 +554,12 @@ class Bench {
 public:
 	enum class FaultPolicy { Manual, Random };
 
-	struct PortReq {
-		enum { Idle, Asking, Waiting } st = Idle;
+	// A request the port accepted and has not answered yet.
+	struct Req {
+		uint64_t serial = 0;
 		uint64_t va = 0;
 		bool write = false;
+		unsigned id = 0;
 		uint32_t asid = 0;
 		uint64_t win = 0;          // first version the answer may reflect
 		uint64_t accept_cycle = 0;
@@ -552,13 +568,33 @@ public:
 		bool aborted = false;
 		uint32_t abort_flags = 0;
 		bool hit = false;          // perf_l1_hit pulsed at accept
+		bool first = false;        // no older request of its ID in flight at accept
+		bool inv_seen = false;     // an invalidation ran while it was in flight
 		bool rsp_seen = false;     // response valid seen
 		uint64_t first_rsp_cycle = 0;
+	};
+
+	// The answer to a request (directed tests look them up by serial).
+	struct Result {
+		Xlat got;
+		uint64_t accept_cycle = 0, rsp_cycle = 0, latency = 0;
+		bool hit = false;
+	};
+
+	struct PortReq {
+		enum { Idle, Asking } st = Idle; // the request on tr_req (not yet accepted)
+		uint64_t va = 0;
+		bool write = false;
+		unsigned id = 0;
+		uint64_t serial = 0;       // of the request asking, then of the last one issued
+		std::list<Req> out;        // accepted, in accept order
 		unsigned gap = 0;          // random mode: idle cycles left
-		// last completed request
+		unsigned last_id = 0;
+		// the last request issued, once answered
 		bool done = false;
 		Xlat got;
 		uint64_t latency = 0;
+		uint64_t accept_cycle = 0;
 	};
 
 	struct Stats {
@@ -567,7 +603,11 @@ public:
 		uint64_t ar = 0, r_ok = 0, r_err = 0;
 		uint64_t invs = 0, churns = 0, asid_switches = 0, stale_ok = 0;
 		uint64_t perf_hit = 0, perf_miss = 0, perf_walk = 0, perf_walk_cycles = 0;
-		uint64_t perf_fault = 0, perf_stall = 0, perf_pte = 0, hit_latency1 = 0;
+		uint64_t perf_fault = 0, perf_stall = 0, perf_pte = 0;
+		uint64_t perf_retry = 0;     // held answers dropped by an invalidation
+		uint64_t max_port_out = 0;   // most requests in flight on one port
+		uint64_t overtakes = 0;      // answers before an older request of another ID
+		uint64_t same_id_waits = 0;  // hits accepted behind an older request of their ID
 		uint64_t perf_wc = 0, perf_line = 0;
 		uint64_t perf_l2_hit = 0, perf_l2_miss = 0, perf_l2_fill = 0, perf_l2_evict = 0;
 		uint64_t perf_pf = 0; // PTE-line prefetches started
@@ -636,15 +676,32 @@ public:
 	}
 
 	// ---- directed helpers ----
-	void issue(unsigned p, uint64_t va, bool write)
+	// Ask on port p (taken when the port is ready); returns the request's serial.
+	uint64_t issue(unsigned p, uint64_t va, bool write, unsigned id = 0)
 	{
 		PortReq &r = ports_[p];
 		assert_true(r.st == PortReq::Idle);
 		r.st = PortReq::Asking;
 		r.va = va;
 		r.write = write;
+		r.id = id;
+		r.serial = ++serial_;
 		r.done = false;
+		return r.serial;
 	}
+
+	// Issue and step until the port took it.
+	uint64_t issue_taken(unsigned p, uint64_t va, bool write, unsigned id)
+	{
+		uint64_t sn = issue(p, va, write, id);
+		bool ok = run_until([&] { return ports_[p].st == PortReq::Idle; }, 1000);
+		assert_true(ok);
+		return sn;
+	}
+
+	bool answered(uint64_t serial) const { return results_.count(serial) != 0; }
+	const Result &result(uint64_t serial) const { return results_.at(serial); }
+	size_t in_flight(unsigned p) const { return ports_[p].out.size(); }
 
 	bool run_until(const std::function<bool()> &pred, uint64_t max_cycles)
 	{
@@ -784,7 +841,7 @@ public:
 		bool drained = run_until(
 			[&] {
 				for (auto &r : ports_)
-					if (r.st != PortReq::Idle)
+					if (r.st != PortReq::Idle || !r.out.empty())
 						return false;
 				// (and no prefetch read in flight)
 				return inv_st_ == InvIdle && !top_->fault_valid_o && rq_.empty();
@@ -965,8 +1022,8 @@ private:
 	uint64_t min_window() const
 	{
 		uint64_t m = floor_;
-		for (const auto &r : ports_)
-			if (r.st != PortReq::Idle)
+		for (const auto &pr : ports_)
+			for (const Req &r : pr.out)
 				m = std::min(m, r.win);
 		return m;
 	}
@@ -1003,6 +1060,7 @@ private:
 			sig_put(t.tr_req_valid_i, p, 1, r.st == PortReq::Asking);
 			sig_put(t.tr_req_va_i, 64 * p, 64, r.va);
 			sig_put(t.tr_req_write_i, p, 1, r.write);
+			sig_put(t.tr_req_id_i, 2 * p, 2, r.id);
 			sig_put(t.tr_rsp_ready_i, p, 1, rng_.pct(rsp_ready_pct_));
 		}
 		t.inv_valid_i = inv_st_ == InvAsking;
@@ -1069,9 +1127,21 @@ private:
 	void start_random(unsigned p)
 	{
 		PortReq &r = ports_[p];
-		r.va = pick_va(asid_, p);
+		// VA bits 4:2 differ between the requests of a port in flight, so a
+		// fault record or an OK answer names its request.
+		unsigned k = 0;
+		for (bool used = true; used; k += used) {
+			used = false;
+			for (const Req &q : r.out)
+				used |= ((q.va >> 2) & 7) == k;
+		}
+		r.va = (pick_va(asid_, p) & ~0x1Cull) | ((uint64_t)k << 2);
 		r.write = rng_.pct(30);
+		// Streams: mostly the ID of the last request, else any.
+		r.id = rng_.pct(50) ? r.last_id : (unsigned)rng_.below(kIds);
+		r.last_id = r.id;
 		r.st = PortReq::Asking;
+		r.serial = ++serial_;
 		r.done = false;
 	}
 
@@ -1083,9 +1153,10 @@ private:
 		// Checks that hold every cycle.
 		assert_int_equal(t.axi_write_o, 0);
 
-		// Translation ports.
+		// Translation ports: the response first (a request accepted in the
+		// cycle an older one of its ID leaves does not wait for it).
 		for (unsigned p = 0; p < kPorts; p++) {
-			PortReq &r = ports_[p];
+			PortReq &pr = ports_[p];
 			bool hit = sig_get(t.perf_l1_hit_o, p, 1), miss = sig_get(t.perf_l1_miss_o, p, 1);
 			if (hit && mode_ == CIRCE_HW_MMU_MODE_L2_ONLY) {
 				print_error("port %u: an L1 hit in L2-only mode\n", p);
@@ -1094,19 +1165,74 @@ private:
 			st_.perf_hit += hit;
 			st_.perf_miss += miss;
 			st_.perf_stall += sig_get(t.perf_stall_o, p, 1);
-			if (r.st == PortReq::Asking && sig_get(t.tr_req_ready_o, p, 1)) {
-				r.st = PortReq::Waiting;
-				r.asid = asid_;
-				r.accept_cycle = cycle_;
+			st_.perf_retry += (unsigned)__builtin_popcountll(
+				sig_get(t.perf_retry_o, kSlots * p, kSlots));
+			// A port takes a request while it has a free slot.
+			if (sig_get(t.tr_req_ready_o, p, 1) != (pr.out.size() < kSlots)) {
+				print_error("port %u: ready %u with %zu requests in flight\n", p,
+					    (unsigned)sig_get(t.tr_req_ready_o, p, 1), pr.out.size());
+				fail();
+			}
+			if (inv_st_ != InvIdle)
+				for (Req &q : pr.out)
+					q.inv_seen = true;
+			if (sig_get(t.tr_rsp_valid_o, p, 1)) {
+				unsigned id = (unsigned)sig_get(t.tr_rsp_id_o, 2 * p, 2);
+				// Per-ID order: the answer is the oldest request of its ID.
+				auto it = std::find_if(pr.out.begin(), pr.out.end(),
+						       [id](const Req &q) { return q.id == id; });
+				if (it == pr.out.end() || it->faulted) {
+					print_error("port %u: response of ID %u without a request\n", p, id);
+					fail();
+				}
+				if (!it->rsp_seen)
+					it->first_rsp_cycle = cycle_;
+				it->rsp_seen = true;
+				on_bus_[p] = &*it;
+				if (sig_get(t.tr_rsp_ready_i, p, 1)) {
+					on_bus_[p] = nullptr;
+					check_response(p, it);
+				}
+			} else {
+				on_bus_[p] = nullptr;
+				// Nothing on the bus: no hit whose turn it was may wait
+				// (unless an invalidation dropped it meanwhile).
+				for (const Req &q : pr.out) {
+					if (q.hit && q.first && !q.inv_seen && q.accept_cycle < cycle_) {
+						print_error("port %u va=0x%" PRIx64 " ID %u: a hit not answered "
+							    "while the response bus is idle (accepted at %" PRIu64
+							    ", cycle %" PRIu64 ")\n",
+							    p, q.va, q.id, q.accept_cycle, cycle_);
+						fail();
+					}
+				}
+			}
+			if (pr.st == PortReq::Asking && sig_get(t.tr_req_ready_o, p, 1)) {
+				Req q;
+				q.serial = pr.serial;
+				q.va = pr.va;
+				q.write = pr.write;
+				q.id = pr.id;
+				q.asid = asid_;
+				q.accept_cycle = cycle_;
 				// A hit may reflect any version since the last completed
 				// invalidation; so may a walk, whose walk cache holds PTE
 				// lines read since then (it decides faults on fresh reads).
-				r.win = floor_;
-				r.rounds = 0;
-				r.faulted = r.aborted = false;
-				r.rsp_seen = false;
-				r.hit = hit;
+				q.win = floor_;
+				q.hit = hit;
+				q.first = std::none_of(pr.out.begin(), pr.out.end(),
+						       [&](const Req &o) { return o.id == q.id; });
+				q.inv_seen = inv_st_ != InvIdle;
+				st_.same_id_waits += hit && !q.first;
+				pr.out.push_back(q);
+				pr.st = PortReq::Idle;
+				pr.gap = rng_.pct(60) ? 0 : (unsigned)rng_.below(8);
 				st_.accepted++;
+				st_.max_port_out = std::max<uint64_t>(st_.max_port_out, pr.out.size());
+				if (pr.out.size() > kSlots) {
+					print_error("port %u: more than %u requests taken\n", p, kSlots);
+					fail();
+				}
 				if (hit + miss != 1) {
 					print_error("port %u: accept without exactly one hit/miss pulse\n", p);
 					fail();
@@ -1114,22 +1240,6 @@ private:
 			} else if (hit || miss) {
 				print_error("port %u: hit/miss pulse without an accepted request\n", p);
 				fail();
-			}
-			if (sig_get(t.tr_rsp_valid_o, p, 1)) {
-				if (r.st != PortReq::Waiting || r.faulted) {
-					print_error("port %u: response without a request\n", p);
-					fail();
-				}
-				if (!r.rsp_seen)
-					r.first_rsp_cycle = cycle_;
-				r.rsp_seen = true;
-				if (r.hit && r.first_rsp_cycle != r.accept_cycle + 1) {
-					print_error("port %u: a hit answered after %" PRIu64 " cycles\n", p,
-						    r.first_rsp_cycle - r.accept_cycle);
-					fail();
-				}
-				if (sig_get(t.tr_rsp_ready_i, p, 1))
-					check_response(p);
 			}
 		}
 
@@ -1176,8 +1286,9 @@ private:
 		st_.perf_pf += t.perf_pf_o;
 		// (a request accepted before the mode changed may still probe)
 		bool all_new = true;
-		for (const PortReq &r : ports_)
-			all_new &= r.st != PortReq::Waiting || r.accept_cycle > mode_cycle_;
+		for (const PortReq &pr : ports_)
+			for (const Req &r : pr.out)
+				all_new &= r.accept_cycle > mode_cycle_;
 		if (t.perf_l2_hit_o && mode_ == CIRCE_HW_MMU_MODE_L1_ONLY && all_new) {
 			print_error("an L2 hit in L1-only mode\n");
 			fail();
@@ -1187,6 +1298,13 @@ private:
 		if (inv_st_ == InvWaiting && t.inv_done_o) {
 			inv_st_ = InvIdle;
 			floor_ = inv_issue_ver_;
+			// The port drops every answer held for its turn (not the one on
+			// the response bus) and translates again after the TLBs and the
+			// walk cache were invalidated: those answers reflect the new tables.
+			for (unsigned p = 0; p < kPorts; p++)
+				for (Req &q : ports_[p].out)
+					if (&q != on_bus_[p] && !q.aborted)
+						q.win = std::max(q.win, inv_issue_ver_);
 		} else if (t.inv_done_o) {
 			print_error("inv_done without an invalidation\n");
 			fail();
@@ -1226,10 +1344,11 @@ private:
 		return false;
 	}
 
-	void check_response(unsigned p)
+	void check_response(unsigned p, std::list<Req>::iterator it)
 	{
 		Vtb_mmu_top &t = *top_;
-		PortReq &r = ports_[p];
+		PortReq &pr = ports_[p];
+		Req &r = *it;
 		Xlat got, want;
 
 		got.iova = sig_get(t.tr_rsp_iova_o, 64 * p, 64);
@@ -1237,6 +1356,13 @@ private:
 		got.flags = (uint32_t)sig_get(t.tr_rsp_flags_o, 32 * p, 32);
 		got.shift = (unsigned)sig_get(t.tr_rsp_shift_o, 6 * p, 6);
 		st_.responses++;
+		// An OK answer keeps the page offset: it names its request.
+		if (got.status == kTrOk && ((got.iova ^ r.va) & 0xFFF)) {
+			print_error("port %u ID %u: answer iova=0x%" PRIx64 " is not for the oldest "
+				    "request of the ID (va=0x%" PRIx64 "): per-ID order broken\n",
+				    p, r.id, got.iova, r.va);
+			fail();
+		}
 		if (r.aborted) {
 			want.status = kTrFault;
 			want.flags = r.abort_flags;
@@ -1250,9 +1376,9 @@ private:
 			bool ok = got.status != kTrFault &&
 				  in_window(got, r.asid, r.va, r.write, r.win, &want);
 			if (!ok) {
-				print_error("port %u asid=%u va=0x%" PRIx64 " %s (versions %" PRIu64
+				print_error("port %u ID %u asid=%u va=0x%" PRIx64 " %s (versions %" PRIu64
 					    "..%" PRIu64 ", cycle %" PRIu64 "): got %s, want %s\n",
-					    p, r.asid, r.va, r.write ? "write" : "read", r.win,
+					    p, r.id, r.asid, r.va, r.write ? "write" : "read", r.win,
 					    mem_.version(), cycle_, xlat_str(got).c_str(),
 					    xlat_str(want).c_str());
 				fail();
@@ -1264,42 +1390,60 @@ private:
 				st_.bus_errors++;
 			}
 		}
-		if (r.hit)
-			st_.hit_latency1++;
-		r.got = got;
-		r.latency = r.first_rsp_cycle - r.accept_cycle;
-		r.done = true;
-		r.st = PortReq::Idle;
-		r.gap = rng_.pct(60) ? 0 : (unsigned)rng_.below(8);
+		for (auto o = pr.out.begin(); o != it; ++o)
+			st_.overtakes++; // older requests (of other IDs) still in flight
+		if (!random_) {
+			Result &res = results_[r.serial];
+			res.got = got;
+			res.accept_cycle = r.accept_cycle;
+			res.rsp_cycle = cycle_;
+			res.latency = r.first_rsp_cycle - r.accept_cycle;
+			res.hit = r.hit;
+		}
+		if (r.serial == pr.serial) {
+			pr.got = got;
+			pr.latency = r.first_rsp_cycle - r.accept_cycle;
+			pr.accept_cycle = r.accept_cycle;
+			pr.done = true;
+		}
+		pr.out.erase(it);
+	}
+
+	// The request a fault record names (nullptr: none).
+	Req *find_faulting(uint64_t va, uint16_t asid, unsigned *port)
+	{
+		for (unsigned q = 0; q < kPorts; q++) {
+			if (random_ && q != (va & 3))
+				continue; // random traffic names the port in VA bits 1:0
+			for (Req &r : ports_[q].out) {
+				if (!r.faulted && r.va == va && (uint16_t)r.asid == asid) {
+					*port = q;
+					return &r;
+				}
+			}
+		}
+		return nullptr;
 	}
 
 	void see_fault()
 	{
 		Vtb_mmu_top &t = *top_;
-		unsigned p = (unsigned)(t.fault_va_o & 3); // random traffic names the port so
 		Xlat got, want;
-
-		if (!random_) {
-			for (unsigned q = 0; q < kPorts; q++)
-				if (ports_[q].st == PortReq::Waiting && !ports_[q].faulted &&
-				    ports_[q].va == t.fault_va_o)
-					p = q;
-		}
+		unsigned p = 0;
 
 		fault_seen_ = true;
 		fault_va_ = t.fault_va_o;
 		fault_flags_ = t.fault_flags_o;
 		fault_asid_ = t.fault_asid_o;
-		fault_port_ = p;
 		st_.fault_records++;
-		if (p >= kPorts || ports_[p].st != PortReq::Waiting || ports_[p].faulted ||
-		    ports_[p].va != fault_va_ || (uint16_t)ports_[p].asid != fault_asid_) {
+		fault_req_ = find_faulting(fault_va_, fault_asid_, &p);
+		if (!fault_req_) {
 			print_error("fault record va=0x%" PRIx64 " asid=%u matches no waiting request\n",
 				    fault_va_, fault_asid_);
 			fail();
 			return;
 		}
-		PortReq &r = ports_[p];
+		Req &r = *fault_req_;
 		r.faulted = true;
 		got.status = kTrFault;
 		got.flags = fault_flags_;
@@ -1316,7 +1460,7 @@ private:
 	// Random host: fix and resume, resume as is, or abort.
 	void decide_fault()
 	{
-		PortReq &r = ports_[fault_port_];
+		Req &r = *fault_req_;
 		unsigned d = (unsigned)rng_.below(100);
 		uint32_t resp = CIRCE_HW_FAULT_RESP_ABORT;
 
@@ -1341,7 +1485,7 @@ private:
 
 	void fault_answered()
 	{
-		PortReq &r = ports_[fault_port_];
+		Req &r = *fault_req_;
 
 		fault_answer_pending_ = false;
 		if (fault_answer_ == CIRCE_HW_FAULT_RESP_RESUME) {
@@ -1397,7 +1541,11 @@ private:
 	uint64_t fault_va_ = 0, fault_answer_at_ = 0, fault_decide_at_ = 0;
 	uint32_t fault_flags_ = 0, fault_answer_ = 0;
 	uint16_t fault_asid_ = 0;
-	unsigned fault_port_ = 0;
+	Req *fault_req_ = nullptr; // the request of the record seen
+	std::array<Req *, kPorts> on_bus_{}; // the request answered on the bus, not taken yet
+
+	uint64_t serial_ = 0;
+	std::map<uint64_t, Result> results_; // answers outside random runs
 };
 
 } // namespace
@@ -1865,14 +2013,16 @@ void test_fault_hold(void **state)
 	assert_int_equal(t.fault_flags_o, 0);
 	assert_int_equal(t.fault_asid_o, 1);
 	uint64_t faults = b.stats().perf_fault;
-	// Held: no answer, not ready, while port 1 keeps hitting in 1 cycle.
+	// Held: no answer while port 1 keeps hitting in 1 cycle; port 0 still
+	// takes requests in its other slots (test_hit_under_miss uses them).
 	for (int i = 0; i < 50; i++) {
 		uint64_t lat;
 		b.translate(1, hot + (uint64_t)i * 8, i & 1, &lat);
 		assert_int_equal(lat, 1);
 	}
 	assert_true(b.run_until([&] { return b.port(0).done; }, 300) == false);
-	assert_int_equal(t.tr_req_ready_o & 1, 0);
+	assert_int_equal(t.tr_req_ready_o & 1, 1);
+	assert_int_equal(b.in_flight(0), 1);
 	assert_true(t.fault_valid_o);
 	// Values other than RESUME/ABORT are ignored.
 	b.answer_fault(0);
@@ -1942,6 +2092,140 @@ void test_fault_hold(void **state)
 	b.answer_fault(CIRCE_HW_FAULT_RESP_RESUME);
 	assert_true(b.run_until([&] { return b.port(0).done; }, 1000));
 	assert_int_equal(b.port(0).got.status, kTrOk);
+}
+
+// Several translations in flight on one port (tr_req_t.id = the stream):
+// a hit of another ID answers while a miss walks (hit under miss); a hit
+// behind an older miss of its own ID waits for it; a fault holds only its
+// own ID; several walks of one port at once; an invalidation drops an
+// answer held behind a fault, so the request is translated again.
+void test_hit_under_miss(void **state)
+{
+	Bench &b = bench_of(state);
+	HostMem &m = b.mem();
+	PageTables &pt = b.pt();
+	Vtb_mmu_top &t = b.top();
+	Bench::Stats &s = b.stats();
+	const uint64_t base = 0x0000410000000000ull;
+	// Pages under different level-1 tables: each needs its own line reads.
+	const uint64_t miss[4] = { base, base + (1ull << 30), base + (2ull << 30),
+				   base + (3ull << 30) };
+	const uint64_t hot = base + (8ull << 30), hot2 = hot + 0x1000;
+	const uint64_t v = base + (9ull << 30); // not mapped: faults
+
+	pt.set_root(1, pt.alloc_table(), true, true);
+	for (uint64_t va : miss)
+		assert_true(pt.map_leaf(1, va, 0, 3));
+	assert_true(pt.map_leaf(1, hot, 0, 3));
+	assert_true(pt.map_leaf(1, hot2, 0, 3));
+	b.set_asid(1);
+	b.set_mode(CIRCE_HW_MMU_MODE_L1_ONLY); // misses walk (no L2 answers)
+	b.translate(0, hot, false);
+	b.translate(0, hot2, false);
+	b.set_latency(100, 100);
+	auto want = [&](uint64_t va, bool write) {
+		return ref_translate(m, m.version(), 1, va, write);
+	};
+
+	// ID 0 misses and walks with slow memory; ID 1 hits and is answered first.
+	uint64_t a = b.issue_taken(0, miss[0] + 0x10, false, 0);
+	uint64_t h = b.issue_taken(0, hot + 0x20, false, 1);
+	assert_true(b.run_until([&] { return b.answered(h); }, 10));
+	assert_true(b.result(h).hit);
+	assert_int_equal(b.result(h).latency, 1);
+	assert_false(b.answered(a));
+	assert_true(b.run_until([&] { return b.answered(a); }, 3000));
+	assert_true(b.result(a).got == want(miss[0] + 0x10, false));
+	assert_true(b.result(h).got == want(hot + 0x20, false));
+	print_message("# tb_mmu: hit under miss: ID 1's hit answered %" PRIu64
+		      " cycles before ID 0's miss\n",
+		      b.result(a).rsp_cycle - b.result(h).rsp_cycle);
+	assert_true(b.result(a).rsp_cycle > b.result(h).rsp_cycle + 100);
+
+	// Same ID: a miss, then a hit of that ID waits behind it; a hit of
+	// another ID meanwhile answers at once.
+	uint64_t a2 = b.issue_taken(0, miss[1] + 0x30, true, 2);
+	uint64_t h2 = b.issue_taken(0, hot + 0x40, false, 2);
+	uint64_t h3 = b.issue_taken(0, hot2 + 0x50, true, 3);
+	assert_true(b.run_until([&] { return b.answered(h3); }, 10));
+	assert_int_equal(b.result(h3).latency, 1);
+	for (int i = 0; i < 50; i++)
+		b.step();
+	assert_false(b.answered(h2));
+	assert_true(b.run_until([&] { return b.answered(h2); }, 3000));
+	assert_true(b.answered(a2));
+	assert_true(b.result(h2).hit);
+	assert_true(b.result(h2).rsp_cycle > b.result(a2).rsp_cycle);
+	assert_true(b.result(a2).got == want(miss[1] + 0x30, true));
+	assert_true(b.result(h2).got == want(hot + 0x40, false));
+	print_message("# tb_mmu: same ID: the hit behind a miss waited %" PRIu64 " cycles\n",
+		      b.result(h2).rsp_cycle - b.result(h2).accept_cycle);
+
+	// A fault on ID 0: ID 1 keeps hitting in one cycle on the same port, a
+	// hit of ID 0 waits for the fault's answer.
+	uint64_t f = b.issue_taken(0, v + 0x8, false, 0);
+	assert_true(b.run_until([&] { return (bool)t.fault_valid_o; }, 3000));
+	b.step(); // the bench sees the record
+	assert_int_equal(t.fault_va_o, v + 0x8);
+	uint64_t w = b.issue_taken(0, hot + 0x60, false, 0);
+	for (unsigned i = 0; i < 20; i++) {
+		uint64_t x = b.issue_taken(0, hot2 + 8 * i, i & 1, 1);
+		assert_true(b.run_until([&] { return b.answered(x); }, 10));
+		assert_int_equal(b.result(x).latency, 1);
+	}
+	assert_false(b.answered(f));
+	assert_false(b.answered(w));
+	assert_true(t.fault_valid_o);
+	b.answer_fault(CIRCE_HW_FAULT_RESP_ABORT);
+	assert_true(b.run_until([&] { return b.answered(w); }, 100));
+	assert_int_equal(b.result(f).got.status, kTrFault);
+	assert_int_equal(b.result(w).got.status, kTrOk);
+	assert_true(b.result(w).rsp_cycle > b.result(f).rsp_cycle);
+
+	// Four misses of one port (four IDs) walk at once on the four walkers.
+	b.invalidate(CIRCE_HW_INV_ALL, 0, 0, 0);
+	uint64_t lat1;
+	b.translate(0, miss[0] + 0x100, false, &lat1); // alone: every line from memory
+	b.invalidate(CIRCE_HW_INV_ALL, 0, 0, 0);
+	s.max_outstanding = 0;
+	uint64_t c0 = b.cycle(), sn[4];
+	for (unsigned k = 0; k < 4; k++)
+		sn[k] = b.issue_taken(0, miss[k] + 0x200 + 8 * k, false, k);
+	assert_int_equal(b.in_flight(0), 4);
+	assert_true(b.run_until(
+		[&] { return b.answered(sn[0]) && b.answered(sn[1]) && b.answered(sn[2]) &&
+			     b.answered(sn[3]); },
+		5000));
+	uint64_t four = b.cycle() - c0;
+	for (unsigned k = 0; k < 4; k++)
+		assert_true(b.result(sn[k]).got == want(miss[k] + 0x200 + 8 * k, false));
+	print_message("# tb_mmu: one port: one walk alone %" PRIu64 " cycles, four at once %" PRIu64
+		      " cycles, %" PRIu64 " PTE reads in flight at most\n",
+		      lat1, four, s.max_outstanding);
+	assert_true(four < 2 * lat1); // serial: 4 * lat1
+	assert_true(s.max_outstanding >= 3);
+
+	// An answer held behind a fault of its ID when an invalidation completes
+	// is dropped and translated again: it sees the new page.
+	b.set_latency(4, 4);
+	b.translate(0, hot, false);
+	uint64_t f2 = b.issue_taken(0, v + 0x10, false, 0);
+	assert_true(b.run_until([&] { return (bool)t.fault_valid_o; }, 1000));
+	b.step();
+	uint64_t w2 = b.issue_taken(0, hot + 0x70, false, 0);
+	uint64_t retries = s.perf_retry, walks = s.perf_walk;
+	m.write(pt.slot(1, hot, 0, false), CIRCE_HW_PTE_VALID | CIRCE_HW_PTE_READ | 0x0000000123456000ull);
+	b.invalidate(CIRCE_HW_INV_RANGE, 1, hot, 1);
+	assert_int_equal(s.perf_retry, retries + 1);
+	assert_true(b.run_until([&] { return s.perf_walk == walks + 1; }, 100));
+	for (int i = 0; i < 50; i++)
+		b.step();
+	assert_false(b.answered(w2));
+	b.answer_fault(CIRCE_HW_FAULT_RESP_ABORT);
+	assert_true(b.run_until([&] { return b.answered(w2); }, 100));
+	assert_int_equal(b.result(f2).got.status, kTrFault);
+	assert_true(b.result(w2).hit);
+	assert_int_equal(b.result(w2).got.iova, 0x0000000123456070ull);
 }
 
 // Misses of different ports walk at once, each walker on its own AXI ID, and
@@ -2177,10 +2461,11 @@ void check_perf_identities(Bench &b)
 {
 	Bench::Stats &s = b.stats();
 	assert_int_equal(s.perf_hit + s.perf_miss, s.accepted);
-	// Every L1 miss probes the L2 (unless the mode or the request rules it
-	// out) and walks unless the L2 hit; every resume walks again.
-	assert_int_equal(s.perf_walk, s.perf_miss - s.perf_l2_hit + s.resumes);
-	assert_true(s.perf_l2_hit + s.perf_l2_miss <= s.perf_miss);
+	// Every L1 miss, and every held answer an invalidation dropped, probes
+	// the L2 (unless the mode or the request rules it out) and walks unless
+	// the L2 hit; every resume walks again.
+	assert_int_equal(s.perf_walk, s.perf_miss + s.perf_retry - s.perf_l2_hit + s.resumes);
+	assert_true(s.perf_l2_hit + s.perf_l2_miss <= s.perf_miss + s.perf_retry);
 	assert_true(s.perf_l2_fill <= s.perf_walk);
 	assert_true(s.perf_l2_evict <= s.perf_l2_fill);
 	assert_int_equal(s.perf_line, s.r_ok);
@@ -2188,7 +2473,6 @@ void check_perf_identities(Bench &b)
 	assert_int_equal(s.ar, s.r_ok + s.r_err);
 	assert_int_equal(s.perf_fault, s.fault_records);
 	assert_int_equal(s.responses, s.accepted);
-	assert_int_equal(s.hit_latency1, s.perf_hit);
 }
 
 // Random translations on all ports against the reference, with faults
@@ -2208,6 +2492,11 @@ void print_hit_rates(Bench &b, const char *what)
 		      s.perf_l2_fill, s.perf_l2_evict, s.perf_walk, s.perf_pte, s.perf_wc,
 		      s.perf_walk_cycles, s.perf_stall, s.max_outstanding, s.r_out_of_order);
 	print_message("# tb_mmu %s: %" PRIu64 " PTE-line prefetches\n", what, s.perf_pf);
+	print_message("# tb_mmu %s: up to %" PRIu64 " requests in flight on a port, %" PRIu64
+		      " times an answer overtook an older request of another ID, %" PRIu64
+		      " hits waited behind their ID, %" PRIu64
+		      " held answers dropped by invalidations\n",
+		      what, s.max_port_out, s.overtakes, s.same_id_waits, s.perf_retry);
 }
 
 uint64_t random_count(uint64_t dflt)
@@ -2250,6 +2539,11 @@ void test_random(void **state)
 	// Every walker read (the top one also prefetches) and reads overlapped.
 	assert_int_equal(s.ids_seen, (1u << kWalkers) - 1);
 	assert_true(s.perf_pf > 1000);
+	// Full ports, hits under misses, same-ID waits, dropped held answers.
+	assert_int_equal(s.max_port_out, kSlots);
+	assert_true(s.overtakes > s.accepted / 100);
+	assert_true(s.same_id_waits > 100);
+	assert_true(s.perf_retry > 0);
 }
 
 // The same with the TLB mode switched at random (hybrid, L1 only, L2 only)
@@ -2286,7 +2580,7 @@ int main(int argc, char **argv)
 	TestState st[] = { { seed, nullptr },	  { seed + 1, nullptr }, { seed + 2, nullptr },
 			   { seed + 3, nullptr }, { seed + 4, nullptr }, { seed + 5, nullptr },
 			   { seed + 6, nullptr }, { seed + 7, nullptr }, { seed + 8, nullptr },
-			   { seed + 9, nullptr } };
+			   { seed + 9, nullptr }, { seed + 10, nullptr } };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_prestate_setup_teardown(test_walk_semantics, bench_setup,
 							 bench_teardown, &st[0]),
@@ -2298,6 +2592,8 @@ int main(int argc, char **argv)
 							 &st[3]),
 		cmocka_unit_test_prestate_setup_teardown(test_fault_hold, bench_setup,
 							 bench_teardown, &st[4]),
+		cmocka_unit_test_prestate_setup_teardown(test_hit_under_miss, bench_setup,
+							 bench_teardown, &st[10]),
 		cmocka_unit_test_prestate_setup_teardown(test_concurrent_walks, bench_setup,
 							 bench_teardown, &st[6]),
 		cmocka_unit_test_prestate_setup_teardown(test_l2, bench_setup, bench_teardown,

@@ -5,6 +5,7 @@
 // Field f of port p is bits [p*W +: W] of the vector named after it.
 module tb_mmu_top #(
   parameter int unsigned NumPorts  = 3,
+  parameter int unsigned Slots     = 4,
   parameter int unsigned L1Entries = circe_pkg::CIRCE_HW_DEFAULT_TLB_L1_ENTRIES,
   parameter int unsigned L2Sets    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_SETS,
   parameter int unsigned L2Ways    = circe_pkg::CIRCE_HW_DEFAULT_TLB_L2_WAYS,
@@ -19,12 +20,14 @@ module tb_mmu_top #(
   output logic [NumPorts-1:0]    tr_req_ready_o,
   input  logic [NumPorts*64-1:0] tr_req_va_i,
   input  logic [NumPorts-1:0]    tr_req_write_i,
+  input  logic [NumPorts*2-1:0]  tr_req_id_i,
   output logic [NumPorts-1:0]    tr_rsp_valid_o,
   input  logic [NumPorts-1:0]    tr_rsp_ready_i,
   output logic [NumPorts*64-1:0] tr_rsp_iova_o,
   output logic [NumPorts*2-1:0]  tr_rsp_status_o,
   output logic [NumPorts*32-1:0] tr_rsp_flags_o,
   output logic [NumPorts*6-1:0]  tr_rsp_shift_o,
+  output logic [NumPorts*2-1:0]  tr_rsp_id_o,
 
   input  logic [31:0]            asid_i,
   input  logic [NumAsids*64-1:0] pt_root_i,
@@ -72,13 +75,14 @@ module tb_mmu_top #(
   output logic [Walkers-1:0]     perf_walk_cycle_o,
   output logic                   perf_fault_o,
   output logic [NumPorts-1:0]    perf_stall_o,
+  output logic [NumPorts*Slots-1:0] perf_retry_o,
   output logic [Walkers-1:0]     perf_pte_read_o,
   output logic [Walkers-1:0]     perf_wc_hit_o,
   output logic                   perf_line_read_o
 );
 
-  localparam int unsigned TrReqW = circe_axi_pkg::AddrWidth + 1;
-  localparam int unsigned TrRspW = circe_axi_pkg::AddrWidth + 2 + 32 + 6;
+  localparam int unsigned TrReqW = circe_axi_pkg::TrReqWidth;
+  localparam int unsigned TrRspW = circe_axi_pkg::TrRspWidth;
 
   logic [NumPorts*TrReqW-1:0] tr_req;
   logic [NumPorts*TrRspW-1:0] tr_rsp;
@@ -92,6 +96,7 @@ module tb_mmu_top #(
       req       = '0;
       req.va    = tr_req_va_i[p*64 +: 64];
       req.write = tr_req_write_i[p];
+      req.id    = tr_req_id_i[p*2 +: 2];
     end
     assign tr_req[p*TrReqW +: TrReqW] = req;
     assign rsp                        = tr_rsp[p*TrRspW +: TrRspW];
@@ -99,6 +104,7 @@ module tb_mmu_top #(
     assign tr_rsp_status_o[p*2 +: 2]  = rsp.status;
     assign tr_rsp_flags_o[p*32 +: 32] = rsp.fault_flags;
     assign tr_rsp_shift_o[p*6 +: 6]   = rsp.page_shift;
+    assign tr_rsp_id_o[p*2 +: 2]      = rsp.id;
   end
 
   always_comb begin
@@ -122,6 +128,7 @@ module tb_mmu_top #(
 
   circe_mmu #(
     .NumPorts  (NumPorts),
+    .Slots     (Slots),
     .L1Entries (L1Entries),
     .L2Sets    (L2Sets),
     .L2Ways    (L2Ways),
@@ -167,6 +174,7 @@ module tb_mmu_top #(
     .perf_walk_cycle_o  (perf_walk_cycle_o),
     .perf_fault_o       (perf_fault_o),
     .perf_stall_o       (perf_stall_o),
+    .perf_retry_o       (perf_retry_o),
     .perf_pte_read_o    (perf_pte_read_o),
     .perf_wc_hit_o      (perf_wc_hit_o),
     .perf_line_read_o   (perf_line_read_o)
