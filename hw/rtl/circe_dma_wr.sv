@@ -6,9 +6,9 @@
 // translation port.
 //
 // Three parts, decoupled so that commands pipeline:
-// - issue side: one command at a time. Translates the cursor VA (once per
-//   page, page size from tr_rsp.page_shift; only iova bits above page_shift
-//   are used) and issues AW bursts of 64-byte beats that end at every 4 KiB
+// - issue side: one command at a time. Translates the cursor VA once per
+//   page (circe_xlat_hold: request, response check, held IOVA page) and
+//   issues AW bursts of 64-byte beats that end at every 4 KiB
 //   boundary (so never cross 4 KiB nor a page), at most MaxOutstanding
 //   bursts waiting for B. Each AW queues a burst record for the W side and
 //   the burst's first VA for the B side; when a command has issued its last
@@ -116,12 +116,10 @@ module circe_dma_wr
   localparam int unsigned WbAW    = $clog2(WbDepth);
   localparam int unsigned WbCntW  = $clog2(WbDepth + 1);
   localparam int unsigned BeatSz  = $clog2(StrbWidth);  // AXI size: 6
-  localparam int unsigned BeatOff = StrbWidth - 1;        // byte offset mask in a beat
 
-  typedef enum logic [2:0] {
+  typedef enum logic [1:0] {
     IsIdle,
-    IsTrReq,
-    IsTrRsp,
+    IsXlat,   // circe_xlat_hold asks the MMU for cur_va's page
     IsBurst,
     IsEnd
   } is_state_e;
@@ -169,12 +167,9 @@ module circe_dma_wr
   logic [LenWidth-1:0]  rem_d, rem_q;
   logic [BurstW-1:0]    issued_d, issued_q;       // bursts issued
   logic                 eoc_sent_d, eoc_sent_q;   // the last AW carried eoc
-  logic [AddrWidth-1:0] iova_base_d, iova_base_q;
-  logic [AddrWidth-1:0] pmask_d, pmask_q;
   err_e                 err_d, err_q;
   logic [AddrWidth-1:0] err_va_d, err_va_q;
   logic [31:0]          err_flags_d, err_flags_q;
-  logic                 tr_pend_d, tr_pend_q;
   logic                 aw_pend_d, aw_pend_q;
   logic [OutW-1:0]      outst_d, outst_q;
 
@@ -223,8 +218,9 @@ module circe_dma_wr
   wb_rec_t              wb_wdata;
   cmd_rec_t             wc_wdata;
   end_rec_t             eq_wdata;
-  logic [AddrWidth-1:0] aw_iova;
-  logic [AddrWidth-1:0] tr_mask;
+  logic [AddrWidth-1:0] aw_iova, burst_end_va;
+  logic                 xl_ok, xl_fault, xl_bus_err, xl_gave_up, xl_valid, xl_same_page;
+  logic [31:0]          xl_flags;
 
   // The B side's head command is the one being issued exactly when no end
   // record is queued: a B error there stops the issuing early.
@@ -238,9 +234,34 @@ module circe_dma_wr
     blen      = (rem_q < LenWidth'(to4k)) ? rem_q[12:0] : to4k;
     beats     = 7'(({7'b0, cur_va_q[5:0]} + blen + 13'd63) >> 6);
     can_issue = (outst_q < OutW'(MaxOutstanding)) && (wb_cnt_q < WbCntW'(WbDepth));
-    aw_iova   = (iova_base_q | (cur_va_q & pmask_q)) & ~(AddrWidth'(BeatOff));  // parenthesized: Yosys 0.23 misparses ~N'(x)
-    tr_mask   = ~({AddrWidth{1'b1}} << tr_rsp_i.page_shift);
+    burst_end_va = cur_va_q + AddrWidth'(blen);
   end
+
+  // Translation of cur_va's page: request, response check, held IOVA.
+  circe_xlat_hold #(
+    .Write (1'b1)
+  ) u_xlat (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_ni),
+    .xlat_i           (is_state_q == IsXlat),
+    .stop_i           (stop),
+    .va_i             (cur_va_q),
+    .ok_o             (xl_ok),
+    .fault_o          (xl_fault),
+    .bus_err_o        (xl_bus_err),
+    .gave_up_o        (xl_gave_up),
+    .flags_o          (xl_flags),
+    .valid_o          (xl_valid),
+    .iova_o           (aw_iova),
+    .next_va_i        (burst_end_va),
+    .next_same_page_o (xl_same_page),
+    .tr_req_valid_o   (tr_req_valid_o),
+    .tr_req_ready_i   (tr_req_ready_i),
+    .tr_req_o         (tr_req_o),
+    .tr_rsp_valid_i   (tr_rsp_valid_i),
+    .tr_rsp_ready_o   (tr_rsp_ready_o),
+    .tr_rsp_i         (tr_rsp_i)
+  );
 
   always_comb begin
     is_state_d  = is_state_q;
@@ -248,15 +269,11 @@ module circe_dma_wr
     rem_d       = rem_q;
     issued_d    = issued_q;
     eoc_sent_d  = eoc_sent_q;
-    iova_base_d = iova_base_q;
-    pmask_d     = pmask_q;
     err_d       = err_q;
     err_va_d    = err_va_q;
     err_flags_d = err_flags_q;
 
     cmd_ready_o    = 1'b0;
-    tr_req_valid_o = 1'b0;
-    tr_rsp_ready_o = 1'b0;
     eq_push        = 1'b0;
     wb_push        = 1'b0;
     wb_wdata       = '0;
@@ -285,43 +302,27 @@ module circe_dma_wr
             err_d       = skipping ? ErrSkip : ErrNone;
             err_va_d    = '0;
             err_flags_d = '0;
-            is_state_d  = (cmd_bytes_i == '0 || skipping) ? IsEnd : IsTrReq;
+            is_state_d  = (cmd_bytes_i == '0 || skipping) ? IsEnd : IsXlat;
           end else begin
             is_state_d = IsIdle;
           end
         end
       end
 
-      IsTrReq: begin
-        tr_req_valid_o = tr_pend_q || !stop;
-        if (!tr_pend_q && stop) begin
+      IsXlat: begin
+        if (xl_ok) begin
+          is_state_d = IsBurst;
+        end else if (xl_fault) begin
+          err_d       = ErrFault;
+          err_va_d    = cur_va_q;
+          err_flags_d = xl_flags;
+          is_state_d  = IsEnd;
+        end else if (xl_bus_err) begin
+          err_d      = ErrBus;
+          err_va_d   = cur_va_q;
           is_state_d = IsEnd;
-        end else if (tr_req_ready_i) begin
-          is_state_d = IsTrRsp;
-        end
-      end
-
-      IsTrRsp: begin
-        tr_rsp_ready_o = 1'b1;
-        if (tr_rsp_valid_i) begin
-          unique case (tr_rsp_i.status)
-            circe_axi_pkg::TrOk: begin
-              iova_base_d = tr_rsp_i.iova & ~tr_mask;
-              pmask_d     = tr_mask;
-              is_state_d  = IsBurst;
-            end
-            circe_axi_pkg::TrFault: begin
-              err_d       = ErrFault;
-              err_va_d    = cur_va_q;
-              err_flags_d = tr_rsp_i.fault_flags;
-              is_state_d  = IsEnd;
-            end
-            default: begin
-              err_d       = ErrBus;
-              err_va_d    = cur_va_q;
-              is_state_d  = IsEnd;
-            end
-          endcase
+        end else if (xl_gave_up) begin
+          is_state_d = IsEnd;
         end
       end
 
@@ -334,13 +335,13 @@ module circe_dma_wr
           wb_wdata.beats = beats;
           wb_wdata.eoc   = rem_q == LenWidth'(blen);
           eoc_sent_d = rem_q == LenWidth'(blen);
-          cur_va_d   = cur_va_q + AddrWidth'(blen);
+          cur_va_d   = burst_end_va;
           rem_d      = rem_q - LenWidth'(blen);
           issued_d   = issued_q + 1'b1;
           if (rem_q == LenWidth'(blen)) begin
             is_state_d = IsEnd;
-          end else if ((cur_va_d & pmask_q) == '0) begin
-            is_state_d = IsTrReq;  // crossed into the next page
+          end else if (!xl_same_page) begin
+            is_state_d = IsXlat;  // crossed into the next page
           end
         end
       end
@@ -359,14 +360,12 @@ module circe_dma_wr
     axi_req_o.aw.len   = 8'(beats - 7'd1);
     axi_req_o.aw.size  = 3'(BeatSz);
     axi_req_o.aw.burst = circe_axi_pkg::BurstIncr;
-    axi_req_o.aw_valid = (is_state_q == IsBurst) && (aw_pend_q || (!stop && can_issue));
+    axi_req_o.aw_valid = (is_state_q == IsBurst) &&
+                         (aw_pend_q || (!stop && can_issue && xl_valid));
     axi_req_o.w        = w_q;
     axi_req_o.w_valid  = w_vld_q;
     axi_req_o.b_ready  = !er_vld || (bcnt_q != er.bursts);
   end
-
-  assign tr_req_o.va    = cur_va_q;
-  assign tr_req_o.write = 1'b1;
 
   always_comb begin
     wc_wdata        = '0;
@@ -385,10 +384,8 @@ module circe_dma_wr
   // block, go out normally.
   assign skipping  = skip_q && (inflight_q != '0);
   assign skip_d    = skipping ||
-                     (is_state_q == IsTrRsp && tr_rsp_valid_i &&
-                      tr_rsp_i.status != circe_axi_pkg::TrOk) ||
+                     xl_fault || xl_bus_err ||
                      (b_fire && axi_rsp_i.b.resp[1]);
-  assign tr_pend_d = tr_req_valid_o && !tr_req_ready_i;
   assign aw_pend_d = axi_req_o.aw_valid && !axi_rsp_i.aw_ready;
   assign wc_push   = cmd_fire;
   assign b_fire    = axi_rsp_i.b_valid && axi_req_o.b_ready;
@@ -597,12 +594,9 @@ module circe_dma_wr
       rem_q       <= '0;
       issued_q    <= '0;
       eoc_sent_q  <= 1'b0;
-      iova_base_q <= '0;
-      pmask_q     <= '0;
       err_q       <= ErrNone;
       err_va_q    <= '0;
       err_flags_q <= '0;
-      tr_pend_q   <= 1'b0;
       aw_pend_q   <= 1'b0;
       outst_q     <= '0;
       wc_wptr_q   <= '0;
@@ -635,12 +629,9 @@ module circe_dma_wr
       rem_q       <= rem_d;
       issued_q    <= issued_d;
       eoc_sent_q  <= eoc_sent_d;
-      iova_base_q <= iova_base_d;
-      pmask_q     <= pmask_d;
       err_q       <= err_d;
       err_va_q    <= err_va_d;
       err_flags_q <= err_flags_d;
-      tr_pend_q   <= tr_pend_d;
       aw_pend_q   <= aw_pend_d;
       outst_q     <= outst_d;
       wc_wptr_q   <= wc_wptr_d;
@@ -695,11 +686,6 @@ module circe_dma_wr
   aw_no_4k_cross: assert property (@(posedge clk_i) disable iff (!rst_ni)
     axi_req_o.aw_valid |-> ({1'b0, axi_req_o.aw.addr[11:6]} + {1'b0, axi_req_o.aw.len[5:0]} < 7'd64
                             && axi_req_o.aw.len < 8'd64));
-  tr_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    (tr_req_valid_o && !tr_req_ready_i) |=> (tr_req_valid_o && $stable(tr_req_o)));
-  tr_page: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    (tr_rsp_valid_i && tr_rsp_ready_o && tr_rsp_i.status == circe_axi_pkg::TrOk) |->
-      (tr_rsp_i.page_shift >= 6'(circe_pkg::CIRCE_HW_PAGE_SHIFT) && 7'(tr_rsp_i.page_shift) < 7'(AddrWidth)));
   wb_has_cmd: assert property (@(posedge clk_i) disable iff (!rst_ni)
     wb_vld |-> wc_vld);
   queues_bounded: assert property (@(posedge clk_i) disable iff (!rst_ni)
