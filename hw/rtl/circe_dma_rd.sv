@@ -67,6 +67,12 @@ module circe_dma_rd
   input  logic                     abort_i,
   output logic                     busy_o,
 
+  // invalidation epoch (circe_xlat_hold): drop_i pulses when an
+  // invalidation completed; old_busy_o is high while a burst issued before
+  // the last drop is in flight
+  input  logic                     inv_drop_i,
+  output logic                     old_busy_o,
+
   // command
   input  logic                     cmd_valid_i,
   output logic                     cmd_ready_o,
@@ -225,7 +231,8 @@ module circe_dma_rd
 
   // Translation of cur_va's page: request, response check, held IOVA.
   circe_xlat_hold #(
-    .Write (1'b0)
+    .Write (1'b0),
+    .OutW  (OutW)
   ) u_xlat (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),
@@ -241,6 +248,12 @@ module circe_dma_rd
     .iova_o           (ar_iova),
     .next_va_i        (burst_end_va),
     .next_same_page_o (xl_same_page),
+    .drop_i           (inv_drop_i),
+    .burst_valid_i    (axi_req_o.ar_valid),
+    .burst_ready_i    (axi_rsp_i.ar_ready),
+    .burst_done_i     (r_last_fire),
+    .outst_i          (outst_q),
+    .old_busy_o       (old_busy_o),
     .tr_req_valid_o   (tr_req_valid_o),
     .tr_req_ready_i   (tr_req_ready_i),
     .tr_req_o         (tr_req_o),
@@ -299,6 +312,8 @@ module circe_dma_rd
       IsBurst: begin
         if (!ar_pend_q && stop) begin
           is_state_d = IsEnd;
+        end else if (!ar_pend_q && !xl_valid) begin
+          is_state_d = IsXlat;  // an invalidation dropped the translation: ask again
         end else if (axi_req_o.ar_valid && axi_rsp_i.ar_ready) begin
           cur_va_d = burst_end_va;
           rem_d    = rem_q - LenWidth'(blen);

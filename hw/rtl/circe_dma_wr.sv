@@ -66,6 +66,12 @@ module circe_dma_wr
   input  logic                     abort_i,
   output logic                     busy_o,
 
+  // invalidation epoch (circe_xlat_hold): drop_i pulses when an
+  // invalidation completed; old_busy_o is high while a burst issued before
+  // the last drop is in flight
+  input  logic                     inv_drop_i,
+  output logic                     old_busy_o,
+
   // command
   input  logic                     cmd_valid_i,
   output logic                     cmd_ready_o,
@@ -239,7 +245,8 @@ module circe_dma_wr
 
   // Translation of cur_va's page: request, response check, held IOVA.
   circe_xlat_hold #(
-    .Write (1'b1)
+    .Write (1'b1),
+    .OutW  (OutW)
   ) u_xlat (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),
@@ -255,6 +262,12 @@ module circe_dma_wr
     .iova_o           (aw_iova),
     .next_va_i        (burst_end_va),
     .next_same_page_o (xl_same_page),
+    .drop_i           (inv_drop_i),
+    .burst_valid_i    (axi_req_o.aw_valid),
+    .burst_ready_i    (axi_rsp_i.aw_ready),
+    .burst_done_i     (b_fire),
+    .outst_i          (outst_q),
+    .old_busy_o       (old_busy_o),
     .tr_req_valid_o   (tr_req_valid_o),
     .tr_req_ready_i   (tr_req_ready_i),
     .tr_req_o         (tr_req_o),
@@ -329,6 +342,8 @@ module circe_dma_wr
       IsBurst: begin
         if (!aw_pend_q && stop) begin
           is_state_d = IsEnd;
+        end else if (!aw_pend_q && !xl_valid) begin
+          is_state_d = IsXlat;  // an invalidation dropped the translation: ask again
         end else if (axi_req_o.aw_valid && axi_rsp_i.aw_ready) begin
           aw_fire    = 1'b1;
           wb_push    = 1'b1;

@@ -76,6 +76,12 @@ module circe_memeng
   output logic                     wr_tr_rsp_ready_o,
   input  circe_axi_pkg::tr_rsp_t   wr_tr_rsp_i,
 
+  // invalidation epoch of both engines (circe_xlat_hold): drop_i pulses
+  // when an invalidation completed; old_busy_o: a burst issued before the
+  // last drop is in flight
+  input  logic                     inv_drop_i,
+  output logic                     old_busy_o,
+
   // AXI4 master (AR/R from the read engine, AW/W/B from the write engine)
   output circe_axi_pkg::axi_req_t  axi_req_o,
   input  circe_axi_pkg::axi_rsp_t  axi_rsp_i,
@@ -613,6 +619,10 @@ module circe_memeng
     end
   end
 
+  // Either engine's bursts of before the last invalidation in flight.
+  logic rd_old_busy, wr_old_busy;
+  assign old_busy_o = rd_old_busy | wr_old_busy;
+
   circe_dma_rd #(
     .LenWidth (LenWidth),
     .Id       (circe_axi_pkg::IdMemEng)
@@ -621,6 +631,8 @@ module circe_memeng
     .rst_ni         (rst_ni),
     .abort_i        (1'b0),
     .busy_o         (rd_busy),
+    .inv_drop_i     (inv_drop_i),
+    .old_busy_o     (rd_old_busy),
     .cmd_valid_i    (rd_cmd_pend_q),
     .cmd_ready_o    (rd_cmd_ready),
     .cmd_va_i       (rdc_va_q),
@@ -655,6 +667,8 @@ module circe_memeng
     .rst_ni         (rst_ni),
     .abort_i        (1'b0),
     .busy_o         (wr_busy),
+    .inv_drop_i     (inv_drop_i),
+    .old_busy_o     (wr_old_busy),
     .cmd_valid_i    (wr_cmd_pend_q),
     .cmd_ready_o    (wr_cmd_ready),
     .cmd_va_i       (wrc_va_q),

@@ -23,8 +23,30 @@
 // One request in flight (the port's contract); a request costs at least two
 // cycles (request, response), as before this block was split out of the
 // engines.
+//
+// Invalidation epoch (drop_i, a pulse in the cycle the MMU reports an
+// invalidation complete, i.e. circe_mmu's inv_done_o): after it, no burst may
+// go out under a translation obtained before it, and the engine must say
+// when the bursts that may have used one are over, because the host unpins
+// the pages once the invalidation is acknowledged (docs/svm.md, "Release").
+// - The held translation is dropped (valid_o falls): the engine's next burst
+//   asks again (the MMU holds the new table by then).
+// - A request taken up to and including the drop cycle is stale (the range
+//   invalidation scans the L1 while lookups go on, so its answer may come
+//   from an entry about to be removed): a TrOk answer to it is thrown away
+//   and the request presented again. TrFault / TrBusError answers stand (no
+//   burst follows them).
+// - Old bursts: at the drop, every burst in flight (outst_i, plus one whose
+//   handshake is in the drop cycle) and a burst presented but not yet taken
+//   (AXI forbids withdrawing it) are old. One AXI ID per engine, so bursts
+//   complete in issue order and the old ones are exactly the first to
+//   complete: a count snapshot decremented on completions is exact.
+//   old_busy_o is high from the cycle after the drop until the last old
+//   burst completed (reads: last R beat; writes: B). A second drop meanwhile
+//   takes a new snapshot (a superset: the old bursts are still in flight).
 module circe_xlat_hold #(
-  parameter bit Write = 1'b0  // tr_req.write of every request
+  parameter bit          Write = 1'b0, // tr_req.write of every request
+  parameter int unsigned OutW  = 6     // width of the engine's bursts-in-flight count
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
@@ -43,6 +65,14 @@ module circe_xlat_hold #(
   input  circe_axi_pkg::addr_t   next_va_i,        // VA after the burst being issued
   output logic                   next_same_page_o, // ... is in the held page
 
+  // invalidation epoch
+  input  logic                   drop_i,           // pulse: an invalidation completed
+  input  logic                   burst_valid_i,    // the engine's AR / AW valid
+  input  logic                   burst_ready_i,    // ... and ready
+  input  logic                   burst_done_i,     // a burst completed (last R beat / B)
+  input  logic [OutW-1:0]        outst_i,          // bursts in flight (this cycle's, registered)
+  output logic                   old_busy_o,       // bursts issued before the last drop in flight
+
   // translation port (to the MMU)
   output logic                   tr_req_valid_o,
   input  logic                   tr_req_ready_i,
@@ -60,11 +90,17 @@ module circe_xlat_hold #(
   logic                 valid_d, valid_q;         // iova_base / pmask hold a translation
   logic [AddrWidth-1:0] iova_base_d, iova_base_q; // page base of the held page
   logic [AddrWidth-1:0] pmask_d, pmask_q;         // page offset mask
+  logic                 stale_d, stale_q;         // the request taken may be answered stale
   logic [AddrWidth-1:0] tr_mask;
-  logic                 rsp_fire;
+  logic                 rsp_fire, req_fire, stale;
+  logic                 burst_fire, burst_pend;
+  logic [OutW-1:0]      old_d, old_q;             // old bursts in flight
+  logic                 pend_old_d, pend_old_q;   // the burst presented is old
 
   assign tr_mask  = ~({AddrWidth{1'b1}} << tr_rsp_i.page_shift);
   assign rsp_fire = tr_rsp_valid_i && tr_rsp_ready_o;
+  assign req_fire = tr_req_valid_o && tr_req_ready_i;
+  assign stale    = stale_q || drop_i;
 
   always_comb begin
     wait_d         = wait_q;
@@ -92,17 +128,52 @@ module circe_xlat_hold #(
         wait_d = 1'b0;
         unique case (tr_rsp_i.status)
           circe_axi_pkg::TrOk: begin
-            ok_o        = 1'b1;
-            valid_d     = 1'b1;
-            iova_base_d = tr_rsp_i.iova & ~tr_mask;
-            pmask_d     = tr_mask;
+            // Stale: ask again (next cycle, from the top of this block).
+            if (!stale) begin
+              ok_o        = 1'b1;
+              valid_d     = 1'b1;
+              iova_base_d = tr_rsp_i.iova & ~tr_mask;
+              pmask_d     = tr_mask;
+            end
           end
           circe_axi_pkg::TrFault: fault_o   = 1'b1;
           default:                bus_err_o = 1'b1;
         endcase
       end
     end
+
+    if (drop_i) begin
+      valid_d = 1'b0;
+    end
   end
+
+  // A request taken up to the drop cycle stays stale until its response.
+  always_comb begin
+    stale_d = stale_q;
+    if (drop_i && (wait_q || req_fire)) begin
+      stale_d = 1'b1;
+    end
+    if (rsp_fire) begin
+      stale_d = 1'b0;
+    end
+  end
+
+  // Old bursts: snapshot at the drop, then count them out.
+  assign burst_fire = burst_valid_i && burst_ready_i;
+  assign burst_pend = burst_valid_i && !burst_ready_i;
+
+  always_comb begin
+    if (drop_i) begin
+      old_d      = outst_i + OutW'(burst_fire) - OutW'(burst_done_i);
+      pend_old_d = burst_pend;
+    end else begin
+      old_d      = old_q + OutW'(burst_fire && pend_old_q) -
+                   OutW'(burst_done_i && old_q != '0);
+      pend_old_d = pend_old_q && !burst_fire;
+    end
+  end
+
+  assign old_busy_o = (old_q != '0) || pend_old_q;
 
   assign pend_d           = tr_req_valid_o && !tr_req_ready_i;
   assign flags_o          = tr_rsp_i.fault_flags;
@@ -120,12 +191,18 @@ module circe_xlat_hold #(
       valid_q     <= 1'b0;
       iova_base_q <= '0;
       pmask_q     <= '0;
+      stale_q     <= 1'b0;
+      old_q       <= '0;
+      pend_old_q  <= 1'b0;
     end else begin
       wait_q      <= wait_d;
       pend_q      <= pend_d;
       valid_q     <= valid_d;
       iova_base_q <= iova_base_d;
       pmask_q     <= pmask_d;
+      stale_q     <= stale_d;
+      old_q       <= old_d;
+      pend_old_q  <= pend_old_d;
     end
   end
 
@@ -141,6 +218,21 @@ module circe_xlat_hold #(
   // The engine waits (xlat_i) from the request to its response.
   rsp_expected: assert property (@(posedge clk_i) disable iff (!rst_ni)
     wait_q |-> xlat_i);
+  // No burst goes out under a translation taken before the last drop: a
+  // burst is presented only with a held translation, and one taken after a
+  // drop without a new translation is one presented before it (old).
+  burst_xlat: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    (burst_valid_i && !$past(burst_pend)) |-> valid_q);
+  burst_epoch: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    burst_fire |-> (valid_q || pend_old_q));
+  // Old bursts are among those in flight; a completion needs one in flight.
+  old_bounded: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    old_q <= outst_i);
+  done_expected: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    burst_done_i |-> (outst_i != '0));
+  // Bursts stay presented until taken (AXI), so an old one is still there.
+  pend_old_presented: assert property (@(posedge clk_i) disable iff (!rst_ni)
+    pend_old_q |-> burst_valid_i);
 `endif
 
 endmodule
