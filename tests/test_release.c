@@ -11,9 +11,11 @@
  * it and counts the device accesses that land there
  * (circe_platform_sim_released_hits). Here a long COPY streams while the
  * main thread unregisters its source or its destination as soon as the
- * first bytes arrived: the job must end completed or with -EFAULT (its next
- * translation faults), never with a bus error, the released pages must see
- * no access, and the device must run the next job normally.
+ * first bytes arrived (the memory engine's two DMA engines), and a GEMM
+ * loses its input once its first output block was written (the command
+ * processor's read engine): the job must end completed or with -EFAULT (its
+ * next translation faults), never with a bus error, the released pages
+ * must see no access, and the device must run the next job normally.
  *
  * vsim: simulated time runs only inside driver calls, and a register access
  * from the releasing thread waits for the job thread's slice (2048 cycles),
@@ -59,6 +61,13 @@ struct rel {
 	struct circe_platform *plat;
 	bool vsim;
 	struct tu_rng rng;
+};
+
+struct rel_gemm {
+	struct circe_ctx *ctx;
+	struct circe_gemm g;
+	int rc;
+	char msg[256];
 };
 
 struct rel_copy {
@@ -130,6 +139,16 @@ static void *rel_copy_thread(void *arg)
 	c->rc = circe_copy_run(c->ctx, c->dst, c->src, c->bytes, NULL);
 	if (c->rc)
 		snprintf(c->msg, sizeof(c->msg), "%s", circe_errmsg());
+	return NULL;
+}
+
+static void *rel_gemm_thread(void *arg)
+{
+	struct rel_gemm *x = arg;
+
+	x->rc = circe_gemm_run(x->ctx, &x->g, NULL);
+	if (x->rc)
+		snprintf(x->msg, sizeof(x->msg), "%s", circe_errmsg());
 	return NULL;
 }
 
@@ -231,6 +250,73 @@ static void rel_run(struct rel *r, bool release_dst)
 	rel_expect_no_hits(r);
 }
 
+/*
+ * A GEMM whose input A is released once one of its first 128 output rows
+ * was written (the RTL's first M block, within sim/fmodel's first 1 MiB
+ * chunk), while the read engine streams the rows of the next blocks.
+ */
+static void test_release_input_during_gemm(void **state)
+{
+	struct rel *r = *state;
+	size_t m = r->vsim ? 512 : 8192, k = 1024, n = r->vsim ? 32 : 64;
+	int rounds = r->vsim ? 2 : 6, faulted = 0;
+	int8_t *a = (int8_t *)rel_alloc(m * k), *w = (int8_t *)rel_alloc(n * k);
+	int8_t *y = (int8_t *)rel_alloc(m * n);
+	float wscale = 1.0f / 4096;
+
+	for (size_t i = 0; i < m * k; i++)
+		a[i] = (int8_t)tu_rng_u64(&r->rng);
+	for (size_t i = 0; i < n * k; i++)
+		w[i] = (int8_t)tu_rng_u64(&r->rng);
+	assert_int_equal(circe_mem_register(r->ctx, w, n * k, CIRCE_MEM_READ), 0);
+	assert_int_equal(circe_mem_register(r->ctx, y, m * n, CIRCE_MEM_RW), 0);
+	for (int round = 0; round < rounds; round++) {
+		struct rel_gemm x = {
+			.ctx = r->ctx,
+			.g = { .m = m,
+			       .k = k,
+			       .n = n,
+			       .input = a,
+			       .input_scale = 1.0f,
+			       .weights = w,
+			       .weight_bits = 8,
+			       .weight_scales = &wscale,
+			       .num_weight_scales = 1,
+			       .output = y,
+			       .output_scale = 1.0f },
+		};
+		volatile int8_t *seen = &y[(size_t)tu_rng_range(&r->rng, 0, 127) * n];
+		double deadline = rel_now() + REL_WAIT_S;
+		pthread_t t;
+
+		memset(y, 0x7f, m * n); /* the outputs are small: 0x7f means not written */
+		assert_int_equal(circe_mem_register(r->ctx, a, m * k, CIRCE_MEM_READ), 0);
+		assert_int_equal(pthread_create(&t, NULL, rel_gemm_thread, &x), 0);
+		while (*seen == 0x7f && rel_now() < deadline)
+			sched_yield();
+		assert_int_equal(circe_mem_unregister(r->ctx, a, m * k), 0);
+		pthread_join(t, NULL);
+		assert_true(*seen != 0x7f);
+		rel_expect_no_hits(r);
+		if (x.rc && x.rc != -EFAULT)
+			print_error("%s: round %d: GEMM ended %d (%s): %s\n", r->be->name, round,
+				    x.rc, circe_strerror(x.rc), x.msg);
+		assert_true(x.rc == 0 || x.rc == -EFAULT);
+		faulted += x.rc == -EFAULT;
+	}
+	print_message("# %s: input released under a %zux%zux%zu GEMM: %d of %d rounds ended "
+		      "-EFAULT, the rest completed; no access to released pages\n",
+		      r->be->name, m, k, n, faulted, rounds);
+	assert_int_equal(circe_mem_unregister(r->ctx, w, n * k), 0);
+	assert_int_equal(circe_mem_unregister(r->ctx, y, m * n), 0);
+	assert_true(faulted > 0);
+	rel_expect_copy_ok(r);
+	rel_expect_no_hits(r);
+	free(a);
+	free(w);
+	free(y);
+}
+
 static void test_release_src_during_copy(void **state)
 {
 	rel_run(*state, false);
@@ -247,6 +333,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_src_during_copy, rel_setup,
 						rel_teardown),
 		cmocka_unit_test_setup_teardown(test_release_dst_during_copy, rel_setup,
+						rel_teardown),
+		cmocka_unit_test_setup_teardown(test_release_input_during_gemm, rel_setup,
 						rel_teardown),
 	};
 	struct tu_backend be[TU_BACKEND_MAX];
