@@ -317,6 +317,60 @@ static void test_release_input_during_gemm(void **state)
 	free(y);
 }
 
+/*
+ * An on-demand context: a COPY whose pages fault in while another thread
+ * releases the faulted-in source again and again (each release makes the
+ * job fault those pages in again). The job must complete with the right
+ * bytes, every release must succeed (the acknowledge must not wait for
+ * something that waits for a fault answer), no released page is touched.
+ */
+static void test_release_racing_on_demand_copy(void **state)
+{
+	struct rel *r = *state;
+	const struct circe_ctx_options o = { .flags = CIRCE_CTX_ON_DEMAND };
+	size_t bytes = r->vsim ? (256u << 10) + 4096 + 64 : (16u << 20) + 4096 + 64;
+	struct circe_inject none = { .kind = CIRCE_INJECT_NONE };
+	uint8_t *src = rel_alloc(bytes), *dst = rel_alloc(bytes);
+	struct circe_ctx *od = NULL;
+	struct rel_copy c;
+	int releases = 0, rc;
+	pthread_t t;
+
+	for (size_t i = 0; i < bytes; i++)
+		src[i] = (uint8_t)tu_rng_u64(&r->rng);
+	/* the device tree's memory: faulting pages in is slow enough */
+	if (r->vsim)
+		assert_int_equal(circe_dev_inject(r->dev, &none), 0);
+	assert_int_equal(circe_ctx_create_ex(r->dev, &o, &od), 0);
+	c = (struct rel_copy){ .ctx = od, .dst = dst, .src = src, .bytes = bytes, .rc = 1 };
+	assert_int_equal(pthread_create(&t, NULL, rel_copy_thread, &c), 0);
+	while (__atomic_load_n(&c.rc, __ATOMIC_ACQUIRE) == 1) {
+		/* vsim: a release makes the job fault its pages in again
+		 * (thousands of simulated cycles); one per 20 ms of wall time */
+		struct timespec pause = { 0, r->vsim ? 20000000 : 200000 };
+
+		rc = circe_mem_unregister(od, src, bytes);
+		if (rc && rc != -ENOENT)
+			print_error("%s: release: %d (%s): %s\n", r->be->name, rc,
+				    circe_strerror(rc), circe_errmsg());
+		assert_true(rc == 0 || rc == -ENOENT);
+		releases += rc == 0;
+		nanosleep(&pause, NULL);
+	}
+	pthread_join(t, NULL);
+	if (c.rc)
+		print_error("%s: COPY ended %d: %s\n", r->be->name, c.rc, c.msg);
+	assert_int_equal(c.rc, 0);
+	assert_memory_equal(dst, src, bytes);
+	circe_ctx_destroy(od);
+	rel_expect_no_hits(r);
+	print_message("# %s: %d releases of the source raced an on-demand COPY of %zu bytes\n",
+		      r->be->name, releases, bytes);
+	rel_expect_copy_ok(r);
+	free(src);
+	free(dst);
+}
+
 static void test_release_src_during_copy(void **state)
 {
 	rel_run(*state, false);
@@ -335,6 +389,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_dst_during_copy, rel_setup,
 						rel_teardown),
 		cmocka_unit_test_setup_teardown(test_release_input_during_gemm, rel_setup,
+						rel_teardown),
+		cmocka_unit_test_setup_teardown(test_release_racing_on_demand_copy, rel_setup,
 						rel_teardown),
 	};
 	struct tu_backend be[TU_BACKEND_MAX];

@@ -49,6 +49,17 @@
 //   request already presented waits for its response. busy_o falls when
 //   everything has drained; the producer restarts with the next command.
 //
+// AwGate (parameter; circe_memeng's COPY): an AW goes out only once the
+// producer can deliver every input beat its W beats need (in_avail_i, the
+// input beats of the command being issued that are available or will come
+// without anything else happening first). A COPY's input comes from reads
+// that may fault; an AW issued ahead of its data would then wait for a
+// fault answer, and an invalidation acknowledge waiting for that burst
+// (circe_xlat_hold's old bursts) would wait for it too, while the host
+// that must answer the fault waits for the acknowledge. With the gate every
+// burst issued can complete on its own. Without it (the command processor:
+// its Y data sits in its staging buffer before it asks) AWs go out at once.
+//
 // Sizing: MaxOutstanding = CmdQueue = 32 (the device tree's memory takes 32
 // requests). One W beat per cycle once its AW is accepted; a command costs
 // at least 4 cycles on the issue side.
@@ -57,6 +68,7 @@ module circe_dma_wr
   parameter int unsigned MaxOutstanding = 32,  // AW bursts waiting for B
   parameter int unsigned CmdQueue       = 32,  // commands accepted, not yet ended
   parameter int unsigned LenWidth       = 32,  // width of cmd_bytes_i
+  parameter bit          AwGate         = 1'b0, // AW only with its input beats available
   // AXI ID of every burst (its top bits route responses in circe_axi_mux)
   parameter logic [circe_axi_pkg::IdWidth-1:0] Id = circe_axi_pkg::IdDmaWrite
 ) (
@@ -82,6 +94,9 @@ module circe_dma_wr
   input  logic                     in_valid_i,
   output logic                     in_ready_o,
   input  circe_axi_pkg::data_t     in_data_i,
+  // with AwGate: input beats of the command being issued the producer can
+  // deliver (counted from its first beat); ignored without
+  input  logic [LenWidth-6:0]      in_avail_i,
 
   // one status per command
   output logic                     sts_valid_o,
@@ -172,6 +187,10 @@ module circe_dma_wr
   logic [AddrWidth-1:0] cur_va_d, cur_va_q;
   logic [LenWidth-1:0]  rem_d, rem_q;
   logic [BurstW-1:0]    issued_d, issued_q;       // bursts issued
+  logic [BeatW-1:0]     ibeats_d, ibeats_q;       // bus beats issued in the command
+  logic [BeatW-1:0]     inbeats_d, inbeats_q;     // input beats of the command
+  logic [BeatW-1:0]     need_in;                  // input beats up to this burst's end
+  logic                 data_ok;                  // ... the producer has them
   logic                 eoc_sent_d, eoc_sent_q;   // the last AW carried eoc
   err_e                 err_d, err_q;
   logic [AddrWidth-1:0] err_va_d, err_va_q;
@@ -241,6 +260,9 @@ module circe_dma_wr
     beats     = 7'(({7'b0, cur_va_q[5:0]} + blen + 13'd63) >> 6);
     can_issue = (outst_q < OutW'(MaxOutstanding)) && (wb_cnt_q < WbCntW'(WbDepth));
     burst_end_va = cur_va_q + AddrWidth'(blen);
+    // Bus beat j of a command carries bytes of input beats j - 1 and j.
+    need_in   = (ibeats_q + BeatW'(beats) < inbeats_q) ? ibeats_q + BeatW'(beats) : inbeats_q;
+    data_ok   = !AwGate || (need_in <= BeatW'(in_avail_i));
   end
 
   // Translation of cur_va's page: request, response check, held IOVA.
@@ -281,6 +303,8 @@ module circe_dma_wr
     cur_va_d    = cur_va_q;
     rem_d       = rem_q;
     issued_d    = issued_q;
+    ibeats_d    = ibeats_q;
+    inbeats_d   = inbeats_q;
     eoc_sent_d  = eoc_sent_q;
     err_d       = err_q;
     err_va_d    = err_va_q;
@@ -311,6 +335,8 @@ module circe_dma_wr
             cur_va_d    = cmd_va_i;
             rem_d       = cmd_bytes_i;
             issued_d    = '0;
+            ibeats_d    = '0;
+            inbeats_d   = BeatW'(({1'b0, cmd_bytes_i} + (LenWidth + 1)'(63)) >> 6);
             eoc_sent_d  = 1'b0;
             err_d       = skipping ? ErrSkip : ErrNone;
             err_va_d    = '0;
@@ -353,6 +379,7 @@ module circe_dma_wr
           cur_va_d   = burst_end_va;
           rem_d      = rem_q - LenWidth'(blen);
           issued_d   = issued_q + 1'b1;
+          ibeats_d   = ibeats_q + BeatW'(beats);
           if (rem_q == LenWidth'(blen)) begin
             is_state_d = IsEnd;
           end else if (!xl_same_page) begin
@@ -376,7 +403,7 @@ module circe_dma_wr
     axi_req_o.aw.size  = 3'(BeatSz);
     axi_req_o.aw.burst = circe_axi_pkg::BurstIncr;
     axi_req_o.aw_valid = (is_state_q == IsBurst) &&
-                         (aw_pend_q || (!stop && can_issue && xl_valid));
+                         (aw_pend_q || (!stop && can_issue && xl_valid && data_ok));
     axi_req_o.w        = w_q;
     axi_req_o.w_valid  = w_vld_q;
     axi_req_o.b_ready  = !er_vld || (bcnt_q != er.bursts);
@@ -608,6 +635,8 @@ module circe_dma_wr
       cur_va_q    <= '0;
       rem_q       <= '0;
       issued_q    <= '0;
+      ibeats_q    <= '0;
+      inbeats_q   <= '0;
       eoc_sent_q  <= 1'b0;
       err_q       <= ErrNone;
       err_va_q    <= '0;
@@ -643,6 +672,8 @@ module circe_dma_wr
       cur_va_q    <= cur_va_d;
       rem_q       <= rem_d;
       issued_q    <= issued_d;
+      ibeats_q    <= ibeats_d;
+      inbeats_q   <= inbeats_d;
       eoc_sent_q  <= eoc_sent_d;
       err_q       <= err_d;
       err_va_q    <= err_va_d;

@@ -412,6 +412,7 @@ module circe_top #(
     .in_valid_i    (wr_data_valid),
     .in_ready_o    (wr_data_ready),
     .in_data_i     (wr_data),
+    .in_avail_i    ('1),  // no AwGate: its data is always at hand
     .sts_valid_o   (wr_sts_valid),
     .sts_ready_i   (wr_sts_ready),
     .sts_code_o    (wr_sts_code),

@@ -31,11 +31,16 @@
 // the pages once the invalidation is acknowledged (docs/svm.md, "Release").
 // - The held translation is dropped (valid_o falls): the engine's next burst
 //   asks again (the MMU holds the new table by then).
-// - A request taken up to and including the drop cycle is stale (the range
-//   invalidation scans the L1 while lookups go on, so its answer may come
-//   from an entry about to be removed): a TrOk answer to it is thrown away
-//   and the request presented again. TrFault / TrBusError answers stand (no
-//   burst follows them).
+// - A TrOk that arrives in the drop cycle is thrown away and the request
+//   presented again; TrFault / TrBusError answers stand (no burst follows
+//   them). Every later answer comes from the new table, by circe_mmu's
+//   contract: an invalidation waits for the walks and L2 probes in flight
+//   and grants none while it runs, and an L1 lookup, which a RANGE scan
+//   does not stop, answers in the next cycle, so a hit on an entry about
+//   to go arrives by the drop cycle (the cycle after the scan's last) at
+//   the latest. A request that waits longer (a walk, a fault answered by
+//   the host) is not penalized, so a job whose pages fault in while the
+//   host keeps invalidating still progresses.
 // - Old bursts: at the drop, every burst in flight (outst_i, plus one whose
 //   handshake is in the drop cycle) and a burst presented but not yet taken
 //   (AXI forbids withdrawing it) are old. One AXI ID per engine, so bursts
@@ -90,17 +95,14 @@ module circe_xlat_hold #(
   logic                 valid_d, valid_q;         // iova_base / pmask hold a translation
   logic [AddrWidth-1:0] iova_base_d, iova_base_q; // page base of the held page
   logic [AddrWidth-1:0] pmask_d, pmask_q;         // page offset mask
-  logic                 stale_d, stale_q;         // the request taken may be answered stale
   logic [AddrWidth-1:0] tr_mask;
-  logic                 rsp_fire, req_fire, stale;
+  logic                 rsp_fire;
   logic                 burst_fire, burst_pend;
   logic [OutW-1:0]      old_d, old_q;             // old bursts in flight
   logic                 pend_old_d, pend_old_q;   // the burst presented is old
 
   assign tr_mask  = ~({AddrWidth{1'b1}} << tr_rsp_i.page_shift);
   assign rsp_fire = tr_rsp_valid_i && tr_rsp_ready_o;
-  assign req_fire = tr_req_valid_o && tr_req_ready_i;
-  assign stale    = stale_q || drop_i;
 
   always_comb begin
     wait_d         = wait_q;
@@ -129,7 +131,7 @@ module circe_xlat_hold #(
         unique case (tr_rsp_i.status)
           circe_axi_pkg::TrOk: begin
             // Stale: ask again (next cycle, from the top of this block).
-            if (!stale) begin
+            if (!drop_i) begin
               ok_o        = 1'b1;
               valid_d     = 1'b1;
               iova_base_d = tr_rsp_i.iova & ~tr_mask;
@@ -144,17 +146,6 @@ module circe_xlat_hold #(
 
     if (drop_i) begin
       valid_d = 1'b0;
-    end
-  end
-
-  // A request taken up to the drop cycle stays stale until its response.
-  always_comb begin
-    stale_d = stale_q;
-    if (drop_i && (wait_q || req_fire)) begin
-      stale_d = 1'b1;
-    end
-    if (rsp_fire) begin
-      stale_d = 1'b0;
     end
   end
 
@@ -191,7 +182,6 @@ module circe_xlat_hold #(
       valid_q     <= 1'b0;
       iova_base_q <= '0;
       pmask_q     <= '0;
-      stale_q     <= 1'b0;
       old_q       <= '0;
       pend_old_q  <= 1'b0;
     end else begin
@@ -200,7 +190,6 @@ module circe_xlat_hold #(
       valid_q     <= valid_d;
       iova_base_q <= iova_base_d;
       pmask_q     <= pmask_d;
-      stale_q     <= stale_d;
       old_q       <= old_d;
       pend_old_q  <= pend_old_d;
     end

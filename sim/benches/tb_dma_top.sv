@@ -191,6 +191,7 @@ module tb_dma_top
     .in_valid_i     (wr_in_valid_i),
     .in_ready_o     (wr_in_ready_o),
     .in_data_i      (wr_in_data_i),
+    .in_avail_i     ('1),
     .sts_valid_o    (wr_sts_valid_o),
     .sts_ready_i    (wr_sts_ready_i),
     .sts_code_o     (wr_sts_code),
