@@ -39,4 +39,12 @@ uint64_t circe_platform_sim_mlock_failures(const struct circe_platform *plat);
  * sub-range unpins split and that everything goes away). 0 otherwise. */
 size_t circe_platform_sim_mappings(const struct circe_platform *plat);
 
+/* Sim only: device accesses (resolve, read, write: what both device models
+ * use) that reached an IOVA the host unpinned and did not pin again since,
+ * i.e. a device touching memory after its release (svm/ unpins only after
+ * the device acknowledged the invalidation, so this must stay 0). Such an
+ * access fails like any unmapped one (DECERR); the first IOVA hit goes to
+ * *first when first is not NULL (0 if none). 0 for other platforms. */
+uint64_t circe_platform_sim_released_hits(const struct circe_platform *plat, uint64_t *first);
+
 #endif

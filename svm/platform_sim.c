@@ -8,6 +8,10 @@
  * resolve under the read lock while svm/ pins and unpins under the write lock.
  * mlock/munlock also run under the write lock so that the "is this host page
  * still pinned by another mapping" question has a stable answer.
+ *
+ * Released IOVAs: every unpinned range is remembered until a pin reuses it,
+ * and a device access that lands there is counted (released_hits), so tests
+ * can prove that no device touches memory after its release.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +48,11 @@ struct platform_sim {
 	size_t nmaps, cap_maps;
 	struct platform_sim_extent *free; /* sorted by start, disjoint, coalesced */
 	size_t nfree, cap_free;
+	/* unpinned and not pinned again; same shape as free */
+	struct platform_sim_extent *released;
+	size_t nreleased, cap_released;
+	uint64_t released_hits;	 /* __atomic: accesses to released IOVAs */
+	uint64_t released_first; /* __atomic: the first such IOVA */
 	uint64_t pinned;	 /* __atomic: read without the lock */
 	uint64_t mlock_failures; /* __atomic */
 };
@@ -151,12 +160,13 @@ static int platform_sim_iova_alloc(struct platform_sim *sim, uint64_t va, uint64
 	return -ENOMEM;
 }
 
-/* Return [start, start + len) to the free list. Capacity for one more
- * extent is reserved by the caller. */
-static void platform_sim_iova_free(struct platform_sim *sim, uint64_t start, uint64_t len)
+/* Add [start, start + len), disjoint from every extent, to a sorted and
+ * coalesced extent list f[*n]. Capacity for one more extent is reserved by
+ * the caller. */
+static void platform_sim_extents_add(struct platform_sim_extent *f, size_t *n, uint64_t start,
+				     uint64_t len)
 {
-	size_t lo = 0, hi = sim->nfree;
-	struct platform_sim_extent *f = sim->free;
+	size_t lo = 0, hi = *n;
 	bool join_prev, join_next;
 
 	while (lo < hi) {
@@ -167,24 +177,91 @@ static void platform_sim_iova_free(struct platform_sim *sim, uint64_t start, uin
 		else
 			hi = mid;
 	}
-	/* lo: first extent after the freed range */
+	/* lo: first extent after the added range */
 	join_prev = lo > 0 && f[lo - 1].start + f[lo - 1].len == start;
-	join_next = lo < sim->nfree && start + len == f[lo].start;
+	join_next = lo < *n && start + len == f[lo].start;
 	if (join_prev && join_next) {
 		f[lo - 1].len += len + f[lo].len;
-		memmove(&f[lo], &f[lo + 1], (sim->nfree - lo - 1) * sizeof(*f));
-		sim->nfree--;
+		memmove(&f[lo], &f[lo + 1], (*n - lo - 1) * sizeof(*f));
+		(*n)--;
 	} else if (join_prev) {
 		f[lo - 1].len += len;
 	} else if (join_next) {
 		f[lo].start = start;
 		f[lo].len += len;
 	} else {
-		memmove(&f[lo + 1], &f[lo], (sim->nfree - lo) * sizeof(*f));
+		memmove(&f[lo + 1], &f[lo], (*n - lo) * sizeof(*f));
 		f[lo].start = start;
 		f[lo].len = len;
-		sim->nfree++;
+		(*n)++;
 	}
+}
+
+/* Return [start, start + len) to the free list. Capacity for one more
+ * extent is reserved by the caller. */
+static void platform_sim_iova_free(struct platform_sim *sim, uint64_t start, uint64_t len)
+{
+	platform_sim_extents_add(sim->free, &sim->nfree, start, len);
+}
+
+/* ---- released IOVAs ---- */
+
+/* Forget [start, start + len) from the released list (a pin reuses it).
+ * Capacity for one more extent (a split) is reserved by the caller. */
+static void platform_sim_released_forget(struct platform_sim *sim, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+
+	for (size_t i = 0; i < sim->nreleased;) {
+		struct platform_sim_extent *e = &sim->released[i];
+		uint64_t e_end = e->start + e->len;
+
+		if (e_end <= start || e->start >= end) {
+			i++;
+			continue;
+		}
+		if (e->start < start && e_end > end) { /* split around the hole */
+			memmove(e + 2, e + 1, (sim->nreleased - i - 1) * sizeof(*e));
+			e->len = start - e->start;
+			e[1].start = end;
+			e[1].len = e_end - end;
+			sim->nreleased++;
+			return;
+		}
+		if (e->start < start) {
+			e->len = start - e->start;
+			i++;
+		} else if (e_end > end) {
+			e->len = e_end - end;
+			e->start = end;
+			i++;
+		} else {
+			memmove(e, e + 1, (sim->nreleased - i - 1) * sizeof(*e));
+			sim->nreleased--;
+		}
+	}
+}
+
+/* Count an access that failed at addr if addr was released. Called with the
+ * lock held (read or write). */
+static void platform_sim_released_check(struct platform_sim *sim, uint64_t addr)
+{
+	size_t lo = 0, hi = sim->nreleased;
+	uint64_t zero = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sim->released[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || addr - sim->released[lo - 1].start >= sim->released[lo - 1].len)
+		return;
+	__atomic_fetch_add(&sim->released_hits, 1, __ATOMIC_RELAXED);
+	__atomic_compare_exchange_n(&sim->released_first, &zero, addr, false, __ATOMIC_RELAXED,
+				    __ATOMIC_RELAXED);
 }
 
 /* ---- locking the host pages ---- */
@@ -262,7 +339,9 @@ static int platform_sim_pin(struct circe_platform *plat, void *va, size_t len, u
 	if (platform_sim_reserve((void **)&sim->maps, &sim->cap_maps, sim->nmaps + 1,
 				 sizeof(*sim->maps)) ||
 	    platform_sim_reserve((void **)&sim->free, &sim->cap_free, sim->nfree + 1,
-				 sizeof(*sim->free))) {
+				 sizeof(*sim->free)) ||
+	    platform_sim_reserve((void **)&sim->released, &sim->cap_released, sim->nreleased + 1,
+				 sizeof(*sim->released))) {
 		rc = circe_err(-ENOMEM, "platform pin: out of memory for the DMA map");
 		goto out_unlock;
 	}
@@ -283,6 +362,7 @@ static int platform_sim_pin(struct circe_platform *plat, void *va, size_t len, u
 	sim->maps[pos].len = len;
 	sim->maps[pos].host = va;
 	sim->nmaps++;
+	platform_sim_released_forget(sim, a, len);
 	__atomic_fetch_add(&sim->pinned, len, __ATOMIC_RELAXED);
 	*iova = a;
 	rc = 0;
@@ -321,7 +401,9 @@ static int platform_sim_unpin(struct circe_platform *plat, uint64_t iova, size_t
 	if (platform_sim_reserve((void **)&sim->maps, &sim->cap_maps, sim->nmaps + 1,
 				 sizeof(*sim->maps)) ||
 	    platform_sim_reserve((void **)&sim->free, &sim->cap_free, sim->nfree + 1,
-				 sizeof(*sim->free))) {
+				 sizeof(*sim->free)) ||
+	    platform_sim_reserve((void **)&sim->released, &sim->cap_released, sim->nreleased + 1,
+				 sizeof(*sim->released))) {
 		rc = circe_err(-ENOMEM, "platform unpin: out of memory for the DMA map");
 		goto out_unlock;
 	}
@@ -356,6 +438,7 @@ static int platform_sim_unpin(struct circe_platform *plat, uint64_t iova, size_t
 		sim->maps[first] = tail;
 
 	platform_sim_iova_free(sim, iova, len);
+	platform_sim_extents_add(sim->released, &sim->nreleased, iova, len);
 	__atomic_fetch_sub(&sim->pinned, len, __ATOMIC_RELAXED);
 out_unlock:
 	pthread_rwlock_unlock(&sim->lock);
@@ -372,6 +455,8 @@ static int platform_sim_resolve(struct circe_platform *plat, uint64_t iova, size
 	i = platform_sim_lookup(sim, iova);
 	if (i < 0 || len > sim->maps[i].len - (iova - sim->maps[i].iova)) {
 		rc = -EFAULT; /* DECERR: hot path for device models, no message */
+		platform_sim_released_check(sim,
+					    i < 0 ? iova : sim->maps[i].iova + sim->maps[i].len);
 		goto out_unlock;
 	}
 	*host = sim->maps[i].host + (iova - sim->maps[i].iova);
@@ -414,6 +499,7 @@ static int platform_sim_copy(struct platform_sim *sim, uint64_t iova, uint8_t *b
 
 		if (i < 0) {
 			rc = -EFAULT;
+			platform_sim_released_check(sim, iova);
 			break;
 		}
 		off = iova - sim->maps[i].iova;
@@ -458,6 +544,7 @@ static void platform_sim_destroy(struct circe_platform *plat)
 	pthread_rwlock_destroy(&sim->lock);
 	free(sim->maps);
 	free(sim->free);
+	free(sim->released);
 	free(sim);
 }
 
@@ -527,4 +614,18 @@ size_t circe_platform_sim_mappings(const struct circe_platform *plat)
 	n = sim->nmaps;
 	pthread_rwlock_unlock((pthread_rwlock_t *)&sim->lock);
 	return n;
+}
+
+uint64_t circe_platform_sim_released_hits(const struct circe_platform *plat, uint64_t *first)
+{
+	const struct platform_sim *sim;
+
+	if (first)
+		*first = 0;
+	if (!plat || plat->ops != &platform_sim_ops)
+		return 0;
+	sim = platform_sim_of_const(plat);
+	if (first)
+		*first = __atomic_load_n(&sim->released_first, __ATOMIC_RELAXED);
+	return __atomic_load_n(&sim->released_hits, __ATOMIC_RELAXED);
 }

@@ -175,6 +175,63 @@ static void test_read_write_across_mappings(void **state)
 	assert_int_equal(circe_platform_unpin(f->plat, b, 16 * PG), 0);
 }
 
+/* Accesses to unpinned IOVAs are counted until a pin reuses them; other
+ * misses (never pinned) are not. */
+static void test_released_hits(void **state)
+{
+	struct fx *f = *state;
+	uint64_t a, b, again, first;
+	uint8_t out[8] = { 0 };
+	void *host;
+
+	assert_int_equal(circe_platform_pin(f->plat, f->buf, 8 * PG, &a), 0);
+	assert_int_equal(circe_platform_pin(f->plat, f->buf + 8 * PG, 8 * PG, &b), 0);
+	assert_int_equal(circe_platform_sim_released_hits(f->plat, &first), 0);
+	assert_int_equal(first, 0);
+	/* never pinned: a plain DECERR */
+	assert_int_equal(circe_platform_resolve(f->plat, 0, 1, &host), -EFAULT);
+	assert_int_equal(circe_platform_read(f->plat, b + 64 * PG, out, 1), -EFAULT);
+	assert_int_equal(circe_platform_sim_released_hits(f->plat, NULL), 0);
+
+	/* a middle part of a: resolve, read, write and a read straddling in */
+	assert_int_equal(circe_platform_unpin(f->plat, a + 2 * PG, 3 * PG), 0);
+	assert_int_equal(circe_platform_resolve(f->plat, a + 3 * PG + 8, 8, &host), -EFAULT);
+	assert_int_equal(circe_platform_sim_released_hits(f->plat, &first), 1);
+	assert_int_equal(first, a + 3 * PG + 8);
+	assert_int_equal(circe_platform_write(f->plat, a + 2 * PG, out, 1), -EFAULT);
+	assert_int_equal(circe_platform_read(f->plat, a + 2 * PG - 4, out, 8), -EFAULT);
+	assert_int_equal(circe_platform_resolve(f->plat, a + 2 * PG - 4, 8, &host), -EFAULT);
+	assert_int_equal(circe_platform_sim_released_hits(f->plat, &first), 4);
+	assert_int_equal(first, a + 3 * PG + 8); /* the first stays */
+	/* what is still pinned around it resolves */
+	assert_int_equal(circe_platform_resolve(f->plat, a + 2 * PG - 8, 8, &host), 0);
+	assert_int_equal(circe_platform_resolve(f->plat, a + 5 * PG, 8, &host), 0);
+	assert_int_equal(circe_platform_sim_released_hits(f->plat, NULL), 4);
+
+	/* a pin reuses part of the hole (first fit): that part is live again,
+	 * the rest of the hole still counts */
+	assert_int_equal(circe_platform_pin(f->plat, f->buf + 2 * PG, PG, &again), 0);
+	if (again >= a + 2 * PG && again < a + 5 * PG) {
+		assert_int_equal(circe_platform_resolve(f->plat, again, 8, &host), 0);
+		assert_int_equal(circe_platform_sim_released_hits(f->plat, NULL), 4);
+	}
+	assert_int_equal(circe_platform_unpin(f->plat, again, PG), 0);
+	assert_int_equal(circe_platform_resolve(f->plat, again, 8, &host), -EFAULT);
+	assert_int_equal(circe_platform_sim_released_hits(f->plat, NULL), 5);
+
+	assert_int_equal(circe_platform_unpin(f->plat, a, 2 * PG), 0);
+	assert_int_equal(circe_platform_unpin(f->plat, a + 5 * PG, 3 * PG), 0);
+	assert_int_equal(circe_platform_unpin(f->plat, b, 8 * PG), 0);
+	assert_int_equal(circe_platform_resolve(f->plat, b + 7 * PG, 8, &host), -EFAULT);
+	assert_int_equal(circe_platform_sim_released_hits(f->plat, NULL), 6);
+	/* pinned again over the whole range: nothing released is left there */
+	assert_int_equal(circe_platform_pin(f->plat, f->buf, 16 * PG, &again), 0);
+	for (uint64_t off = 0; off < 16 * PG; off += PG)
+		assert_int_equal(circe_platform_resolve(f->plat, again + off, 8, &host), 0);
+	assert_int_equal(circe_platform_unpin(f->plat, again, 16 * PG), 0);
+	assert_int_equal(circe_platform_sim_released_hits(f->plat, NULL), 6);
+}
+
 static void test_decerr(void **state)
 {
 	struct fx *f = *state;
@@ -553,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_write_across_mappings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decerr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_released_hits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subrange_unpin_splits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iova_never_va, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_congruence_1g_and_exhaustion, setup, teardown),

@@ -7,9 +7,9 @@
 // Two halves, decoupled so that commands pipeline (the bursts of command
 // n + 1 go out while the data of command n is still 500 cycles away):
 //
-// - issue side: one command at a time. Translates the cursor VA (once per
-//   page, page size from tr_rsp.page_shift; only iova bits above page_shift
-//   are used), then issues AR bursts of 64-byte beats that end at every
+// - issue side: one command at a time. Translates the cursor VA once per
+//   page (circe_xlat_hold: request, response check, held IOVA page), then
+//   issues AR bursts of 64-byte beats that end at every
 //   4 KiB boundary (so never cross 4 KiB nor a page), at most
 //   MaxOutstanding bursts in flight and only when the data buffer has room
 //   reserved for every beat of the burst (credits). When it has issued the
@@ -67,6 +67,12 @@ module circe_dma_rd
   input  logic                     abort_i,
   output logic                     busy_o,
 
+  // invalidation epoch (circe_xlat_hold): drop_i pulses when an
+  // invalidation completed; old_busy_o is high while a burst issued before
+  // the last drop is in flight
+  input  logic                     inv_drop_i,
+  output logic                     old_busy_o,
+
   // command
   input  logic                     cmd_valid_i,
   output logic                     cmd_ready_o,
@@ -116,12 +122,10 @@ module circe_dma_rd
   localparam int unsigned CqAW    = $clog2(CmdQueue);
   localparam int unsigned CqCntW  = $clog2(CmdQueue + 1);
   localparam int unsigned BeatSz  = $clog2(StrbWidth);  // AXI size: 6
-  localparam int unsigned BeatOff = StrbWidth - 1;        // byte offset mask in a beat
 
-  typedef enum logic [2:0] {
+  typedef enum logic [1:0] {
     IsIdle,
-    IsTrReq,
-    IsTrRsp,
+    IsXlat,   // circe_xlat_hold asks the MMU for cur_va's page
     IsBurst,
     IsEnd
   } is_state_e;
@@ -165,12 +169,9 @@ module circe_dma_rd
   logic [AddrWidth-1:0] cur_va_d, cur_va_q;       // next VA to fetch
   logic [LenWidth-1:0]  rem_d, rem_q;             // bytes left to issue
   logic [BeatW-1:0]     issued_d, issued_q;       // beats issued
-  logic [AddrWidth-1:0] iova_base_d, iova_base_q; // page base of cur_va's page
-  logic [AddrWidth-1:0] pmask_d, pmask_q;         // page offset mask
   err_e                 err_d, err_q;
   logic [AddrWidth-1:0] err_va_d, err_va_q;
   logic [31:0]          err_flags_d, err_flags_q;
-  logic                 tr_pend_d, tr_pend_q;     // tr_req presented, not taken
   logic                 ar_pend_d, ar_pend_q;     // AR presented, not taken
   logic [OutW-1:0]      outst_d, outst_q;
   logic [CredW-1:0]     cred_d, cred_q;
@@ -212,8 +213,9 @@ module circe_dma_rd
   end_rec_t             eq_wdata;
   cmd_rec_t             cq_wdata;
   beat_t                r_beat;
-  logic [AddrWidth-1:0] ar_iova;
-  logic [AddrWidth-1:0] tr_mask;
+  logic [AddrWidth-1:0] ar_iova, burst_end_va;
+  logic                 xl_ok, xl_fault, xl_bus_err, xl_gave_up, xl_valid, xl_same_page;
+  logic [31:0]          xl_flags;
 
   // The data side's head command is the one being issued exactly when no
   // end record is queued: a data bus error there stops the issuing early.
@@ -224,24 +226,52 @@ module circe_dma_rd
     blen      = (rem_q < LenWidth'(to4k)) ? rem_q[12:0] : to4k;
     beats     = 7'(({7'b0, cur_va_q[5:0]} + blen + 13'd63) >> 6);
     can_issue = (outst_q < OutW'(MaxOutstanding)) && (cred_q >= CredW'(beats));
-    ar_iova   = (iova_base_q | (cur_va_q & pmask_q)) & ~(AddrWidth'(BeatOff));  // parenthesized: Yosys 0.23 misparses ~N'(x)
-    tr_mask   = ~({AddrWidth{1'b1}} << tr_rsp_i.page_shift);
+    burst_end_va = cur_va_q + AddrWidth'(blen);
   end
+
+  // Translation of cur_va's page: request, response check, held IOVA.
+  circe_xlat_hold #(
+    .Write (1'b0),
+    .OutW  (OutW)
+  ) u_xlat (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_ni),
+    .xlat_i           (is_state_q == IsXlat),
+    .stop_i           (stop),
+    .va_i             (cur_va_q),
+    .ok_o             (xl_ok),
+    .fault_o          (xl_fault),
+    .bus_err_o        (xl_bus_err),
+    .gave_up_o        (xl_gave_up),
+    .flags_o          (xl_flags),
+    .valid_o          (xl_valid),
+    .iova_o           (ar_iova),
+    .next_va_i        (burst_end_va),
+    .next_same_page_o (xl_same_page),
+    .drop_i           (inv_drop_i),
+    .burst_valid_i    (axi_req_o.ar_valid),
+    .burst_ready_i    (axi_rsp_i.ar_ready),
+    .burst_done_i     (r_last_fire),
+    .outst_i          (outst_q),
+    .old_busy_o       (old_busy_o),
+    .tr_req_valid_o   (tr_req_valid_o),
+    .tr_req_ready_i   (tr_req_ready_i),
+    .tr_req_o         (tr_req_o),
+    .tr_rsp_valid_i   (tr_rsp_valid_i),
+    .tr_rsp_ready_o   (tr_rsp_ready_o),
+    .tr_rsp_i         (tr_rsp_i)
+  );
 
   always_comb begin
     is_state_d  = is_state_q;
     cur_va_d    = cur_va_q;
     rem_d       = rem_q;
     issued_d    = issued_q;
-    iova_base_d = iova_base_q;
-    pmask_d     = pmask_q;
     err_d       = err_q;
     err_va_d    = err_va_q;
     err_flags_d = err_flags_q;
 
     cmd_ready_o    = 1'b0;
-    tr_req_valid_o = 1'b0;
-    tr_rsp_ready_o = 1'b0;
     eq_push        = 1'b0;
 
     unique case (is_state_q)
@@ -256,56 +286,42 @@ module circe_dma_rd
           err_d      = ErrNone;
           err_va_d   = '0;
           err_flags_d = '0;
-          is_state_d = (cmd_bytes_i == '0) ? IsEnd : IsTrReq;
+          is_state_d = (cmd_bytes_i == '0) ? IsEnd : IsXlat;
         end else begin
           is_state_d = IsIdle;
         end
       end
 
-      IsTrReq: begin
-        tr_req_valid_o = tr_pend_q || !stop;
-        if (!tr_pend_q && stop) begin
+      IsXlat: begin
+        if (xl_ok) begin
+          is_state_d = IsBurst;
+        end else if (xl_fault) begin
+          err_d       = ErrFault;
+          err_va_d    = cur_va_q;
+          err_flags_d = xl_flags;
+          is_state_d  = IsEnd;
+        end else if (xl_bus_err) begin
+          err_d      = ErrBus;
+          err_va_d   = cur_va_q;
           is_state_d = IsEnd;
-        end else if (tr_req_ready_i) begin
-          is_state_d = IsTrRsp;
-        end
-      end
-
-      IsTrRsp: begin
-        tr_rsp_ready_o = 1'b1;
-        if (tr_rsp_valid_i) begin
-          unique case (tr_rsp_i.status)
-            circe_axi_pkg::TrOk: begin
-              iova_base_d = tr_rsp_i.iova & ~tr_mask;
-              pmask_d     = tr_mask;
-              is_state_d  = IsBurst;
-            end
-            circe_axi_pkg::TrFault: begin
-              err_d       = ErrFault;
-              err_va_d    = cur_va_q;
-              err_flags_d = tr_rsp_i.fault_flags;
-              is_state_d  = IsEnd;
-            end
-            default: begin
-              err_d       = ErrBus;
-              err_va_d    = cur_va_q;
-              is_state_d  = IsEnd;
-            end
-          endcase
+        end else if (xl_gave_up) begin
+          is_state_d = IsEnd;
         end
       end
 
       IsBurst: begin
         if (!ar_pend_q && stop) begin
           is_state_d = IsEnd;
+        end else if (!ar_pend_q && !xl_valid) begin
+          is_state_d = IsXlat;  // an invalidation dropped the translation: ask again
         end else if (axi_req_o.ar_valid && axi_rsp_i.ar_ready) begin
-          cur_va_d = cur_va_q + AddrWidth'(blen);
+          cur_va_d = burst_end_va;
           rem_d    = rem_q - LenWidth'(blen);
           issued_d = issued_q + BeatW'(beats);
           if (rem_q == LenWidth'(blen)) begin
             is_state_d = IsEnd;
-          end else if ((cur_va_d & pmask_q) == '0) begin
-            is_state_d = IsTrReq;  // crossed into the next page
+          end else if (!xl_same_page) begin
+            is_state_d = IsXlat;  // crossed into the next page
           end
         end
       end
@@ -323,19 +339,15 @@ module circe_dma_rd
     axi_req_o.ar.len   = 8'(beats - 7'd1);
     axi_req_o.ar.size  = 3'(BeatSz);
     axi_req_o.ar.burst = circe_axi_pkg::BurstIncr;
-    axi_req_o.ar_valid = (is_state_q == IsBurst) && (ar_pend_q || (!stop && can_issue));
+    axi_req_o.ar_valid = (is_state_q == IsBurst) &&
+                         (ar_pend_q || (!stop && can_issue && xl_valid));
     axi_req_o.r_ready  = 1'b1;
   end
-
-  assign tr_req_o.va    = cur_va_q;
-  assign tr_req_o.write = 1'b0;
-  assign tr_req_o.id    = '0;  // one stream: answers in request order
 
   assign cmd_fire    = cmd_valid_i && cmd_ready_o;
   assign ar_fire     = axi_req_o.ar_valid && axi_rsp_i.ar_ready;
   assign r_fire      = axi_rsp_i.r_valid;  // rready is always high
   assign r_last_fire = r_fire && axi_rsp_i.r.last;
-  assign tr_pend_d   = tr_req_valid_o && !tr_req_ready_i;
   assign ar_pend_d   = axi_req_o.ar_valid && !axi_rsp_i.ar_ready;
 
   assign cq_push  = cmd_fire;
@@ -554,12 +566,9 @@ module circe_dma_rd
       cur_va_q     <= '0;
       rem_q        <= '0;
       issued_q     <= '0;
-      iova_base_q  <= '0;
-      pmask_q      <= '0;
       err_q        <= ErrNone;
       err_va_q     <= '0;
       err_flags_q  <= '0;
-      tr_pend_q    <= 1'b0;
       ar_pend_q    <= 1'b0;
       outst_q      <= '0;
       cred_q       <= CredW'(BufBeats);
@@ -587,12 +596,9 @@ module circe_dma_rd
       cur_va_q     <= cur_va_d;
       rem_q        <= rem_d;
       issued_q     <= issued_d;
-      iova_base_q  <= iova_base_d;
-      pmask_q      <= pmask_d;
       err_q        <= err_d;
       err_va_q     <= err_va_d;
       err_flags_q  <= err_flags_d;
-      tr_pend_q    <= tr_pend_d;
       ar_pend_q    <= ar_pend_d;
       outst_q      <= outst_d;
       cred_q       <= cred_d;
@@ -648,11 +654,6 @@ module circe_dma_rd
   ar_no_4k_cross: assert property (@(posedge clk_i) disable iff (!rst_ni)
     axi_req_o.ar_valid |-> ({1'b0, axi_req_o.ar.addr[11:6]} + {1'b0, axi_req_o.ar.len[5:0]} < 7'd64
                             && axi_req_o.ar.len < 8'd64));
-  tr_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    (tr_req_valid_o && !tr_req_ready_i) |=> (tr_req_valid_o && $stable(tr_req_o)));
-  tr_page: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    (tr_rsp_valid_i && tr_rsp_ready_o && tr_rsp_i.status == circe_axi_pkg::TrOk) |->
-      (tr_rsp_i.page_shift >= 6'(circe_pkg::CIRCE_HW_PAGE_SHIFT) && 7'(tr_rsp_i.page_shift) < 7'(AddrWidth)));
   out_stable: assert property (@(posedge clk_i) disable iff (!rst_ni || aborting_q)
     (out_valid_o && !out_ready_i) |=> (out_valid_o && $stable(out_data_o) &&
                                        $stable(out_bytes_o) && $stable(out_last_o)));

@@ -6,9 +6,9 @@
 // translation port.
 //
 // Three parts, decoupled so that commands pipeline:
-// - issue side: one command at a time. Translates the cursor VA (once per
-//   page, page size from tr_rsp.page_shift; only iova bits above page_shift
-//   are used) and issues AW bursts of 64-byte beats that end at every 4 KiB
+// - issue side: one command at a time. Translates the cursor VA once per
+//   page (circe_xlat_hold: request, response check, held IOVA page) and
+//   issues AW bursts of 64-byte beats that end at every 4 KiB
 //   boundary (so never cross 4 KiB nor a page), at most MaxOutstanding
 //   bursts waiting for B. Each AW queues a burst record for the W side and
 //   the burst's first VA for the B side; when a command has issued its last
@@ -49,6 +49,17 @@
 //   request already presented waits for its response. busy_o falls when
 //   everything has drained; the producer restarts with the next command.
 //
+// AwGate (parameter; circe_memeng's COPY): an AW goes out only once the
+// producer can deliver every input beat its W beats need (in_avail_i, the
+// input beats of the command being issued that are available or will come
+// without anything else happening first). A COPY's input comes from reads
+// that may fault; an AW issued ahead of its data would then wait for a
+// fault answer, and an invalidation acknowledge waiting for that burst
+// (circe_xlat_hold's old bursts) would wait for it too, while the host
+// that must answer the fault waits for the acknowledge. With the gate every
+// burst issued can complete on its own. Without it (the command processor:
+// its Y data sits in its staging buffer before it asks) AWs go out at once.
+//
 // Sizing: MaxOutstanding = CmdQueue = 32 (the device tree's memory takes 32
 // requests). One W beat per cycle once its AW is accepted; a command costs
 // at least 4 cycles on the issue side.
@@ -57,6 +68,7 @@ module circe_dma_wr
   parameter int unsigned MaxOutstanding = 32,  // AW bursts waiting for B
   parameter int unsigned CmdQueue       = 32,  // commands accepted, not yet ended
   parameter int unsigned LenWidth       = 32,  // width of cmd_bytes_i
+  parameter bit          AwGate         = 1'b0, // AW only with its input beats available
   // AXI ID of every burst (its top bits route responses in circe_axi_mux)
   parameter logic [circe_axi_pkg::IdWidth-1:0] Id = circe_axi_pkg::IdDmaWrite
 ) (
@@ -65,6 +77,12 @@ module circe_dma_wr
 
   input  logic                     abort_i,
   output logic                     busy_o,
+
+  // invalidation epoch (circe_xlat_hold): drop_i pulses when an
+  // invalidation completed; old_busy_o is high while a burst issued before
+  // the last drop is in flight
+  input  logic                     inv_drop_i,
+  output logic                     old_busy_o,
 
   // command
   input  logic                     cmd_valid_i,
@@ -76,6 +94,9 @@ module circe_dma_wr
   input  logic                     in_valid_i,
   output logic                     in_ready_o,
   input  circe_axi_pkg::data_t     in_data_i,
+  // with AwGate: input beats of the command being issued the producer can
+  // deliver (counted from its first beat); ignored without
+  input  logic [LenWidth-6:0]      in_avail_i,
 
   // one status per command
   output logic                     sts_valid_o,
@@ -116,12 +137,10 @@ module circe_dma_wr
   localparam int unsigned WbAW    = $clog2(WbDepth);
   localparam int unsigned WbCntW  = $clog2(WbDepth + 1);
   localparam int unsigned BeatSz  = $clog2(StrbWidth);  // AXI size: 6
-  localparam int unsigned BeatOff = StrbWidth - 1;        // byte offset mask in a beat
 
-  typedef enum logic [2:0] {
+  typedef enum logic [1:0] {
     IsIdle,
-    IsTrReq,
-    IsTrRsp,
+    IsXlat,   // circe_xlat_hold asks the MMU for cur_va's page
     IsBurst,
     IsEnd
   } is_state_e;
@@ -168,13 +187,14 @@ module circe_dma_wr
   logic [AddrWidth-1:0] cur_va_d, cur_va_q;
   logic [LenWidth-1:0]  rem_d, rem_q;
   logic [BurstW-1:0]    issued_d, issued_q;       // bursts issued
+  logic [BeatW-1:0]     ibeats_d, ibeats_q;       // bus beats issued in the command
+  logic [BeatW-1:0]     inbeats_d, inbeats_q;     // input beats of the command
+  logic [BeatW-1:0]     need_in;                  // input beats up to this burst's end
+  logic                 data_ok;                  // ... the producer has them
   logic                 eoc_sent_d, eoc_sent_q;   // the last AW carried eoc
-  logic [AddrWidth-1:0] iova_base_d, iova_base_q;
-  logic [AddrWidth-1:0] pmask_d, pmask_q;
   err_e                 err_d, err_q;
   logic [AddrWidth-1:0] err_va_d, err_va_q;
   logic [31:0]          err_flags_d, err_flags_q;
-  logic                 tr_pend_d, tr_pend_q;
   logic                 aw_pend_d, aw_pend_q;
   logic [OutW-1:0]      outst_d, outst_q;
 
@@ -223,8 +243,9 @@ module circe_dma_wr
   wb_rec_t              wb_wdata;
   cmd_rec_t             wc_wdata;
   end_rec_t             eq_wdata;
-  logic [AddrWidth-1:0] aw_iova;
-  logic [AddrWidth-1:0] tr_mask;
+  logic [AddrWidth-1:0] aw_iova, burst_end_va;
+  logic                 xl_ok, xl_fault, xl_bus_err, xl_gave_up, xl_valid, xl_same_page;
+  logic [31:0]          xl_flags;
 
   // The B side's head command is the one being issued exactly when no end
   // record is queued: a B error there stops the issuing early.
@@ -238,25 +259,58 @@ module circe_dma_wr
     blen      = (rem_q < LenWidth'(to4k)) ? rem_q[12:0] : to4k;
     beats     = 7'(({7'b0, cur_va_q[5:0]} + blen + 13'd63) >> 6);
     can_issue = (outst_q < OutW'(MaxOutstanding)) && (wb_cnt_q < WbCntW'(WbDepth));
-    aw_iova   = (iova_base_q | (cur_va_q & pmask_q)) & ~(AddrWidth'(BeatOff));  // parenthesized: Yosys 0.23 misparses ~N'(x)
-    tr_mask   = ~({AddrWidth{1'b1}} << tr_rsp_i.page_shift);
+    burst_end_va = cur_va_q + AddrWidth'(blen);
+    // Bus beat j of a command carries bytes of input beats j - 1 and j.
+    need_in   = (ibeats_q + BeatW'(beats) < inbeats_q) ? ibeats_q + BeatW'(beats) : inbeats_q;
+    data_ok   = !AwGate || (need_in <= BeatW'(in_avail_i));
   end
+
+  // Translation of cur_va's page: request, response check, held IOVA.
+  circe_xlat_hold #(
+    .Write (1'b1),
+    .OutW  (OutW)
+  ) u_xlat (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_ni),
+    .xlat_i           (is_state_q == IsXlat),
+    .stop_i           (stop),
+    .va_i             (cur_va_q),
+    .ok_o             (xl_ok),
+    .fault_o          (xl_fault),
+    .bus_err_o        (xl_bus_err),
+    .gave_up_o        (xl_gave_up),
+    .flags_o          (xl_flags),
+    .valid_o          (xl_valid),
+    .iova_o           (aw_iova),
+    .next_va_i        (burst_end_va),
+    .next_same_page_o (xl_same_page),
+    .drop_i           (inv_drop_i),
+    .burst_valid_i    (axi_req_o.aw_valid),
+    .burst_ready_i    (axi_rsp_i.aw_ready),
+    .burst_done_i     (b_fire),
+    .outst_i          (outst_q),
+    .old_busy_o       (old_busy_o),
+    .tr_req_valid_o   (tr_req_valid_o),
+    .tr_req_ready_i   (tr_req_ready_i),
+    .tr_req_o         (tr_req_o),
+    .tr_rsp_valid_i   (tr_rsp_valid_i),
+    .tr_rsp_ready_o   (tr_rsp_ready_o),
+    .tr_rsp_i         (tr_rsp_i)
+  );
 
   always_comb begin
     is_state_d  = is_state_q;
     cur_va_d    = cur_va_q;
     rem_d       = rem_q;
     issued_d    = issued_q;
+    ibeats_d    = ibeats_q;
+    inbeats_d   = inbeats_q;
     eoc_sent_d  = eoc_sent_q;
-    iova_base_d = iova_base_q;
-    pmask_d     = pmask_q;
     err_d       = err_q;
     err_va_d    = err_va_q;
     err_flags_d = err_flags_q;
 
     cmd_ready_o    = 1'b0;
-    tr_req_valid_o = 1'b0;
-    tr_rsp_ready_o = 1'b0;
     eq_push        = 1'b0;
     wb_push        = 1'b0;
     wb_wdata       = '0;
@@ -281,66 +335,55 @@ module circe_dma_wr
             cur_va_d    = cmd_va_i;
             rem_d       = cmd_bytes_i;
             issued_d    = '0;
+            ibeats_d    = '0;
+            inbeats_d   = BeatW'(({1'b0, cmd_bytes_i} + (LenWidth + 1)'(63)) >> 6);
             eoc_sent_d  = 1'b0;
             err_d       = skipping ? ErrSkip : ErrNone;
             err_va_d    = '0;
             err_flags_d = '0;
-            is_state_d  = (cmd_bytes_i == '0 || skipping) ? IsEnd : IsTrReq;
+            is_state_d  = (cmd_bytes_i == '0 || skipping) ? IsEnd : IsXlat;
           end else begin
             is_state_d = IsIdle;
           end
         end
       end
 
-      IsTrReq: begin
-        tr_req_valid_o = tr_pend_q || !stop;
-        if (!tr_pend_q && stop) begin
+      IsXlat: begin
+        if (xl_ok) begin
+          is_state_d = IsBurst;
+        end else if (xl_fault) begin
+          err_d       = ErrFault;
+          err_va_d    = cur_va_q;
+          err_flags_d = xl_flags;
+          is_state_d  = IsEnd;
+        end else if (xl_bus_err) begin
+          err_d      = ErrBus;
+          err_va_d   = cur_va_q;
           is_state_d = IsEnd;
-        end else if (tr_req_ready_i) begin
-          is_state_d = IsTrRsp;
-        end
-      end
-
-      IsTrRsp: begin
-        tr_rsp_ready_o = 1'b1;
-        if (tr_rsp_valid_i) begin
-          unique case (tr_rsp_i.status)
-            circe_axi_pkg::TrOk: begin
-              iova_base_d = tr_rsp_i.iova & ~tr_mask;
-              pmask_d     = tr_mask;
-              is_state_d  = IsBurst;
-            end
-            circe_axi_pkg::TrFault: begin
-              err_d       = ErrFault;
-              err_va_d    = cur_va_q;
-              err_flags_d = tr_rsp_i.fault_flags;
-              is_state_d  = IsEnd;
-            end
-            default: begin
-              err_d       = ErrBus;
-              err_va_d    = cur_va_q;
-              is_state_d  = IsEnd;
-            end
-          endcase
+        end else if (xl_gave_up) begin
+          is_state_d = IsEnd;
         end
       end
 
       IsBurst: begin
         if (!aw_pend_q && stop) begin
           is_state_d = IsEnd;
+        end else if (!aw_pend_q && !xl_valid) begin
+          is_state_d = IsXlat;  // an invalidation dropped the translation: ask again
         end else if (axi_req_o.aw_valid && axi_rsp_i.aw_ready) begin
           aw_fire    = 1'b1;
           wb_push    = 1'b1;
           wb_wdata.beats = beats;
           wb_wdata.eoc   = rem_q == LenWidth'(blen);
           eoc_sent_d = rem_q == LenWidth'(blen);
-          cur_va_d   = cur_va_q + AddrWidth'(blen);
+          cur_va_d   = burst_end_va;
           rem_d      = rem_q - LenWidth'(blen);
           issued_d   = issued_q + 1'b1;
+          ibeats_d   = ibeats_q + BeatW'(beats);
           if (rem_q == LenWidth'(blen)) begin
             is_state_d = IsEnd;
-          end else if ((cur_va_d & pmask_q) == '0) begin
-            is_state_d = IsTrReq;  // crossed into the next page
+          end else if (!xl_same_page) begin
+            is_state_d = IsXlat;  // crossed into the next page
           end
         end
       end
@@ -359,15 +402,12 @@ module circe_dma_wr
     axi_req_o.aw.len   = 8'(beats - 7'd1);
     axi_req_o.aw.size  = 3'(BeatSz);
     axi_req_o.aw.burst = circe_axi_pkg::BurstIncr;
-    axi_req_o.aw_valid = (is_state_q == IsBurst) && (aw_pend_q || (!stop && can_issue));
+    axi_req_o.aw_valid = (is_state_q == IsBurst) &&
+                         (aw_pend_q || (!stop && can_issue && xl_valid && data_ok));
     axi_req_o.w        = w_q;
     axi_req_o.w_valid  = w_vld_q;
     axi_req_o.b_ready  = !er_vld || (bcnt_q != er.bursts);
   end
-
-  assign tr_req_o.va    = cur_va_q;
-  assign tr_req_o.write = 1'b1;
-  assign tr_req_o.id    = '0;  // one stream: answers in request order
 
   always_comb begin
     wc_wdata        = '0;
@@ -386,10 +426,8 @@ module circe_dma_wr
   // block, go out normally.
   assign skipping  = skip_q && (inflight_q != '0);
   assign skip_d    = skipping ||
-                     (is_state_q == IsTrRsp && tr_rsp_valid_i &&
-                      tr_rsp_i.status != circe_axi_pkg::TrOk) ||
+                     xl_fault || xl_bus_err ||
                      (b_fire && axi_rsp_i.b.resp[1]);
-  assign tr_pend_d = tr_req_valid_o && !tr_req_ready_i;
   assign aw_pend_d = axi_req_o.aw_valid && !axi_rsp_i.aw_ready;
   assign wc_push   = cmd_fire;
   assign b_fire    = axi_rsp_i.b_valid && axi_req_o.b_ready;
@@ -597,13 +635,12 @@ module circe_dma_wr
       cur_va_q    <= '0;
       rem_q       <= '0;
       issued_q    <= '0;
+      ibeats_q    <= '0;
+      inbeats_q   <= '0;
       eoc_sent_q  <= 1'b0;
-      iova_base_q <= '0;
-      pmask_q     <= '0;
       err_q       <= ErrNone;
       err_va_q    <= '0;
       err_flags_q <= '0;
-      tr_pend_q   <= 1'b0;
       aw_pend_q   <= 1'b0;
       outst_q     <= '0;
       wc_wptr_q   <= '0;
@@ -635,13 +672,12 @@ module circe_dma_wr
       cur_va_q    <= cur_va_d;
       rem_q       <= rem_d;
       issued_q    <= issued_d;
+      ibeats_q    <= ibeats_d;
+      inbeats_q   <= inbeats_d;
       eoc_sent_q  <= eoc_sent_d;
-      iova_base_q <= iova_base_d;
-      pmask_q     <= pmask_d;
       err_q       <= err_d;
       err_va_q    <= err_va_d;
       err_flags_q <= err_flags_d;
-      tr_pend_q   <= tr_pend_d;
       aw_pend_q   <= aw_pend_d;
       outst_q     <= outst_d;
       wc_wptr_q   <= wc_wptr_d;
@@ -696,11 +732,6 @@ module circe_dma_wr
   aw_no_4k_cross: assert property (@(posedge clk_i) disable iff (!rst_ni)
     axi_req_o.aw_valid |-> ({1'b0, axi_req_o.aw.addr[11:6]} + {1'b0, axi_req_o.aw.len[5:0]} < 7'd64
                             && axi_req_o.aw.len < 8'd64));
-  tr_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    (tr_req_valid_o && !tr_req_ready_i) |=> (tr_req_valid_o && $stable(tr_req_o)));
-  tr_page: assert property (@(posedge clk_i) disable iff (!rst_ni)
-    (tr_rsp_valid_i && tr_rsp_ready_o && tr_rsp_i.status == circe_axi_pkg::TrOk) |->
-      (tr_rsp_i.page_shift >= 6'(circe_pkg::CIRCE_HW_PAGE_SHIFT) && 7'(tr_rsp_i.page_shift) < 7'(AddrWidth)));
   wb_has_cmd: assert property (@(posedge clk_i) disable iff (!rst_ni)
     wb_vld |-> wc_vld);
   queues_bounded: assert property (@(posedge clk_i) disable iff (!rst_ni)

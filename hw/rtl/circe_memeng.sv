@@ -114,6 +114,12 @@ module circe_memeng
   output logic                     wr_tr_rsp_ready_o,
   input  circe_axi_pkg::tr_rsp_t   wr_tr_rsp_i,
 
+  // invalidation epoch of both engines (circe_xlat_hold): drop_i pulses
+  // when an invalidation completed; old_busy_o: a burst issued before the
+  // last drop is in flight
+  input  logic                     inv_drop_i,
+  output logic                     old_busy_o,
+
   // AXI4 master (AR/R from the read engine, AW/W/B from the write engine)
   output circe_axi_pkg::axi_req_t  axi_req_o,
   input  circe_axi_pkg::axi_rsp_t  axi_rsp_i,
@@ -1440,6 +1446,10 @@ module circe_memeng
     end
   end
 
+  // Either engine's bursts of before the last invalidation in flight.
+  logic rd_old_busy, wr_old_busy;
+  assign old_busy_o = rd_old_busy | wr_old_busy;
+
   circe_dma_rd #(
     .LenWidth (LenWidth),
     .Id       (circe_axi_pkg::IdMemEng)
@@ -1448,6 +1458,8 @@ module circe_memeng
     .rst_ni         (rst_ni),
     .abort_i        (1'b0),
     .busy_o         (rd_busy),
+    .inv_drop_i     (inv_drop_i),
+    .old_busy_o     (rd_old_busy),
     .cmd_valid_i    (rd_cmd_pend_q),
     .cmd_ready_o    (rd_cmd_ready),
     .cmd_va_i       (rdc_va_q),
@@ -1474,7 +1486,42 @@ module circe_memeng
     .perf_bytes_o   (perf_rd_bytes_o)
   );
 
+  // Input beats the write engine may count on (its AwGate): during a COPY,
+  // the read engine's output beats whose bus beats have all arrived (output
+  // beat k needs bus beats k and k + 1 when src is not 64-byte aligned,
+  // except the last one), all of them once zeros replace the stream after a
+  // read error; a PCHASE / FOREST result beat is pushed with its command.
+  // So no write burst waits for a read that may still fault (a fault answer
+  // may wait for an invalidation acknowledge, which waits for the bursts).
+  logic [BeatW-1:0] rcvd_d, rcvd_q, nbus_c, wr_avail;
+
+  always_comb begin
+    rcvd_d = rcvd_q;
+    if (st_q == MIdle) begin
+      rcvd_d = '0;
+    end else if (rd_perf_beat && !pch_q) begin
+      rcvd_d = rcvd_q + 1'b1;
+    end
+    nbus_c = BeatW'(({1'b0, bytes_q} + (LenWidth + 1)'(src_q[5:0]) + (LenWidth + 1)'(63)) >> 6);
+    if (pch_q || zero_q || rcvd_q == nbus_c) begin
+      wr_avail = pch_q ? {BeatW{1'b1}} : total_q;
+    end else if (src_q[5:0] == 6'd0 || rcvd_q == '0) begin
+      wr_avail = rcvd_q;
+    end else begin
+      wr_avail = rcvd_q - 1'b1;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rcvd_q <= '0;
+    end else begin
+      rcvd_q <= rcvd_d;
+    end
+  end
+
   circe_dma_wr #(
+    .AwGate   (1'b1),
     .LenWidth (LenWidth),
     .Id       (circe_axi_pkg::IdMemEng)
   ) u_wr (
@@ -1482,6 +1529,8 @@ module circe_memeng
     .rst_ni         (rst_ni),
     .abort_i        (1'b0),
     .busy_o         (wr_busy),
+    .inv_drop_i     (inv_drop_i),
+    .old_busy_o     (wr_old_busy),
     .cmd_valid_i    (wr_cmd_pend_q),
     .cmd_ready_o    (wr_cmd_ready),
     .cmd_va_i       (wrc_va_q),
@@ -1489,6 +1538,7 @@ module circe_memeng
     .in_valid_i     (wr_in_valid),
     .in_ready_o     (wr_in_ready),
     .in_data_i      (wr_in_data),
+    .in_avail_i     (wr_avail),
     .sts_valid_o    (wr_sts_valid),
     .sts_ready_i    (1'b1),
     .sts_code_o     (wr_sts_code),

@@ -142,7 +142,8 @@ module circe_top #(
   // ---- MMU <-> register block ----
   logic [NumAsids*64-1:0] pt_root;
   logic [NumAsids-1:0]    pt_root_valid;
-  logic                   inv_valid, inv_ready, inv_done;
+  logic                   inv_valid, inv_ready, inv_done, inv_ack;
+  logic                   rd_old_busy, wr_old_busy, me_old_busy;
   logic [1:0]             inv_type;
   logic [15:0]            inv_asid;
   logic [63:0]            inv_va;
@@ -235,7 +236,7 @@ module circe_top #(
     .inv_asid_o        (inv_asid),
     .inv_va_o          (inv_va),
     .inv_pages_o       (inv_pages),
-    .inv_done_i        (inv_done),
+    .inv_done_i        (inv_ack),
     .fault_valid_i     (fault_valid),
     .fault_va_i        (fault_va),
     .fault_flags_i     (fault_flags),
@@ -366,6 +367,8 @@ module circe_top #(
     .wr_tr_rsp_i       (me_wr_tr_rsp),
     .axi_req_o         (me_axi_req),
     .axi_rsp_i         (me_axi_rsp),
+    .inv_drop_i        (inv_done),
+    .old_busy_o        (me_old_busy),
     .perf_rd_bytes_o   (me_rd_bytes),
     .perf_wr_bytes_o   (me_wr_bytes)
   );
@@ -385,6 +388,8 @@ module circe_top #(
     .rst_ni        (core_rst_n),
     .abort_i       (1'b0),
     .busy_o        (rd_busy),
+    .inv_drop_i    (inv_done),
+    .old_busy_o    (rd_old_busy),
     .cmd_valid_i   (rd_cmd_valid),
     .cmd_ready_o   (rd_cmd_ready),
     .cmd_va_i      (rd_cmd_va),
@@ -416,6 +421,8 @@ module circe_top #(
     .rst_ni        (core_rst_n),
     .abort_i       (1'b0),
     .busy_o        (wr_busy),
+    .inv_drop_i    (inv_done),
+    .old_busy_o    (wr_old_busy),
     .cmd_valid_i   (wr_cmd_valid),
     .cmd_ready_o   (wr_cmd_ready),
     .cmd_va_i      (wr_cmd_va),
@@ -423,6 +430,7 @@ module circe_top #(
     .in_valid_i    (wr_data_valid),
     .in_ready_o    (wr_data_ready),
     .in_data_i     (wr_data),
+    .in_avail_i    ('1),  // no AwGate: its data is always at hand
     .sts_valid_o   (wr_sts_valid),
     .sts_ready_i   (wr_sts_ready),
     .sts_code_o    (wr_sts_code),
@@ -498,6 +506,41 @@ module circe_top #(
     .perf_wc_hit_o     (perf_wc_hit),
     .perf_line_read_o  (perf_line_read)
   );
+
+  // ---- invalidation acknowledge ----
+  // The host unpins and frees the pages of an invalidation as soon as
+  // INV_ACK counts it (svm/: clear PTEs, invalidate, wait, unpin), so the
+  // acknowledge waits, after the MMU's inv_done, for every burst that may
+  // have used an old translation. The MMU's done pulse is the engines' drop
+  // (not the start of the invalidation: a RANGE invalidation scans the L1
+  // while lookups go on, so a translation answered before the done may be
+  // stale); the engines snapshot their bursts in flight at it and report
+  // old_busy from the next cycle, when the gate looks. The gate lives here,
+  // not in circe_mmu: the MMU stays about TLBs and needs no view of the
+  // engines, and its walks must go on meanwhile (a COPY's write bursts may
+  // wait for read data whose translation needs a walk). circe_ctrl_regs
+  // keeps a second INV_CMD in its write channel until this acknowledge, so
+  // one invalidation at a time reaches the gate.
+  logic inv_ack_wait_d, inv_ack_wait_q, old_busy;
+
+  assign old_busy       = rd_old_busy | wr_old_busy | me_old_busy;
+  assign inv_ack_wait_d = inv_done || (inv_ack_wait_q && old_busy);
+  assign inv_ack        = inv_ack_wait_q && !old_busy;
+
+  always_ff @(posedge ap_clk or negedge core_rst_n) begin
+    if (!core_rst_n) begin
+      inv_ack_wait_q <= 1'b0;
+    end else begin
+      inv_ack_wait_q <= inv_ack_wait_d;
+    end
+  end
+
+`ifndef SYNTHESIS
+  // One invalidation at a time: the MMU cannot finish another while the
+  // acknowledge waits (circe_ctrl_regs holds the next INV_CMD).
+  inv_one_at_a_time: assert property (@(posedge ap_clk) disable iff (!core_rst_n)
+    inv_ack_wait_q |-> !inv_done);
+`endif
 
   circe_axi_mux u_mux (
     .clk_i     (ap_clk),

@@ -20,6 +20,14 @@
 // first failing page; the memory model checks AXI rules (no burst across
 // 4 KiB, stable payloads, WLAST, strobes). Translations and bursts are
 // counted exactly on error-free runs. Fixed seed; $CIRCE_SEED overrides.
+//
+// Invalidation epoch (test_inval): random inv_drop_i pulses; the MMU hands
+// out IOVAs tagged with the epoch of the cycle it delivers the answer in
+// (bits 55:48; the memory resolves every tag to the same host bytes), as
+// circe_mmu answers from the new table after the drop cycle, so each burst
+// shows which translation it used: after a drop, only a burst presented
+// before it may carry an older tag. old_busy_o is checked every cycle against the bursts in flight that
+// were issued (or presented) up to the last drop.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +85,9 @@ constexpr unsigned kWrPages = 96;
 constexpr unsigned kWalkIds = 4;
 constexpr int kScale = 3; // commands per test, in units of a few hundred
 constexpr uint8_t kTrOk = 0, kTrFault = 1, kTrBusError = 2;
+constexpr unsigned kTagShift = 48; // epoch tag of an IOVA (test_inval)
+constexpr uint64_t kTagMask = 0xffull << kTagShift;
+constexpr uint64_t kNoDrop = ~0ull;
 
 enum class Kind { Ok, Fault, TrBus, DecErr, SlvErr };
 
@@ -130,7 +141,7 @@ struct Bench {
 	unsigned failures = 0;
 
 	// knobs
-	unsigned mmu_stall_pct = 0, mmu_max_delay = 1;
+	unsigned mmu_stall_pct = 0, mmu_max_delay = 1, mmu_min_delay = 0;
 	unsigned cmd_gap_pct = 0, in_gap_pct = 0, out_stall_pct = 0, sts_stall_pct = 0;
 	unsigned walk_pct = 0, walk_rstall_pct = 0;
 	bool aborting = false; // RESET statuses are allowed
@@ -153,7 +164,23 @@ struct Bench {
 		// nothing written)
 		bool skip = false;
 		uint64_t skipped = 0;
+		// invalidation epoch: the cycles the bursts in flight were first
+		// presented (one ID: they complete in this order), the same for
+		// the burst on offer, requests after a drop
+		std::deque<uint64_t> inflight;
+		bool presenting = false;
+		uint64_t present_since = 0;
+		bool drop_since_req = false;
+		uint64_t retranslations = 0, old_pending_fired = 0, old_busy_cycles = 0;
+		uint64_t drop_cycle_answers = 0; // TrOk taken in a drop cycle: asked again
 	} rd, wr;
+
+	// invalidation epoch (test_inval)
+	bool tag_iovas = false;
+	unsigned epoch = 0;
+	uint64_t last_drop = kNoDrop; // cycle of the last inv_drop_i pulse
+	uint64_t next_drop = kNoDrop, drops = 0;
+	unsigned drop_min = 0, drop_span = 1;
 
 	// write producer
 	std::deque<CmdPtr> prod;
@@ -200,6 +227,7 @@ struct Bench {
 		top->clk_i = 0;
 		top->rst_ni = 0;
 		top->abort_i = 0;
+		top->inv_drop_i = 0;
 		top->eval();
 		for (int i = 0; i < 4; i++) {
 			mem->reset();
@@ -246,6 +274,7 @@ struct Bench {
 	{
 		Bench *b = static_cast<Bench *>(p);
 
+		iova &= ~kTagMask; // every epoch's alias is the same memory
 		if (iova >= kIovaHuge && iova + len <= kIovaHuge + kHugeSize) {
 			*out = &b->huge[iova - kIovaHuge];
 			return 0;
@@ -260,9 +289,12 @@ struct Bench {
 	}
 
 	// Scatters the windows' pages over the IOVA slots; a fraction bad of
-	// them fail in one of four ways.
-	void map_pages(double bad)
+	// them fail in one of four ways (three without slverr: the memory's
+	// error ranges do not know the epoch tags).
+	void map_pages(double bad, bool slverr = true)
 	{
+		unsigned kinds = slverr ? 4 : 3;
+
 		std::vector<unsigned> slots(kIovaSlots);
 		unsigned next = 0;
 
@@ -276,9 +308,9 @@ struct Bench {
 		for (std::vector<Page> *v : { &rd_pages, &wr_pages }) {
 			for (Page &p : *v)
 				if (std::uniform_real_distribution<double>(0, 1)(rng) < bad)
-					p.kind = Kind(1 + rnd(4));
+					p.kind = Kind(1 + rnd(kinds));
 			// Every failure kind at least twice in each window.
-			for (unsigned k = 1; bad > 0 && k <= 4; k++)
+			for (unsigned k = 1; bad > 0 && k <= kinds; k++)
 				for (int i = 0; i < 2; i++)
 					(*v)[rnd(unsigned(v->size()))].kind = Kind(k);
 			for (Page &p : *v) {
@@ -328,7 +360,7 @@ struct Bench {
 		return &host[p->iova - kIovaBase + va % kPage];
 	}
 
-	// What the MMU answers for va.
+	// What the MMU answers for va (the epoch tag goes on as it is delivered).
 	void translate(Side &s, uint64_t va, bool write)
 	{
 		s.tr_flags = 0;
@@ -561,6 +593,8 @@ struct Bench {
 		*req_ready = s.tr_ready;
 		*rsp_valid = s.tr_busy && cycle >= s.tr_due;
 		*iova = s.tr_iova;
+		if (tag_iovas && s.tr_status == kTrOk) // the epoch of the delivery cycle
+			*iova |= uint64_t(epoch & 0xff) << kTagShift;
 		*status = s.tr_status;
 		*flags = s.tr_flags;
 		*ps = s.tr_ps;
@@ -579,13 +613,17 @@ struct Bench {
 			for (const CmdPtr &c : s.accepted)
 				start |= c->va == va;
 			uint64_t pg = in_huge(va) ? kHugeSize : kPage;
-			if (!start && va % pg)
+			// After a drop the engine asks again where it stands.
+			if (!start && va % pg && !s.drop_since_req)
 				failf("%s engine: translation of 0x%" PRIx64
 				      " is neither a command's start nor a page start",
 				      write ? "write" : "read", va);
+			if (s.drop_since_req && !start && va % pg)
+				s.retranslations++;
+			s.drop_since_req = false;
 			translate(s, va, write);
 			s.tr_busy = true;
-			s.tr_due = cycle + 1 + rnd(mmu_max_delay);
+			s.tr_due = cycle + 1 + mmu_min_delay + rnd(mmu_max_delay);
 			s.tr_count++;
 		}
 	}
@@ -788,6 +826,81 @@ struct Bench {
 		return !walk_presented;
 	}
 
+	// ---- invalidation epoch --------------------------------------------
+
+	// old_busy_o as the engine must show it this cycle: a burst in flight
+	// that went out at or before the last drop, or the burst on offer was
+	// presented by then.
+	bool old_expected(const Side &s) const
+	{
+		if (last_drop == kNoDrop)
+			return false;
+		return (!s.inflight.empty() && s.inflight.front() <= last_drop) ||
+		       (s.presenting && s.present_since <= last_drop);
+	}
+
+	void check_old_busy(Side &s, const char *eng, uint8_t old_busy)
+	{
+		bool want = old_expected(s);
+		if (bool(old_busy) != want)
+			failf("%s engine: old_busy_o %u, want %u (%zu bursts in flight, the oldest "
+			      "from cycle %" PRIu64 ", last drop at %" PRIu64 ")",
+			      eng, old_busy, want, s.inflight.size(),
+			      s.inflight.empty() ? 0 : s.inflight.front(), last_drop);
+		s.old_busy_cycles += want;
+	}
+
+	// The engine's own AR/AW handshake and completions this cycle.
+	void sample_epoch(Side &s, const char *eng, uint8_t valid, uint8_t ready, uint64_t addr,
+			  uint8_t done)
+	{
+		if (done) {
+			if (s.inflight.empty())
+				failf("%s engine: a burst completed with none in flight", eng);
+			else
+				s.inflight.pop_front();
+		}
+		if (valid && ready) {
+			unsigned tag = unsigned(addr >> kTagShift) & 0xff;
+			bool old_pending = s.presenting && last_drop != kNoDrop &&
+					   s.present_since <= last_drop;
+			if (tag_iovas && tag != (epoch & 0xff)) {
+				if (!old_pending)
+					failf("%s engine: burst to 0x%" PRIx64
+					      " uses a translation of epoch %u, the MMU is at %u "
+					      "(last drop at cycle %" PRIu64 ")",
+					      eng, addr, tag, epoch & 0xff, last_drop);
+				s.old_pending_fired++;
+			}
+			// Its age: when it was first presented (AXI holds it).
+			s.inflight.push_back(s.presenting ? s.present_since : cycle);
+			s.presenting = false;
+		} else if (valid && !s.presenting) {
+			s.presenting = true;
+			s.present_since = cycle;
+		}
+	}
+
+	void drive_drop()
+	{
+		bool drop = cycle >= next_drop;
+
+		top->inv_drop_i = drop;
+		if (drop) // now and then two close together
+			next_drop = cycle + (rnd(8) == 0 ? 1 + rnd(4) : drop_min + rnd(drop_span));
+	}
+
+	void sample_drop()
+	{
+		if (!top->inv_drop_i)
+			return;
+		last_drop = cycle;
+		epoch++;
+		drops++;
+		rd.drop_since_req = true;
+		wr.drop_since_req = true;
+	}
+
 	void step()
 	{
 		Vtb_dma_top *t = top.get();
@@ -804,12 +917,21 @@ struct Bench {
 			  &t->wr_tr_rsp_page_shift_i);
 		drive_producer();
 		drive_walker();
+		drive_drop();
 		t->rd_out_ready_i = !chance(out_stall_pct);
 		t->rd_sts_ready_i = !chance(sts_stall_pct);
 		t->wr_sts_ready_i = !chance(sts_stall_pct);
 
 		// 2. settle
 		t->eval();
+		check_old_busy(rd, "read", t->rd_old_busy_o);
+		check_old_busy(wr, "write", t->wr_old_busy_o);
+		if (t->inv_drop_i) {
+			rd.drop_cycle_answers += t->rd_tr_rsp_valid_i && t->rd_tr_rsp_ready_o &&
+						 rd.tr_status == kTrOk;
+			wr.drop_cycle_answers += t->wr_tr_rsp_valid_i && t->wr_tr_rsp_ready_o &&
+						 wr.tr_status == kTrOk;
+		}
 
 		// 3. handshakes the edge takes. The write engine skips what it
 		// accepts now if an error ended a command before this cycle and
@@ -838,6 +960,11 @@ struct Bench {
 				     t->wr_sts_flags_o);
 		rd.perf_bytes += t->rd_perf_bytes_o;
 		wr.perf_bytes += t->wr_perf_bytes_o;
+		sample_epoch(rd, "read", t->rd_ar_valid_o, t->rd_ar_ready_o, t->rd_ar_addr_o,
+			     t->rd_r_last_o);
+		sample_epoch(wr, "write", t->wr_aw_valid_o, t->wr_aw_ready_o, t->wr_aw_addr_o,
+			     t->wr_b_o);
+		sample_drop();
 		if (t->wr_perf_beat_o) {
 			if (!wr_first_beat)
 				wr_first_beat = cycle;
@@ -1131,6 +1258,53 @@ void test_abort(void **state)
 	assert_true(b->rd.by_code[CIRCE_HW_ST_RESET] + b->wr.by_code[CIRCE_HW_ST_RESET] > 0);
 }
 
+// Invalidation epoch: random drop pulses (every 50..3000 cycles, now and
+// then two within a few cycles) while reads and writes stream over a page
+// map where some pages fault, answer TrBusError or DECERR. Besides the usual
+// data, status and region checks: every burst uses a translation of the
+// current epoch unless it was presented before the drop; old_busy_o is
+// exactly "a burst issued or presented by the last drop is in flight"; a
+// dropped translation is asked again where the engine stands.
+void test_inval(void **state)
+{
+	Bench *b = static_cast<Bench *>(*state);
+	unsigned total = 0;
+
+	b->tag_iovas = true;
+	b->map_pages(0.1, false);
+	b->set_mem(20 + b->rnd(300), 48, true);
+	b->set_noise(15);
+	b->drop_min = 50;
+	b->drop_span = 3000;
+	b->next_drop = 100;
+	while (total < kScale * 250 && !b->failures) {
+		b->begin_region(b->rnd(4) == 0);
+		total += b->queue_write_batch(30);
+		for (int i = 0; i < 40; i++)
+			b->queue_random_read();
+		b->run([b] { return b->all_done(); }, 20000000);
+		b->finish();
+		b->check_region();
+	}
+	b->next_drop = kNoDrop;
+	b->report("inval");
+	print_message("# inval: %" PRIu64 " drops; re-translations after a drop: read %" PRIu64
+		      ", write %" PRIu64 "; old bursts presented before a drop and taken after "
+		      "it: read %" PRIu64 ", write %" PRIu64 "; cycles with old bursts in flight: "
+		      "read %" PRIu64 ", write %" PRIu64 "; answers in a drop cycle (thrown "
+		      "away): %" PRIu64 "\n",
+		      b->drops, b->rd.retranslations, b->wr.retranslations,
+		      b->rd.old_pending_fired, b->wr.old_pending_fired, b->rd.old_busy_cycles,
+		      b->wr.old_busy_cycles, b->rd.drop_cycle_answers + b->wr.drop_cycle_answers);
+	assert_int_equal(b->failures, 0);
+	assert_true(b->drops > 50);
+	assert_true(b->rd.retranslations > 0 && b->wr.retranslations > 0);
+	assert_true(b->rd.old_busy_cycles > 0 && b->wr.old_busy_cycles > 0);
+	assert_true(b->rd.by_code[CIRCE_HW_ST_OK] > 0 && b->wr.by_code[CIRCE_HW_ST_OK] > 0);
+	assert_true(b->rd.by_code[CIRCE_HW_ST_FAULT] + b->wr.by_code[CIRCE_HW_ST_FAULT] > 0);
+	assert_true(b->rd.by_code[CIRCE_HW_ST_BUS_ERROR] + b->wr.by_code[CIRCE_HW_ST_BUS_ERROR] > 0);
+}
+
 // Bandwidth with the device tree's memory: 500 cycles latency, 48 B/cycle,
 // 32 outstanding; an MMU that answers in one cycle, a consumer always ready.
 void test_bandwidth(void **state)
@@ -1177,6 +1351,19 @@ void test_bandwidth(void **state)
 		      b->cycle - t0, 128 * 256.0 / double(b->cycle - t0),
 		      double(b->cycle - t0) / 128);
 
+	// A slow MMU (every translation 300 cycles, as an L2 miss whose walk
+	// reads memory): 4 KiB pages are one burst each, so the issue side
+	// waits for a translation per page.
+	b->mmu_min_delay = 300;
+	t0 = b->cycle;
+	b->queue_read(kVaRd + 4 * kPage, 65536);
+	b->run([b] { return b->all_done(); }, 1000000);
+	double slow = 65536.0 / double(b->cycle - t0);
+	print_message("# bandwidth: 64 KiB read, translations taking 300 cycles: %" PRIu64
+		      " cycles, %.1f B/cycle overall\n",
+		      b->cycle - t0, slow);
+	b->mmu_min_delay = 0;
+
 	// One 64 KiB write.
 	b->begin_region(false);
 	b->wr_first_beat = 0;
@@ -1213,6 +1400,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_prestate_setup_teardown(test_write_random, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_errors, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_abort, setup, teardown, &seed),
+		cmocka_unit_test_prestate_setup_teardown(test_inval, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_bandwidth, setup, teardown, &seed),
 	};
 

@@ -5,7 +5,9 @@
 // XRT RTL kernel's m_axi_* signals, for sim/vsim/axi_mem.h). The engines'
 // translation ports, command/stream/status ports and the walker's AR/R
 // channel are flat too, so the C++ side plays MMU, producer, consumer and
-// page-table walker.
+// page-table walker. The invalidation epoch (inv_drop_i, old_busy) and each
+// engine's own AR/AW handshakes and completions (before the mux) are visible
+// so the bench can check which translation every burst used.
 module tb_dma_top
 #(
   parameter int unsigned MaxOutstanding = 32,
@@ -15,6 +17,9 @@ module tb_dma_top
   input  logic         clk_i,
   input  logic         rst_ni,
   input  logic         abort_i,
+  input  logic         inv_drop_i,
+  output logic         rd_old_busy_o,
+  output logic         wr_old_busy_o,
 
   // ---- read engine ----
   output logic         rd_busy_o,
@@ -44,6 +49,10 @@ module tb_dma_top
   input  logic [5:0]   rd_tr_rsp_page_shift_i,
   output logic         rd_perf_beat_o,
   output logic [6:0]   rd_perf_bytes_o,
+  output logic         rd_ar_valid_o,   // the engine's AR handshake, before the mux
+  output logic         rd_ar_ready_o,
+  output logic [63:0]  rd_ar_addr_o,
+  output logic         rd_r_last_o,     // one of its bursts completed
 
   // ---- write engine ----
   output logic         wr_busy_o,
@@ -71,6 +80,10 @@ module tb_dma_top
   input  logic [5:0]   wr_tr_rsp_page_shift_i,
   output logic         wr_perf_beat_o,
   output logic [6:0]   wr_perf_bytes_o,
+  output logic         wr_aw_valid_o,   // the engine's AW handshake, before the mux
+  output logic         wr_aw_ready_o,
+  output logic [63:0]  wr_aw_addr_o,
+  output logic         wr_b_o,          // one of its bursts completed
 
   // ---- walker master (AR/R), played by the bench ----
   input  logic         walk_arvalid_i,
@@ -133,6 +146,8 @@ module tb_dma_top
     .rst_ni         (rst_ni),
     .abort_i        (abort_i),
     .busy_o         (rd_busy_o),
+    .inv_drop_i     (inv_drop_i),
+    .old_busy_o     (rd_old_busy_o),
     .cmd_valid_i    (rd_cmd_valid_i),
     .cmd_ready_o    (rd_cmd_ready_o),
     .cmd_va_i       (rd_cmd_va_i),
@@ -167,6 +182,8 @@ module tb_dma_top
     .rst_ni         (rst_ni),
     .abort_i        (abort_i),
     .busy_o         (wr_busy_o),
+    .inv_drop_i     (inv_drop_i),
+    .old_busy_o     (wr_old_busy_o),
     .cmd_valid_i    (wr_cmd_valid_i),
     .cmd_ready_o    (wr_cmd_ready_o),
     .cmd_va_i       (wr_cmd_va_i),
@@ -174,6 +191,7 @@ module tb_dma_top
     .in_valid_i     (wr_in_valid_i),
     .in_ready_o     (wr_in_ready_o),
     .in_data_i      (wr_in_data_i),
+    .in_avail_i     ('1),
     .sts_valid_o    (wr_sts_valid_o),
     .sts_ready_i    (wr_sts_ready_i),
     .sts_code_o     (wr_sts_code),
@@ -215,6 +233,14 @@ module tb_dma_top
   assign rd_tr_req_write_o = rd_tr_req.write;
   assign wr_tr_req_va_o    = wr_tr_req.va;
   assign wr_tr_req_write_o = wr_tr_req.write;
+  assign rd_ar_valid_o     = rd_req.ar_valid;
+  assign rd_ar_ready_o     = rd_rsp.ar_ready;
+  assign rd_ar_addr_o      = rd_req.ar.addr;
+  assign rd_r_last_o       = rd_rsp.r_valid && rd_req.r_ready && rd_rsp.r.last;
+  assign wr_aw_valid_o     = wr_req.aw_valid;
+  assign wr_aw_ready_o     = wr_rsp.aw_ready;
+  assign wr_aw_addr_o      = wr_req.aw.addr;
+  assign wr_b_o            = wr_rsp.b_valid && wr_req.b_ready;
 
   always_comb begin
     rd_tr_rsp             = '0;

@@ -166,11 +166,15 @@ module tb_gemm_top
   logic     rd_perf_beat, wr_perf_beat;
   logic [6:0] rd_perf_bytes, wr_perf_bytes;
 
+  logic rd_old_busy, wr_old_busy;  // no invalidations in this bench
+
   circe_dma_rd u_rd (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
     .abort_i        (abort_i),
     .busy_o         (rd_busy),
+    .inv_drop_i     (1'b0),  // no invalidations in this bench
+    .old_busy_o     (rd_old_busy),
     .cmd_valid_i    (rd_cmd_valid),
     .cmd_ready_o    (rd_cmd_ready),
     .cmd_va_i       (rd_cmd_va),
@@ -202,6 +206,8 @@ module tb_gemm_top
     .rst_ni         (rst_ni),
     .abort_i        (abort_i),
     .busy_o         (wr_busy),
+    .inv_drop_i     (1'b0),
+    .old_busy_o     (wr_old_busy),
     .cmd_valid_i    (wr_cmd_valid),
     .cmd_ready_o    (wr_cmd_ready),
     .cmd_va_i       (wr_cmd_va),
@@ -209,6 +215,7 @@ module tb_gemm_top
     .in_valid_i     (wr_in_valid),
     .in_ready_o     (wr_in_ready),
     .in_data_i      (wr_in_data),
+    .in_avail_i     ('1),
     .sts_valid_o    (wr_sts_valid),
     .sts_ready_i    (wr_sts_ready),
     .sts_code_o     (wr_sts_code),
@@ -354,6 +361,6 @@ module tb_gemm_top
   assign unused_tb = ^{rd_perf_beat, rd_perf_bytes, wr_perf_beat, wr_perf_bytes, perf_hit,
                        perf_miss, perf_stall, perf_retry, perf_walk, perf_walk_cycle, perf_fault, perf_pte,
                        perf_wc, perf_line, fault_asid, perf_l2_hit, perf_l2_miss, perf_l2_fill,
-                       perf_l2_evict, perf_pf};
+                       perf_l2_evict, perf_pf, rd_old_busy, wr_old_busy};
 
 endmodule
