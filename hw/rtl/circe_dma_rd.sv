@@ -92,6 +92,11 @@ module circe_dma_rd
   output circe_pkg::circe_status_e sts_code_o,
   output circe_axi_pkg::addr_t     sts_va_o,
   output logic [31:0]              sts_flags_o,
+  // The command's stream ended early on an error: apart from a beat already
+  // on offer, no output comes before its status. A consumer that holds back
+  // until input beats exist (circe_memeng's COPY write gate) may stop
+  // waiting: the offered beat must be taken for the status to come.
+  output logic                     ending_o,
 
   // translation port (to the MMU)
   output logic                     tr_req_valid_o,
@@ -419,6 +424,7 @@ module circe_dma_rd
   end
 
   assign sts_valid_o = done_ok || done_drain;
+  assign ending_o    = cmd_vld && drop_err;
   assign sts_fire    = sts_valid_o && sts_ready_i;
 
   always_comb begin

@@ -1448,6 +1448,7 @@ module circe_memeng
 
   // Either engine's bursts of before the last invalidation in flight.
   logic rd_old_busy, wr_old_busy;
+  logic rd_ending;  // the read stream ended on an error (zeros follow)
   assign old_busy_o = rd_old_busy | wr_old_busy;
 
   circe_dma_rd #(
@@ -1474,6 +1475,7 @@ module circe_memeng
     .sts_code_o     (rd_sts_code),
     .sts_va_o       (rd_sts_va),
     .sts_flags_o    (rd_sts_flags),
+    .ending_o       (rd_ending),
     .tr_req_valid_o (rd_tr_req_valid_o),
     .tr_req_ready_i (rd_tr_req_ready_i),
     .tr_req_o       (rd_tr_req_o),
@@ -1489,8 +1491,11 @@ module circe_memeng
   // Input beats the write engine may count on (its AwGate): during a COPY,
   // the read engine's output beats whose bus beats have all arrived (output
   // beat k needs bus beats k and k + 1 when src is not 64-byte aligned,
-  // except the last one), all of them once zeros replace the stream after a
-  // read error; a PCHASE / FOREST result beat is pushed with its command.
+  // except the last one), all of them once the read engine says its stream
+  // ended on an error (ending: the beat it has on offer must be taken before
+  // its status comes and zeros replace the rest, so the write may not wait
+  // for more); a PCHASE / FOREST / SPMV result beat is pushed with its
+  // command.
   // So no write burst waits for a read that may still fault (a fault answer
   // may wait for an invalidation acknowledge, which waits for the bursts).
   logic [BeatW-1:0] rcvd_d, rcvd_q, nbus_c, wr_avail;
@@ -1503,7 +1508,7 @@ module circe_memeng
       rcvd_d = rcvd_q + 1'b1;
     end
     nbus_c = BeatW'(({1'b0, bytes_q} + (LenWidth + 1)'(src_q[5:0]) + (LenWidth + 1)'(63)) >> 6);
-    if (pch_q || zero_q || rcvd_q == nbus_c) begin
+    if (pch_q || zero_q || rd_ending || rcvd_q == nbus_c) begin
       wr_avail = pch_q ? {BeatW{1'b1}} : total_q;
     end else if (src_q[5:0] == 6'd0 || rcvd_q == '0) begin
       wr_avail = rcvd_q;

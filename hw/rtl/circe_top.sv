@@ -121,6 +121,7 @@ module circe_top #(
   circe_pkg::circe_status_e rd_sts_code;
   circe_axi_pkg::addr_t     rd_sts_va;
   logic [31:0]              rd_sts_flags;
+  logic                     rd_ending;  // no write here waits on the read stream
 
   logic                     wr_cmd_valid, wr_cmd_ready;
   circe_axi_pkg::addr_t     wr_cmd_va;
@@ -404,6 +405,7 @@ module circe_top #(
     .sts_code_o    (rd_sts_code),
     .sts_va_o      (rd_sts_va),
     .sts_flags_o   (rd_sts_flags),
+    .ending_o      (rd_ending),
     .tr_req_valid_o(tr_req_valid[PortRd]),
     .tr_req_ready_i(tr_req_ready[PortRd]),
     .tr_req_o      (rd_tr_req),
@@ -596,6 +598,6 @@ module circe_top #(
   // busy (ap_start .. done), the engines report through their statuses.
   logic unused_top;
   assign unused_top = ^{job_busy, rd_busy, wr_busy, me_busy, perf_rd_beat, perf_wr_beat,
-                        perf_l2_fill, perf_l2_evict, perf_pf, perf_retry};
+                        perf_l2_fill, perf_l2_evict, perf_pf, perf_retry, rd_ending};
 
 endmodule

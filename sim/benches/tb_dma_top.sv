@@ -162,6 +162,7 @@ module tb_dma_top
     .sts_code_o     (rd_sts_code),
     .sts_va_o       (rd_sts_va_o),
     .sts_flags_o    (rd_sts_flags_o),
+    .ending_o       (rd_ending),
     .tr_req_valid_o (rd_tr_req_valid_o),
     .tr_req_ready_i (rd_tr_req_ready_i),
     .tr_req_o       (rd_tr_req),
@@ -304,7 +305,8 @@ module tb_dma_top
   assign m_axi_rready  = axi_req.r_ready;
 
   // Walker response fields the flat port does not carry.
+  logic rd_ending;  // the bench's write engine never waits on the read stream
   logic unused_walk;
-  assign unused_walk = ^{walk_rsp.aw_ready, walk_rsp.w_ready, walk_rsp.b, walk_rsp.b_valid};
+  assign unused_walk = ^{walk_rsp.aw_ready, walk_rsp.w_ready, walk_rsp.b, walk_rsp.b_valid, rd_ending};
 
 endmodule

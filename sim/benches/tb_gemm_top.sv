@@ -91,6 +91,7 @@ module tb_gemm_top
   logic          rd_sts_valid, rd_sts_ready;
   addr_t         rd_cmd_va, rd_sts_va;
   logic [31:0]   rd_cmd_bytes, rd_sts_flags;
+  logic          rd_ending;  // the command processor's writes never wait on it
   data_t         rd_out_data;
   logic [6:0]    rd_out_bytes;
   circe_status_e rd_sts_code;
@@ -189,6 +190,7 @@ module tb_gemm_top
     .sts_code_o     (rd_sts_code),
     .sts_va_o       (rd_sts_va),
     .sts_flags_o    (rd_sts_flags),
+    .ending_o       (rd_ending),
     .tr_req_valid_o (rd_tr_req_valid),
     .tr_req_ready_i (rd_tr_req_ready),
     .tr_req_o       (rd_tr_req),
@@ -358,7 +360,7 @@ module tb_gemm_top
   assign m_axi_rready  = axi_req.r_ready;
 
   logic unused_tb;
-  assign unused_tb = ^{rd_perf_beat, rd_perf_bytes, wr_perf_beat, wr_perf_bytes, perf_hit,
+  assign unused_tb = ^{rd_ending, rd_perf_beat, rd_perf_bytes, wr_perf_beat, wr_perf_bytes, perf_hit,
                        perf_miss, perf_stall, perf_retry, perf_walk, perf_walk_cycle, perf_fault, perf_pte,
                        perf_wc, perf_line, fault_asid, perf_l2_hit, perf_l2_miss, perf_l2_fill,
                        perf_l2_evict, perf_pf, rd_old_busy, wr_old_busy};
