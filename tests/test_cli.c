@@ -1032,10 +1032,10 @@ static void test_cli_bench_svm(void **state)
 	free(out);
 
 	/* --repeat: queries in one context, the cold first one and the warm
-	 * rest reported apart. A 256 KiB forest (64 pages) fits the L2's reach,
+	 * rest reported apart. A 128 KiB forest (32 pages) fits the L2's reach,
 	 * so on vsim a warm query walks no more than the cold one. */
-	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "forest", "--size", "256k",
-				   "--trees", "8", "--repeat", "3", "--offload", "both", "--json",
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "forest", "--size", "128k",
+				   "--trees", "4", "--repeat", "3", "--offload", "both", "--json",
 				   "--backend", be->uri, "--dtb", be->dtb, NULL),
 			 0);
 	for (int i = 0; i < 2; i++) {
@@ -1078,13 +1078,13 @@ static void test_cli_bench_svm(void **state)
 	/* the chase restarts at a new node per query; one query has no warm
 	 * figures */
 	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "pchase", "--size", "64k",
-				   "--visit", "32", "--repeat", "4", "--offload", "both", "--json",
+				   "--visit", "16", "--repeat", "3", "--offload", "both", "--json",
 				   "--backend", be->uri, "--dtb", be->dtb, NULL),
 			 0);
 	assert_non_null(svm_json_line(out, 1, line, sizeof(line)));
 	svm_expect_run(line, vsim);
 	assert_true(svm_json_num(line, "warm_queries", &v));
-	assert_true(v == 3);
+	assert_true(v == 2);
 	free(out);
 	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size", "16k",
 				   "--json", "--backend", be->uri, "--dtb", be->dtb, NULL),
