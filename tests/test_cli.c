@@ -1049,6 +1049,14 @@ static void test_cli_bench_svm(void **state)
 		assert_true(svm_json_num(line, "warm_queries", &v));
 		assert_true(v == 2);
 		assert_true(svm_json_num(line, "cold_walks", &cold_walks));
+		/* each query's own walks, the cold one first */
+		{
+			char first[64];
+
+			snprintf(first, sizeof(first), "\"query_walks\": [%.0f, ", cold_walks);
+			expect_contains(line, first);
+		}
+		expect_contains(line, vsim ? "\"query_cycles\": [" : "\"query_cycles\": null");
 		assert_true(svm_json_num(line, "warm_walks_per_query", &warm_walks));
 		assert_true(warm_walks >= 0);
 		assert_false(svm_json_num(line, "warm_translation_overhead", &v));

@@ -644,13 +644,14 @@ static void circe_cli_svm_unreg(struct circe_cli_svm_regs *rs)
 
 struct circe_cli_svm_run {
 	enum circe_cli_svm_tlb tlb;
-	unsigned offload;	     /* one of CIRCE_CLI_SVM_COPY / ZERO_COPY */
-	struct circe_job_stats st;   /* every query of the run */
-	struct circe_job_stats cold; /* query 0: the TLBs and the walk cache cold */
-	struct circe_job_stats warm; /* queries 1 .. repeat-1, summed */
-	uint64_t query;		     /* the query running (for a mismatch) */
-	double setup_seconds;	     /* register + unregister */
-	double host_seconds;	     /* pack + copy in/out (copy-based offload) */
+	unsigned offload;	      /* one of CIRCE_CLI_SVM_COPY / ZERO_COPY */
+	struct circe_job_stats st;    /* every query of the run */
+	struct circe_job_stats cold;  /* query 0: the TLBs and the walk cache cold */
+	struct circe_job_stats warm;  /* queries 1 .. repeat-1, summed */
+	uint64_t query;		      /* the query running (for a mismatch) */
+	uint64_t *q_cycles, *q_walks; /* per query, [repeat]; NULL if out of memory */
+	double setup_seconds;	      /* register + unregister */
+	double host_seconds;	      /* pack + copy in/out (copy-based offload) */
 	double device_seconds;
 	bool correct;
 	char mismatch[160];
@@ -694,12 +695,21 @@ static void circe_cli_svm_stats_add(struct circe_job_stats *d, const struct circ
 	d->wall_seconds += s->wall_seconds;
 }
 
-/* Count query q's job: the run's totals, and the cold or the warm part. */
-static void circe_cli_svm_account(struct circe_cli_svm_run *run, uint64_t q,
+/* Count query q of repeat: the run's totals, the cold or the warm part,
+ * and the query's own cycles and walks (the warm-up's course). */
+static void circe_cli_svm_account(struct circe_cli_svm_run *run, uint64_t q, uint64_t repeat,
 				  const struct circe_job_stats *st)
 {
 	circe_cli_svm_stats_add(&run->st, st);
 	circe_cli_svm_stats_add(q ? &run->warm : &run->cold, st);
+	if (!q) {
+		run->q_cycles = calloc(repeat, sizeof(*run->q_cycles));
+		run->q_walks = calloc(repeat, sizeof(*run->q_walks));
+	}
+	if (run->q_cycles && run->q_walks) {
+		run->q_cycles[q] = st->cycles;
+		run->q_walks[q] = st->walks;
+	}
 }
 
 /* Zero-copy: one query on the structure as it lies. */
@@ -823,7 +833,7 @@ static int circe_cli_svm_zero_copy(struct circe_ctx *ctx, const struct circe_cli
 		circe_cli_svm_query(a, w, q);
 		err = circe_cli_svm_zero_copy_query(ctx, a, w, run, &st);
 		if (!err)
-			circe_cli_svm_account(run, q, &st);
+			circe_cli_svm_account(run, q, a->repeat, &st);
 	}
 
 unregister:
@@ -978,7 +988,7 @@ static int circe_cli_svm_copy(struct circe_ctx *ctx, const struct circe_cli_svm_
 		}
 		if (err)
 			break;
-		circe_cli_svm_account(run, q, &st);
+		circe_cli_svm_account(run, q, a->repeat, &st);
 
 		/* Out: copy the results back. */
 		t0 = circe_cli_svm_now();
@@ -1044,6 +1054,18 @@ static void circe_cli_svm_json_opt(const char *key, bool have, double v, const c
 		printf(fmt, v);
 	else
 		printf("null");
+}
+
+/* A JSON array of n numbers, or null. */
+static void circe_cli_svm_json_list(const uint64_t *v, uint64_t n)
+{
+	if (!v) {
+		printf("null");
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		printf("%s%" PRIu64, i ? ", " : "[", v[i]);
+	printf("]");
 }
 
 static double circe_cli_svm_total(const struct circe_cli_svm_run *r)
@@ -1184,6 +1206,10 @@ static void circe_cli_svm_report(const struct circe_cli *cli, const struct circe
 				       "%.1f");
 		circe_cli_svm_json_opt("warm_stall_cycles_per_query", wm.have_cyc, wm.stall_cycles,
 				       "%.1f");
+		printf(", \"query_cycles\": ");
+		circe_cli_svm_json_list(cyc ? r->q_cycles : NULL, a->repeat);
+		printf(", \"query_walks\": ");
+		circe_cli_svm_json_list(r->q_walks, a->repeat);
 		printf(", \"wall_seconds\": %.6f}\n", st->wall_seconds);
 		return;
 	}
@@ -1319,6 +1345,7 @@ static int circe_cli_bench_svm_run(struct circe_cli *cli, const struct circe_cli
 
 	bool need_real = false;
 
+	memset(runs, 0, sizeof(runs));
 	for (int t = CIRCE_CLI_SVM_HYBRID; t < CIRCE_CLI_SVM_NTLB; t++)
 		need_real |= a->tlb[t];
 	/* Both devices are opened before anything runs, so that a missing
@@ -1330,7 +1357,6 @@ static int circe_cli_bench_svm_run(struct circe_cli *cli, const struct circe_cli
 		circe_cli_fail(cli, what, err);
 		goto close;
 	}
-	memset(runs, 0, sizeof(runs));
 	for (int t = 0; t < CIRCE_CLI_SVM_NTLB; t++) {
 		struct circe_dev *d = t == CIRCE_CLI_SVM_IDEAL ? ideal_dev : dev;
 		const struct circe_info *inf = t == CIRCE_CLI_SVM_IDEAL ? &ideal_info : &info;
@@ -1406,6 +1432,11 @@ static int circe_cli_bench_svm_run(struct circe_cli *cli, const struct circe_cli
 	rc = CIRCE_CLI_EXIT_OK;
 
 close:
+	for (int t = 0; t < CIRCE_CLI_SVM_NTLB; t++)
+		for (int o = 0; o < 2; o++) {
+			free(runs[t][o].q_cycles);
+			free(runs[t][o].q_walks);
+		}
 	if (dev)
 		circe_dev_reg_write(dev, CIRCE_REG_MMU_CTRL, CIRCE_HW_MMU_MODE_HYBRID);
 	circe_close(ideal_dev);
