@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "driver/driver.h"
 #include "host/cli/cli.h"
+#include "host/memeng.h"
 #include "host/workloads.h"
 #include "hw/hls/circe_hls.h"
 
@@ -59,6 +60,7 @@ enum {
 	CIRCE_CLI_SVM_OPT_SEED,
 	CIRCE_CLI_SVM_OPT_JSON,
 	CIRCE_CLI_SVM_OPT_REPEAT,
+	CIRCE_CLI_SVM_OPT_CMD_LIST,
 };
 
 static const struct circe_cli_opt circe_cli_svm_opts[] = {
@@ -72,6 +74,7 @@ static const struct circe_cli_opt circe_cli_svm_opts[] = {
 	{ "seed", true, CIRCE_CLI_SVM_OPT_SEED },
 	{ "json", false, CIRCE_CLI_SVM_OPT_JSON },
 	{ "repeat", true, CIRCE_CLI_SVM_OPT_REPEAT },
+	{ "cmd-list", true, CIRCE_CLI_SVM_OPT_CMD_LIST },
 	{ NULL, false, 0 },
 };
 
@@ -114,6 +117,7 @@ struct circe_cli_svm_args {
 	unsigned offload; /* CIRCE_CLI_SVM_COPY | CIRCE_CLI_SVM_ZERO_COPY */
 	uint64_t size, visit, trees, seed;
 	uint64_t repeat; /* queries per run, in one context (--repeat) */
+	bool list_run;	 /* --cmd-list run: one command list registered per run */
 	bool visit_all, json;
 };
 
@@ -123,7 +127,7 @@ static void circe_cli_svm_help(void)
 	       "                       [--tlb MODE[,MODE...]|all] [--pages 4k|2m]\n"
 	       "                       [--size BYTES] [--offload copy|svm|both]\n"
 	       "                       [--visit N|all] [--trees N] [--seed S] [--repeat N]\n"
-	       "                       [--json]\n"
+	       "                       [--cmd-list job|run] [--json]\n"
 	       "                       [--backend URI] [--dtb PATH]\n\n"
 	       "Run a workload of the SVM studies on the device's memory engine and print\n"
 	       "its cycles, the translation overhead against the ideal MMU, TLB hit rates,\n"
@@ -153,6 +157,11 @@ static void circe_cli_svm_help(void)
 	       "                  pchase a new random start node, spmv a new x, memcpy\n"
 	       "                  the same copy again; reports the cold first query and\n"
 	       "                  the warm ones apart\n"
+	       "  --cmd-list L    job (default): each job registers its own command list\n"
+	       "                  and unregisters it after (the library's way; the\n"
+	       "                  unregistration invalidates the list's pages and empties\n"
+	       "                  the walk cache); run: one command list registered for\n"
+	       "                  the whole run, so nothing invalidates between queries\n"
 	       "  --json          one JSON object per run instead of the "
 	       "table\n\n" CIRCE_CLI_GLOBAL_HELP,
 	       CIRCE_CLI_SVM_MIN_SIZE, (unsigned long long)CIRCE_CLI_SVM_MAX_SIZE,
@@ -294,6 +303,15 @@ static int circe_cli_svm_parse(struct circe_cli *cli, struct circe_cli_iter *it,
 			break;
 		case CIRCE_CLI_SVM_OPT_JSON:
 			a->json = true;
+			break;
+		case CIRCE_CLI_SVM_OPT_CMD_LIST:
+			if (!strcmp(arg, "job"))
+				a->list_run = false;
+			else if (!strcmp(arg, "run"))
+				a->list_run = true;
+			else
+				err = circe_err(-EINVAL, "--cmd-list: '%s', must be job or run",
+						arg);
 			break;
 		case CIRCE_CLI_SVM_OPT_REPEAT:
 			err = circe_cli_parse_u64("--repeat", arg, 1, CIRCE_CLI_SVM_MAX_REPEAT,
@@ -640,6 +658,31 @@ static void circe_cli_svm_unreg(struct circe_cli_svm_regs *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
+/*
+ * The command list of --cmd-list run: one page registered for the whole run
+ * (descriptor, then the chase's result block). NULL buf: --cmd-list job, the
+ * library's entry points, which register a list per job.
+ */
+struct circe_cli_svm_list {
+	uint8_t *buf;
+};
+
+/* --cmd-list run: the run's command list (one page), registered with the
+ * rest. */
+static int circe_cli_svm_list_reg(struct circe_cli_svm_regs *rs, const struct circe_cli_svm_args *a,
+				  struct circe_cli_svm_list *l)
+{
+	void *p = NULL;
+
+	if (!a->list_run)
+		return 0;
+	if (posix_memalign(&p, CIRCE_HW_PAGE_SIZE, CIRCE_HW_PAGE_SIZE))
+		return circe_err(-ENOMEM, "no memory for the command list");
+	memset(p, 0, CIRCE_HW_PAGE_SIZE);
+	l->buf = p;
+	return circe_cli_svm_reg_one(rs, p, CIRCE_HW_PAGE_SIZE, CIRCE_MEM_RW);
+}
+
 /* ---- one run --------------------------------------------------------- */
 
 struct circe_cli_svm_run {
@@ -712,8 +755,73 @@ static void circe_cli_svm_account(struct circe_cli_svm_run *run, uint64_t q, uin
 	}
 }
 
+static int circe_cli_svm_submit(struct circe_ctx *ctx, const struct circe_cli_svm_list *l,
+				const union circe_hw_desc *d, struct circe_job_stats *st)
+{
+	struct circe_job_result res;
+	double t0 = circe_cli_svm_now();
+	int err;
+
+	memcpy(l->buf, d, CIRCE_HW_DESC_BYTES);
+	memset(&res, 0, sizeof(res));
+	err = circe_ctx_submit(ctx, l->buf, 1, &res);
+	circe_job_stats_from_result(circe_ctx_dev(ctx), &res, st);
+	st->wall_seconds = circe_cli_svm_now() - t0;
+	return err;
+}
+
+static int circe_cli_svm_do_copy(struct circe_ctx *ctx, const struct circe_cli_svm_list *l,
+				 void *dst, const void *src, size_t bytes,
+				 struct circe_job_stats *st)
+{
+	union circe_hw_desc d;
+
+	if (!l->buf)
+		return circe_copy_run(ctx, dst, src, bytes, st);
+	circe_memeng_fill_copy(&d.copy, (uint64_t)(uintptr_t)dst, (uint64_t)(uintptr_t)src, bytes);
+	return circe_cli_svm_submit(ctx, l, &d, st);
+}
+
+static int circe_cli_svm_do_pchase(struct circe_ctx *ctx, const struct circe_cli_svm_list *l,
+				   const struct circe_pchase *p, struct circe_pchase_result *r,
+				   struct circe_job_stats *st)
+{
+	union circe_hw_desc d;
+	int err;
+
+	if (!l->buf)
+		return circe_pchase_run(ctx, p, r, st);
+	circe_memeng_fill_pchase(&d.pchase, p, (uint64_t)(uintptr_t)(l->buf + CIRCE_HW_DESC_BYTES));
+	err = circe_cli_svm_submit(ctx, l, &d, st);
+	memcpy(r, l->buf + CIRCE_HW_DESC_BYTES, sizeof(*r));
+	return err;
+}
+
+static int circe_cli_svm_do_spmv(struct circe_ctx *ctx, const struct circe_cli_svm_list *l,
+				 const struct circe_spmv *sp, struct circe_job_stats *st)
+{
+	union circe_hw_desc d;
+
+	if (!l->buf)
+		return circe_spmv_run(ctx, sp, st);
+	circe_memeng_fill_spmv(&d.spmv, sp);
+	return circe_cli_svm_submit(ctx, l, &d, st);
+}
+
+static int circe_cli_svm_do_forest(struct circe_ctx *ctx, const struct circe_cli_svm_list *l,
+				   const struct circe_forest *f, struct circe_job_stats *st)
+{
+	union circe_hw_desc d;
+
+	if (!l->buf)
+		return circe_forest_run(ctx, f, st);
+	circe_memeng_fill_forest(&d.forest, f);
+	return circe_cli_svm_submit(ctx, l, &d, st);
+}
+
 /* Zero-copy: one query on the structure as it lies. */
 static int circe_cli_svm_zero_copy_query(struct circe_ctx *ctx, const struct circe_cli_svm_args *a,
+					 const struct circe_cli_svm_list *l,
 					 struct circe_cli_svm_work *w,
 					 struct circe_cli_svm_run *run, struct circe_job_stats *st)
 {
@@ -722,7 +830,7 @@ static int circe_cli_svm_zero_copy_query(struct circe_ctx *ctx, const struct cir
 	switch (a->pattern) {
 	case CIRCE_CLI_SVM_MEMCPY:
 		memset(w->dst, 0, a->size);
-		err = circe_copy_run(ctx, w->dst, w->src, a->size, st);
+		err = circe_cli_svm_do_copy(ctx, l, w->dst, w->src, a->size, st);
 		if (!err)
 			circe_cli_svm_check(run, !memcmp(w->dst, w->src, a->size),
 					    "the copy differs from the source");
@@ -735,7 +843,7 @@ static int circe_cli_svm_zero_copy_query(struct circe_ctx *ctx, const struct cir
 					  .stop_at_null = true };
 		struct circe_pchase_result r;
 
-		err = circe_pchase_run(ctx, &p, &r, st);
+		err = circe_cli_svm_do_pchase(ctx, l, &p, &r, st);
 		if (!err)
 			circe_cli_svm_check(run, !memcmp(&r, &w->chase_ref, sizeof(r)),
 					    "the chase's result differs from the host's");
@@ -752,7 +860,7 @@ static int circe_cli_svm_zero_copy_query(struct circe_ctx *ctx, const struct cir
 					.y = w->y };
 
 		memset(w->y, 0, w->csr.rows * 4ul);
-		err = circe_spmv_run(ctx, &s, st);
+		err = circe_cli_svm_do_spmv(ctx, l, &s, st);
 		if (!err)
 			circe_cli_svm_check(run, !memcmp(w->y, w->y_ref, w->csr.rows * 4ul),
 					    "y differs from the host's");
@@ -769,7 +877,7 @@ static int circe_cli_svm_zero_copy_query(struct circe_ctx *ctx, const struct cir
 		};
 
 		memset(w->out, 0, w->forest.trees * 4ul);
-		err = circe_forest_run(ctx, &f, st);
+		err = circe_cli_svm_do_forest(ctx, l, &f, st);
 		if (!err)
 			circe_cli_svm_check(run, !memcmp(w->out, w->out_ref, w->forest.trees * 4ul),
 					    "the trees' leaves differ from the host's");
@@ -784,10 +892,11 @@ static int circe_cli_svm_zero_copy(struct circe_ctx *ctx, const struct circe_cli
 				   struct circe_cli_svm_work *w, struct circe_cli_svm_run *run)
 {
 	struct circe_cli_svm_regs rs = { .ctx = ctx };
+	struct circe_cli_svm_list l = { NULL };
 	double t0 = circe_cli_svm_now();
-	int err = 0;
+	int err = circe_cli_svm_list_reg(&rs, a, &l);
 
-	switch (a->pattern) {
+	switch (err ? -1 : (int)a->pattern) {
 	case CIRCE_CLI_SVM_MEMCPY:
 		if (!(err = circe_cli_svm_reg(&rs, w->src, a->size, CIRCE_MEM_READ, a->huge)))
 			err = circe_cli_svm_reg(&rs, w->dst, a->size, CIRCE_MEM_WRITE, a->huge);
@@ -831,7 +940,7 @@ static int circe_cli_svm_zero_copy(struct circe_ctx *ctx, const struct circe_cli
 
 		run->query = q;
 		circe_cli_svm_query(a, w, q);
-		err = circe_cli_svm_zero_copy_query(ctx, a, w, run, &st);
+		err = circe_cli_svm_zero_copy_query(ctx, a, &l, w, run, &st);
 		if (!err)
 			circe_cli_svm_account(run, q, a->repeat, &st);
 	}
@@ -840,6 +949,7 @@ unregister:
 	t0 = circe_cli_svm_now();
 	circe_cli_svm_unreg(&rs);
 	run->setup_seconds += circe_cli_svm_now() - t0;
+	free(l.buf);
 	return err;
 }
 
@@ -852,6 +962,7 @@ static int circe_cli_svm_copy(struct circe_ctx *ctx, const struct circe_cli_svm_
 {
 	struct circe_cli_svm_regs rs = { .ctx = ctx };
 	struct circe_cli_svm_pinned pin = { 0 };
+	struct circe_cli_svm_list l = { NULL };
 	size_t off_x = 0, off_y = 0, off_v = 0, off_c = 0, roots_off = 0;
 	uint64_t base;
 	double t0;
@@ -885,7 +996,9 @@ static int circe_cli_svm_copy(struct circe_ctx *ctx, const struct circe_cli_svm_
 		return circe_err(-ENOMEM, "no memory for a %zu-byte pinned buffer", pin.bytes);
 	base = (uint64_t)(uintptr_t)pin.buf;
 	t0 = circe_cli_svm_now();
-	err = circe_cli_svm_reg(&rs, pin.buf, pin.bytes, CIRCE_MEM_RW, a->huge);
+	err = circe_cli_svm_list_reg(&rs, a, &l);
+	if (!err)
+		err = circe_cli_svm_reg(&rs, pin.buf, pin.bytes, CIRCE_MEM_RW, a->huge);
 	run->setup_seconds = circe_cli_svm_now() - t0;
 	if (err)
 		goto unregister;
@@ -936,7 +1049,8 @@ static int circe_cli_svm_copy(struct circe_ctx *ctx, const struct circe_cli_svm_
 		/* Run on the packed copy. */
 		switch (a->pattern) {
 		case CIRCE_CLI_SVM_MEMCPY:
-			err = circe_copy_run(ctx, pin.buf + off_y, pin.buf, a->size, &st);
+			err = circe_cli_svm_do_copy(ctx, &l, pin.buf + off_y, pin.buf, a->size,
+						    &st);
 			break;
 		case CIRCE_CLI_SVM_PCHASE: {
 			/* The packed list is in traversal order. */
@@ -948,7 +1062,7 @@ static int circe_cli_svm_copy(struct circe_ctx *ctx, const struct circe_cli_svm_
 						  .stop_at_null = true };
 			struct circe_pchase_result r;
 
-			err = circe_pchase_run(ctx, &p, &r, &st);
+			err = circe_cli_svm_do_pchase(ctx, &l, &p, &r, &st);
 			if (!err)
 				/* Addresses differ from the original's: compare
 				 * what the chase found. */
@@ -968,7 +1082,7 @@ static int circe_cli_svm_copy(struct circe_ctx *ctx, const struct circe_cli_svm_
 						.x = (const int8_t *)(pin.buf + off_x),
 						.y = (int32_t *)(pin.buf + off_y) };
 
-			err = circe_spmv_run(ctx, &s, &st);
+			err = circe_cli_svm_do_spmv(ctx, &l, &s, &st);
 			break;
 		}
 		case CIRCE_CLI_SVM_FOREST: {
@@ -982,7 +1096,7 @@ static int circe_cli_svm_copy(struct circe_ctx *ctx, const struct circe_cli_svm_
 				.per_tree = true,
 			};
 
-			err = circe_forest_run(ctx, &f, &st);
+			err = circe_cli_svm_do_forest(ctx, &l, &f, &st);
 			break;
 		}
 		}
@@ -1029,6 +1143,7 @@ unregister:
 	circe_cli_svm_unreg(&rs);
 	run->setup_seconds += circe_cli_svm_now() - t0;
 	free(pin.buf);
+	free(l.buf);
 	return err;
 }
 
