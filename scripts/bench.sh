@@ -80,4 +80,12 @@ svm --pattern pchase --size 64M --visit 256 --tlb "$tlb" --repeat $warm_big
 svm --pattern memcpy --size 16M --tlb "$tlb" --repeat $warm_big
 svm --pattern forest --size 4M --trees 32 --tlb "$tlb" --repeat $warm
 svm --pattern spmv --size 8M --tlb "$tlb" --repeat $warm_big
+# The working sets that fit the L2 again, with one command list registered
+# for the whole run (--cmd-list run): the library registers a list per job,
+# and its unregistration invalidates the list's pages and empties the walk
+# cache between queries; this measures what that costs.
+svm --pattern forest --size 2M --trees 32 --tlb "$tlb" --repeat $warm --cmd-list run
+svm --pattern pchase --size 2M --visit 256 --tlb "$tlb" --repeat $warm --cmd-list run
+svm --pattern memcpy --size 1M --tlb "$tlb" --repeat $warm --cmd-list run
+svm --pattern spmv --size 2M --tlb "$tlb" --repeat $warm --cmd-list run
 echo "bench: results in $out/svm.jsonl"
