@@ -1105,6 +1105,51 @@ static void test_cli_bench_svm(void **state)
 	assert_false(svm_json_num(line, "warm_l1_hit_rate", &v));
 	free(out);
 
+	/* --cmd-list run: one command list for the run, so nothing invalidates
+	 * between queries; the chase's result block lives in it too */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "pchase", "--size", "64k",
+				   "--visit", "16", "--repeat", "3", "--offload", "both",
+				   "--cmd-list", "run", "--json", "--backend", be->uri, "--dtb",
+				   be->dtb, NULL),
+			 0);
+	for (int i = 0; i < 2; i++) {
+		assert_non_null(svm_json_line(out, i, line, sizeof(line)));
+		svm_expect_run(line, vsim);
+		assert_true(svm_json_num(line, "warm_walks_per_query", &v));
+		/* 16 pages, every one touched by the cold query or not: at
+		 * most one walk per page over the run, none for the list */
+		if (vsim)
+			assert_true(v <= 16);
+	}
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--cmd-list",
+				   "always", NULL),
+			 2);
+	expect_contains(out, "--cmd-list: 'always', must be job or run");
+	free(out);
+	if (vsim) {
+		/* the same copy again: every page is in the TLBs after the cold
+		 * query, so a warm query walks only for a per-job list's page */
+		double walks_job, walks_run;
+
+		assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size",
+					   "16k", "--repeat", "2", "--json", "--backend", be->uri,
+					   "--dtb", be->dtb, NULL),
+				 0);
+		assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+		assert_true(svm_json_num(line, "warm_walks_per_query", &walks_job));
+		free(out);
+		assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size",
+					   "16k", "--repeat", "2", "--cmd-list", "run", "--json",
+					   "--backend", be->uri, "--dtb", be->dtb, NULL),
+				 0);
+		assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+		assert_true(svm_json_num(line, "warm_walks_per_query", &walks_run));
+		free(out);
+		assert_true(walks_run == 0);
+		assert_true(walks_job >= 1);
+	}
+
 	/* spmv: whatever the device answers (the RTL may not have it yet), a
 	 * correct result or a clear error naming the command */
 	{
