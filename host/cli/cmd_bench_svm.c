@@ -61,6 +61,7 @@ enum {
 	CIRCE_CLI_SVM_OPT_JSON,
 	CIRCE_CLI_SVM_OPT_REPEAT,
 	CIRCE_CLI_SVM_OPT_CMD_LIST,
+	CIRCE_CLI_SVM_OPT_COLS,
 };
 
 static const struct circe_cli_opt circe_cli_svm_opts[] = {
@@ -75,6 +76,7 @@ static const struct circe_cli_opt circe_cli_svm_opts[] = {
 	{ "json", false, CIRCE_CLI_SVM_OPT_JSON },
 	{ "repeat", true, CIRCE_CLI_SVM_OPT_REPEAT },
 	{ "cmd-list", true, CIRCE_CLI_SVM_OPT_CMD_LIST },
+	{ "cols", true, CIRCE_CLI_SVM_OPT_COLS },
 	{ NULL, false, 0 },
 };
 
@@ -118,6 +120,7 @@ struct circe_cli_svm_args {
 	uint64_t size, visit, trees, seed;
 	uint64_t repeat; /* queries per run, in one context (--repeat) */
 	bool list_run;	 /* --cmd-list run: one command list registered per run */
+	uint64_t cols;	 /* spmv --cols (0: square) */
 	bool visit_all, json;
 };
 
@@ -127,7 +130,7 @@ static void circe_cli_svm_help(void)
 	       "                       [--tlb MODE[,MODE...]|all] [--pages 4k|2m]\n"
 	       "                       [--size BYTES] [--offload copy|svm|both]\n"
 	       "                       [--visit N|all] [--trees N] [--seed S] [--repeat N]\n"
-	       "                       [--cmd-list job|run] [--json]\n"
+	       "                       [--cmd-list job|run] [--cols N] [--json]\n"
 	       "                       [--backend URI] [--dtb PATH]\n\n"
 	       "Run a workload of the SVM studies on the device's memory engine and print\n"
 	       "its cycles, the translation overhead against the ideal MMU, TLB hit rates,\n"
@@ -151,6 +154,8 @@ static void circe_cli_svm_help(void)
 	       "                  both: the two, and the speedup of svm over copy\n"
 	       "  --visit N|all   pchase: nodes the chase visits (default %u)\n"
 	       "  --trees N       forest: trees (default %u; their depth follows --size)\n"
+	       "  --cols N        spmv: columns, so x spans N bytes (default: square); the\n"
+	       "                  rows still follow --size\n"
 	       "  --seed S        random seed (default 1)\n"
 	       "  --repeat N      N queries per run in the same context, TLBs left warm\n"
 	       "                  (default 1, at most %u): forest a new feature vector,\n"
@@ -208,8 +213,9 @@ static int circe_cli_svm_parse_tlb(const char *arg, bool *tlb)
 	return 0;
 }
 
-/* A byte count with an optional k/M/G (binary) suffix. */
-static int circe_cli_svm_parse_size(const char *arg, uint64_t *out)
+/* A count with an optional k/M/G (binary) suffix, in [min, max]. */
+static int circe_cli_svm_parse_size(const char *opt, const char *arg, uint64_t min, uint64_t max,
+				    uint64_t *out)
 {
 	char buf[32];
 	size_t len = strlen(arg);
@@ -221,19 +227,17 @@ static int circe_cli_svm_parse_size(const char *arg, uint64_t *out)
 		buf[len - 1] = '\0';
 		arg = buf;
 	}
-	if (circe_cli_parse_u64("--size", arg, 0, CIRCE_CLI_SVM_MAX_SIZE >> shift, out))
-		return circe_err(-EINVAL, "--size: '%s%s' is not a size in [%u, %llu] bytes", arg,
+	if (circe_cli_parse_u64(opt, arg, 0, max >> shift, out))
+		return circe_err(-EINVAL, "%s: '%s%s' is not a count in [%llu, %llu]", opt, arg,
 				 shift ? (shift == 10	? "k"
 					  : shift == 20 ? "M"
 							: "G")
 				       : "",
-				 CIRCE_CLI_SVM_MIN_SIZE,
-				 (unsigned long long)CIRCE_CLI_SVM_MAX_SIZE);
+				 (unsigned long long)min, (unsigned long long)max);
 	*out <<= shift;
-	if (*out < CIRCE_CLI_SVM_MIN_SIZE)
-		return circe_err(-EINVAL, "--size: %" PRIu64 " bytes is outside [%u, %llu]", *out,
-				 CIRCE_CLI_SVM_MIN_SIZE,
-				 (unsigned long long)CIRCE_CLI_SVM_MAX_SIZE);
+	if (*out < min)
+		return circe_err(-EINVAL, "%s: %" PRIu64 " is outside [%llu, %llu]", opt, *out,
+				 (unsigned long long)min, (unsigned long long)max);
 	return 0;
 }
 
@@ -275,7 +279,8 @@ static int circe_cli_svm_parse(struct circe_cli *cli, struct circe_cli_iter *it,
 				err = circe_err(-EINVAL, "--pages: '%s', must be 4k or 2m", arg);
 			break;
 		case CIRCE_CLI_SVM_OPT_SIZE:
-			err = circe_cli_svm_parse_size(arg, &a->size);
+			err = circe_cli_svm_parse_size("--size", arg, CIRCE_CLI_SVM_MIN_SIZE,
+						       CIRCE_CLI_SVM_MAX_SIZE, &a->size);
 			have_size = true;
 			break;
 		case CIRCE_CLI_SVM_OPT_OFFLOAD:
@@ -312,6 +317,10 @@ static int circe_cli_svm_parse(struct circe_cli *cli, struct circe_cli_iter *it,
 			else
 				err = circe_err(-EINVAL, "--cmd-list: '%s', must be job or run",
 						arg);
+			break;
+		case CIRCE_CLI_SVM_OPT_COLS:
+			err = circe_cli_svm_parse_size("--cols", arg, CIRCE_CLI_SVM_NNZ_PER_ROW,
+						       CIRCE_CLI_SVM_MAX_SIZE, &a->cols);
 			break;
 		case CIRCE_CLI_SVM_OPT_REPEAT:
 			err = circe_cli_parse_u64("--repeat", arg, 1, CIRCE_CLI_SVM_MAX_REPEAT,
@@ -534,7 +543,8 @@ static int circe_cli_svm_work_make(const struct circe_cli_svm_args *a, struct ci
 		if (rows > CIRCE_HW_SPMV_MAX_ROWS)
 			rows = CIRCE_HW_SPMV_MAX_ROWS;
 		err = circe_wl_csr_build(&w->csr, (uint32_t)rows,
-					 (uint32_t)(rows < CIRCE_CLI_SVM_NNZ_PER_ROW
+					 (uint32_t)(a->cols ? a->cols
+						    : rows < CIRCE_CLI_SVM_NNZ_PER_ROW
 							    ? CIRCE_CLI_SVM_NNZ_PER_ROW
 							    : rows),
 					 CIRCE_CLI_SVM_NNZ_PER_ROW, a->seed);
