@@ -1122,6 +1122,19 @@ static void test_cli_bench_svm(void **state)
 			assert_true(v <= 16);
 	}
 	free(out);
+	/* spmv over a wide x (--cols): a new x per query */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "spmv", "--size", "4k",
+				   "--cols", "64k", "--repeat", "2", "--json", "--backend", be->uri,
+				   "--dtb", be->dtb, NULL),
+			 0);
+	assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+	svm_expect_run(line, vsim);
+	expect_contains(line, "x 65536 CSR");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "spmv", "--cols", "8", NULL),
+			 2);
+	expect_contains(out, "--cols: 8 is outside [16, ");
+	free(out);
 	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--cmd-list",
 				   "always", NULL),
 			 2);
