@@ -1305,6 +1305,7 @@ static void circe_cli_svm_report(const struct circe_cli *cli, const struct circe
 				       "%.3f");
 		/* --repeat: the cold first query and the warm rest apart. */
 		circe_cli_svm_json_u64("repeat", a->repeat);
+		printf(", \"cmd_list\": \"%s\"", a->list_run ? "run" : "job");
 		circe_cli_svm_json_opt("cold_cycles", cyc, (double)r->cold.cycles, "%.0f");
 		circe_cli_svm_json_u64("cold_walks", r->cold.walks);
 		circe_cli_svm_json_rate("cold_l1_hit_rate", r->cold.tlb_l1_hits,
