@@ -5,6 +5,7 @@
 # The backend defaults to the Verilator RTL model (vsim:), so the figures are cycle
 # counts of the RTL; where the build has no vsim (no Verilator), fmodel:.
 # $CIRCE_BENCH_BACKEND overrides, $CIRCE_DTB names another tree.
+# $CIRCE_BENCH_ONLY=gemm or svm runs one of the two campaigns (default both).
 set -euo pipefail
 circe=$1
 out=$2
@@ -18,6 +19,8 @@ fi
 # The job timeout is wall time; a simulated 1024^3 GEMM takes about a minute.
 [ "${backend%%:*}" = vsim ] && export CIRCE_TIMEOUT_MS=${CIRCE_TIMEOUT_MS:-1800000}
 mkdir -p "$out"
+only=${CIRCE_BENCH_ONLY:-}
+if [ "$only" != svm ]; then
 : >"$out/gemm.jsonl"
 # Powers of two (the array's own tiles), then ragged shapes: partial tiles in
 # every dimension, batch 1, a tall and a wide one.
@@ -28,6 +31,8 @@ for shape in "64 64 64" "256 256 256" "1024 1024 1024" \
 		--seed 1 --json | tee -a "$out/gemm.jsonl"
 done
 echo "bench: results in $out/gemm.jsonl"
+fi
+[ "$only" = gemm ] && exit 0
 
 # The SVM studies (docs/svm.md, "Benchmarks"). On vsim every TLB mode and the
 # ideal-MMU model (make bench builds the library with VSIM_IDEAL=1; the
@@ -36,8 +41,8 @@ echo "bench: results in $out/gemm.jsonl"
 : >"$out/svm.jsonl"
 if [ "${backend%%:*}" = vsim ]; then tlb=all; else tlb=hybrid; fi
 svm() {
-	# A pattern the device does not run (SpMV while the RTL lacks it) is
-	# reported and skipped, not fatal to the campaign.
+	# A pattern the device does not run (an RTL without SpMV) is reported
+	# and skipped, not fatal to the campaign.
 	"$circe" bench svm --backend "$backend" --seed 1 --json "$@" | tee -a "$out/svm.jsonl" ||
 		echo "bench: svm $* failed (see above); continuing" >&2
 }
@@ -55,4 +60,36 @@ svm --pattern spmv --size 4M --tlb "$tlb" --offload both
 # the whole structure.
 svm --pattern pchase --size 256k --visit all --tlb "$([ "$tlb" = all ] && echo ideal,hybrid || echo hybrid)" \
 	--offload both
+
+# The same workloads with reuse (docs/svm.md, "Warm TLB: repeated queries"):
+# --repeat N runs N queries in one context, the TLBs and the walk cache left
+# as the previous query left them (the first query is cold and reported
+# apart; each later one draws a new input: a forest's feature vector, a
+# chase's start node, SpMV's x; memcpy repeats the copy). One working set
+# per pattern between the L1's reach (32 x 4 KiB = 128 KiB) and the L2's
+# (1024 x 4 KiB = 4 MiB), and one far beyond the L2's (the cold study's
+# sizes). Zero-copy SVM on 4 KiB pages, where the TLB modes differ.
+warm=9      # 1 cold + 8 warm queries where the working set fits the L2
+warm_big=4  # 1 cold + 3 warm on the large ones (a query is ~1 M cycles)
+svm --pattern forest --size 2M --trees 32 --tlb "$tlb" --repeat $warm
+svm --pattern pchase --size 2M --visit 256 --tlb "$tlb" --repeat $warm
+svm --pattern memcpy --size 1M --tlb "$tlb" --repeat $warm
+svm --pattern forest --size 64M --trees 32 --tlb "$tlb" --repeat $warm_big
+svm --pattern pchase --size 64M --visit 256 --tlb "$tlb" --repeat $warm_big
+svm --pattern memcpy --size 16M --tlb "$tlb" --repeat $warm_big
+svm --pattern forest --size 4M --trees 32 --tlb "$tlb" --repeat $warm
+# SpMV's reuse is in the gathers of x (int8, one byte per column): 256 rows of
+# 16 entries (20 KiB of CSR arrays, 4096 nonzeros) over 2M and 64M columns,
+# so x spans 2 MiB or 64 MiB. (A square matrix as large would have millions
+# of nonzeros at about 20 cycles each: too slow to simulate per query.)
+svm --pattern spmv --size 20k --cols 2M --tlb "$tlb" --repeat $warm
+svm --pattern spmv --size 20k --cols 64M --tlb "$tlb" --repeat $warm_big
+# The working sets that fit the L2 again, with one command list registered
+# for the whole run (--cmd-list run): the library registers a list per job,
+# and its unregistration invalidates the list's pages and empties the walk
+# cache between queries; this measures what that costs.
+svm --pattern forest --size 2M --trees 32 --tlb "$tlb" --repeat $warm --cmd-list run
+svm --pattern pchase --size 2M --visit 256 --tlb "$tlb" --repeat $warm --cmd-list run
+svm --pattern memcpy --size 1M --tlb "$tlb" --repeat $warm --cmd-list run
+svm --pattern spmv --size 20k --cols 2M --tlb "$tlb" --repeat $warm --cmd-list run
 echo "bench: results in $out/svm.jsonl"

@@ -1031,6 +1031,131 @@ static void test_cli_bench_svm(void **state)
 	}
 	free(out);
 
+	/* --repeat: queries in one context, the cold first one and the warm
+	 * rest reported apart. A 128 KiB forest (32 pages) fits the L2's reach,
+	 * so on vsim a warm query walks no more than the cold one. */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "forest", "--size", "128k",
+				   "--trees", "4", "--repeat", "3", "--offload", "both", "--json",
+				   "--backend", be->uri, "--dtb", be->dtb, NULL),
+			 0);
+	for (int i = 0; i < 2; i++) {
+		double cold_walks, warm_walks;
+
+		assert_non_null(svm_json_line(out, i, line, sizeof(line)));
+		svm_expect_run(line, vsim);
+		expect_contains(line, i ? "\"offload\": \"svm\"" : "\"offload\": \"copy\"");
+		assert_true(svm_json_num(line, "repeat", &v));
+		assert_true(v == 3);
+		assert_true(svm_json_num(line, "warm_queries", &v));
+		assert_true(v == 2);
+		assert_true(svm_json_num(line, "cold_walks", &cold_walks));
+		/* each query's own walks, the cold one first */
+		{
+			char first[64];
+
+			snprintf(first, sizeof(first), "\"query_walks\": [%.0f, ", cold_walks);
+			expect_contains(line, first);
+		}
+		expect_contains(line, vsim ? "\"query_cycles\": [" : "\"query_cycles\": null");
+		assert_true(svm_json_num(line, "warm_walks_per_query", &warm_walks));
+		assert_true(warm_walks >= 0);
+		assert_false(svm_json_num(line, "warm_translation_overhead", &v));
+		svm_expect_rate(line, "warm_l1_hit_rate");
+		svm_expect_rate(line, "warm_l2_hit_rate");
+		svm_expect_rate(line, "cold_l1_hit_rate");
+		assert_int_equal(svm_json_num(line, "warm_cycles_per_query", &v), vsim);
+		assert_int_equal(svm_json_num(line, "cold_cycles", &v), vsim);
+		if (vsim) {
+			double cycles, cold, warm;
+
+			assert_true(svm_json_num(line, "cold_walks", &cold));
+			assert_true(cold > 0);
+			assert_true(warm_walks <= cold);
+			/* the totals are every query's: cold + 2 warm */
+			assert_true(svm_json_num(line, "cycles", &cycles));
+			assert_true(svm_json_num(line, "cold_cycles", &cold));
+			assert_true(svm_json_num(line, "warm_cycles_per_query", &warm));
+			assert_true(warm > 0);
+			assert_true(fabs(cold + 2 * warm - cycles) <= 1.0);
+			assert_true(svm_json_num(line, "warm_l1_hit_rate", &v));
+		}
+	}
+	assert_null(svm_json_line(out, 2, line, sizeof(line)));
+	free(out);
+
+	/* one query has no warm figures */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size", "16k",
+				   "--json", "--backend", be->uri, "--dtb", be->dtb, NULL),
+			 0);
+	assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+	assert_true(svm_json_num(line, "repeat", &v));
+	assert_true(v == 1);
+	assert_false(svm_json_num(line, "warm_cycles_per_query", &v));
+	assert_false(svm_json_num(line, "warm_walks_per_query", &v));
+	assert_false(svm_json_num(line, "warm_l1_hit_rate", &v));
+	free(out);
+
+	/* --cmd-list run: one command list for the run, so nothing invalidates
+	 * between queries; the chase's result block lives in it too; the chase
+	 * restarts at a new node per query */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "pchase", "--size", "64k",
+				   "--visit", "16", "--repeat", "3", "--offload", "both",
+				   "--cmd-list", "run", "--json", "--backend", be->uri, "--dtb",
+				   be->dtb, NULL),
+			 0);
+	for (int i = 0; i < 2; i++) {
+		assert_non_null(svm_json_line(out, i, line, sizeof(line)));
+		svm_expect_run(line, vsim);
+		assert_true(svm_json_num(line, "warm_queries", &v));
+		assert_true(v == 2);
+		assert_true(svm_json_num(line, "warm_walks_per_query", &v));
+		/* 16 pages, every one touched by the cold query or not: at
+		 * most one walk per page over the run, none for the list */
+		if (vsim)
+			assert_true(v <= 16);
+	}
+	free(out);
+	/* spmv over a wide x (--cols): a new x per query */
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "spmv", "--size", "4k",
+				   "--cols", "64k", "--repeat", "2", "--json", "--backend", be->uri,
+				   "--dtb", be->dtb, NULL),
+			 0);
+	assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+	svm_expect_run(line, vsim);
+	expect_contains(line, "x 65536 CSR");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "spmv", "--cols", "8", NULL),
+			 2);
+	expect_contains(out, "--cols: 8 is outside [16, ");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--cmd-list",
+				   "always", NULL),
+			 2);
+	expect_contains(out, "--cmd-list: 'always', must be job or run");
+	free(out);
+	if (vsim) {
+		/* the same copy again: every page is in the TLBs after the cold
+		 * query, so a warm query walks only for a per-job list's page */
+		double walks_job, walks_run;
+
+		assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size",
+					   "16k", "--repeat", "2", "--json", "--backend", be->uri,
+					   "--dtb", be->dtb, NULL),
+				 0);
+		assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+		assert_true(svm_json_num(line, "warm_walks_per_query", &walks_job));
+		free(out);
+		assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--size",
+					   "16k", "--repeat", "2", "--cmd-list", "run", "--json",
+					   "--backend", be->uri, "--dtb", be->dtb, NULL),
+				 0);
+		assert_non_null(svm_json_line(out, 0, line, sizeof(line)));
+		assert_true(svm_json_num(line, "warm_walks_per_query", &walks_run));
+		free(out);
+		assert_true(walks_run == 0);
+		assert_true(walks_job >= 1);
+	}
+
 	/* spmv: whatever the device answers (the RTL may not have it yet), a
 	 * correct result or a clear error naming the command */
 	{
@@ -1124,6 +1249,21 @@ static void test_cli_bench_svm(void **state)
 				   "--trees", "1000", NULL),
 			 2);
 	expect_contains(out, "cannot hold");
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--repeat", "0", NULL), 2);
+	expect_contains(out, "--repeat: 0 is outside [1, 10000]");
+	free(out);
+	assert_int_equal(circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--repeat",
+				   "99999999999999999999", NULL),
+			 2);
+	expect_contains(out, "--repeat");
+	expect_contains(out, "is outside");
+	free(out);
+	assert_int_equal(
+		circe_run(&out, "bench", "svm", "--pattern", "memcpy", "--repeat", "many", NULL),
+		2);
+	expect_contains(out, "--repeat: 'many' is not an unsigned integer");
 	free(out);
 }
 
