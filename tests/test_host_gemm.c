@@ -30,41 +30,12 @@
 
 #define SENTINEL 0xA5
 
-struct fixture {
-	const struct tu_backend *be;
-	struct circe_dev *dev;
-	struct circe_ctx *ctx;
-	struct tu_rng rng;
-};
-
-/* *state is the test's backend (struct tu_backend) on entry. */
 static int fixture_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->be = *state;
-	if (tu_backend_open(f->be, &f->dev, &f->ctx)) {
-		free(f);
-		return -1;
-	}
-	tu_rng_init(&f->rng, tu_seed("host_gemm", 42));
-	*state = f;
-	return 0;
+	return tu_fixture_setup(state, "host_gemm", 42);
 }
 
-static int fixture_teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	circe_ctx_destroy(f->ctx);
-	circe_close(f->dev);
-	free(f);
-	return 0;
-}
-
-static uint64_t live_registrations(struct fixture *f)
+static uint64_t live_registrations(struct tu_fixture *f)
 {
 	struct circe_svm_stats st;
 
@@ -94,7 +65,7 @@ static size_t round_page(size_t n)
 	return n ? (n + 4095) & ~(size_t)4095 : 4096;
 }
 
-static void gbufs_make(struct fixture *f, const struct gcase *c, struct gbufs *b)
+static void gbufs_make(struct tu_fixture *f, const struct gcase *c, struct gbufs *b)
 {
 	size_t nws = c->per_channel ? c->n : 1, esize = c->out16 ? 2 : 1;
 	double target;
@@ -159,7 +130,7 @@ static void gbufs_make(struct fixture *f, const struct gcase *c, struct gbufs *b
 	b->g.output = b->y;
 }
 
-static void gbufs_register(struct fixture *f, const struct gcase *c, struct gbufs *b)
+static void gbufs_register(struct tu_fixture *f, const struct gcase *c, struct gbufs *b)
 {
 	assert_int_equal(circe_mem_register(f->ctx, b->a, b->a_len, CIRCE_MEM_READ), 0);
 	assert_int_equal(circe_mem_register(f->ctx, b->g.weights, b->w_len, CIRCE_MEM_READ), 0);
@@ -168,7 +139,7 @@ static void gbufs_register(struct fixture *f, const struct gcase *c, struct gbuf
 	assert_int_equal(circe_mem_register(f->ctx, b->y, b->y_len, CIRCE_MEM_WRITE), 0);
 }
 
-static void gbufs_unregister(struct fixture *f, const struct gcase *c, struct gbufs *b)
+static void gbufs_unregister(struct tu_fixture *f, const struct gcase *c, struct gbufs *b)
 {
 	assert_int_equal(circe_mem_unregister(f->ctx, b->a, b->a_len), 0);
 	assert_int_equal(circe_mem_unregister(f->ctx, b->g.weights, b->w_len), 0);
@@ -252,7 +223,7 @@ static void check_against_ref(const struct gcase *c, const struct gbufs *b)
 			 c->tile_m, c->tile_n, bad);
 }
 
-static void run_case(struct fixture *f, const struct gcase *c)
+static void run_case(struct tu_fixture *f, const struct gcase *c)
 {
 	struct circe_job_stats st;
 	struct gbufs b;
@@ -294,7 +265,7 @@ static size_t random_dim(struct tu_rng *r, size_t hi)
 
 static void test_gemm_random(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 
 	for (int i = 0; i < 128; i++) {
 		struct gcase c = { 0 };
@@ -319,7 +290,7 @@ static void test_gemm_random(void **state)
 
 static void test_gemm_edge_shapes(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	static const size_t shapes[][3] = {
 		{ 1, 1, 1 },	{ 1, 300, 1 },	{ 300, 1, 1 }, { 1, 1, 300 },
 		{ 16, 16, 16 }, { 17, 33, 15 }, { 2, 1, 3 },   { 64, 128, 32 },
@@ -344,7 +315,7 @@ static void test_gemm_edge_shapes(void **state)
 /* Many descriptors per job: tiles far smaller than the GEMM. */
 static void test_gemm_tiling(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	static const size_t cases[][5] = {
 		/* m, k, n, tile_m, tile_n */
 		{ 5, 7, 3, 1, 1 },	  { 33, 70, 19, 7, 5 },	    { 40, 9, 50, 16, 16 },
@@ -379,7 +350,7 @@ struct small {
 	struct circe_gemm g;
 };
 
-static void small_make(struct fixture *f, struct small *s)
+static void small_make(struct tu_fixture *f, struct small *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->a = tu_alloc_pages(4096);
@@ -413,7 +384,7 @@ static void small_make(struct fixture *f, struct small *s)
 	};
 }
 
-static void small_register(struct fixture *f, struct small *s)
+static void small_register(struct tu_fixture *f, struct small *s)
 {
 	assert_int_equal(circe_mem_register(f->ctx, s->a, 4096, CIRCE_MEM_READ), 0);
 	assert_int_equal(circe_mem_register(f->ctx, s->w, 4096, CIRCE_MEM_READ), 0);
@@ -421,7 +392,7 @@ static void small_register(struct fixture *f, struct small *s)
 	assert_int_equal(circe_mem_register(f->ctx, s->y, 4096, CIRCE_MEM_WRITE), 0);
 }
 
-static void small_free(struct fixture *f, struct small *s)
+static void small_free(struct tu_fixture *f, struct small *s)
 {
 	circe_mem_unregister(f->ctx, s->a, 4096);
 	circe_mem_unregister(f->ctx, s->w, 4096);
@@ -433,7 +404,7 @@ static void small_free(struct fixture *f, struct small *s)
 	free(s->y);
 }
 
-static void expect_gemm_err(struct fixture *f, const struct circe_gemm *g, int err,
+static void expect_gemm_err(struct tu_fixture *f, const struct circe_gemm *g, int err,
 			    const char *needle)
 {
 	uint64_t regs = live_registrations(f);
@@ -451,7 +422,7 @@ static void expect_gemm_err(struct fixture *f, const struct circe_gemm *g, int e
 
 static void test_gemm_bad_arguments(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	struct small s;
 	struct circe_gemm g;
 	float bad_ws[4] = { 0.01f, 0.01f, -0.01f, 0.01f };
@@ -519,7 +490,7 @@ static void test_gemm_bad_arguments(void **state)
 /* Bad pointers reach the device, which faults; the context stays usable. */
 static void test_gemm_device_faults(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	struct small s;
 	struct circe_gemm g;
 	struct circe_job_stats st;
@@ -579,13 +550,15 @@ int main(void)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gemm_bad_arguments, fixture_setup,
-						fixture_teardown),
+						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_gemm_device_faults, fixture_setup,
-						fixture_teardown),
+						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_gemm_edge_shapes, fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_gemm_tiling, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_gemm_random, fixture_setup, fixture_teardown),
+						tu_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gemm_tiling, fixture_setup,
+						tu_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gemm_random, fixture_setup,
+						tu_fixture_teardown),
 	};
 	struct tu_backend be[TU_BACKEND_MAX];
 	size_t n = tu_backends(be), count;

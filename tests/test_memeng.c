@@ -34,41 +34,13 @@
 #define SENTINEL 0xA5
 #define PAGE 4096u
 
-struct fixture {
-	const struct tu_backend *be;
-	struct circe_dev *dev;
-	struct circe_ctx *ctx;
-	struct tu_rng rng;
-};
-
 static int fixture_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->be = *state;
-	if (tu_backend_open(f->be, &f->dev, &f->ctx)) {
-		free(f);
-		return -1;
-	}
-	tu_rng_init(&f->rng, tu_seed("memeng", 7));
-	*state = f;
-	return 0;
-}
-
-static int fixture_teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	circe_ctx_destroy(f->ctx);
-	circe_close(f->dev);
-	free(f);
-	return 0;
+	return tu_fixture_setup(state, "memeng", 7);
 }
 
 /* Page-aligned, registered RW, filled with SENTINEL. */
-static void *region_new(struct fixture *f, size_t len)
+static void *region_new(struct tu_fixture *f, size_t len)
 {
 	void *p = tu_alloc_pages(len);
 
@@ -78,7 +50,7 @@ static void *region_new(struct fixture *f, size_t len)
 	return p;
 }
 
-static void region_free(struct fixture *f, void *p, size_t len)
+static void region_free(struct tu_fixture *f, void *p, size_t len)
 {
 	assert_int_equal(circe_mem_unregister(f->ctx, p, len), 0);
 	free(p);
@@ -92,14 +64,14 @@ static void assert_all(const uint8_t *p, size_t n, uint8_t v)
 }
 
 /* Submit one descriptor raw; its status block comes back in *d. */
-static int submit1(struct fixture *f, union circe_hw_desc *d)
+static int submit1(struct tu_fixture *f, union circe_hw_desc *d)
 {
 	return circe_memeng_submit(f->ctx, d, 1, NULL);
 }
 
 /* Whether the backend runs opcode op: a descriptor of zeros is ILLEGAL
  * DIMS for every memory-engine command it has, ILLEGAL OPCODE otherwise. */
-static bool have_op(struct fixture *f, uint32_t op)
+static bool have_op(struct tu_fixture *f, uint32_t op)
 {
 	union circe_hw_desc d;
 
@@ -119,7 +91,7 @@ static bool have_op(struct fixture *f, uint32_t op)
 		}                                                                            \
 	} while (0)
 
-static void expect_illegal(struct fixture *f, union circe_hw_desc *d, uint32_t reason)
+static void expect_illegal(struct tu_fixture *f, union circe_hw_desc *d, uint32_t reason)
 {
 	assert_int_equal(submit1(f, d), -EINVAL);
 	assert_int_equal(d->generic.status.code, CIRCE_HW_ST_ILLEGAL);
@@ -127,7 +99,7 @@ static void expect_illegal(struct fixture *f, union circe_hw_desc *d, uint32_t r
 	assert_int_equal(d->generic.status.fault_va, 0);
 }
 
-static void expect_fault(struct fixture *f, union circe_hw_desc *d, uint64_t va, bool write)
+static void expect_fault(struct tu_fixture *f, union circe_hw_desc *d, uint64_t va, bool write)
 {
 	assert_int_equal(submit1(f, d), -EFAULT);
 	assert_int_equal(d->generic.status.code, CIRCE_HW_ST_FAULT);
@@ -140,7 +112,7 @@ static void expect_fault(struct fixture *f, union circe_hw_desc *d, uint64_t va,
 
 static void test_copy_random(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	size_t len = 5 * PAGE;
 	uint8_t *src, *dst;
 
@@ -170,7 +142,7 @@ static void test_copy_random(void **state)
 /* The 16 MiB copy of the SVM study (smaller on cycle-accurate backends). */
 static void test_copy_large(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	size_t len = strcmp(f->be->name, "fmodel") ? 256u << 10 : 16u << 20;
 	uint8_t *src, *dst;
 
@@ -190,7 +162,7 @@ static void test_copy_large(void **state)
 
 static void test_copy_illegal_and_faults(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	uint8_t *buf, *hole;
 	union circe_hw_desc d;
 	uint64_t b;
@@ -266,7 +238,7 @@ static uint64_t ref_mix(uint64_t c, uint64_t v)
 
 static void test_pchase_random(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	size_t pool_len = 16 * PAGE, node = 64, slots = pool_len / node;
 	uint8_t *pool;
 	size_t *perm;
@@ -351,7 +323,7 @@ static void test_pchase_random(void **state)
 
 static void test_pchase_illegal_and_faults(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	uint8_t *pool = NULL;
 	union circe_hw_desc d;
 	struct circe_pchase p = { 0 };
@@ -441,7 +413,7 @@ struct csr {
 	size_t lens[5];
 };
 
-static void csr_make(struct fixture *f, struct csr *m, size_t rows, size_t cols, size_t max_row)
+static void csr_make(struct tu_fixture *f, struct csr *m, size_t rows, size_t cols, size_t max_row)
 {
 	size_t nnz = 0;
 
@@ -474,7 +446,7 @@ static void csr_make(struct fixture *f, struct csr *m, size_t rows, size_t cols,
 	tu_rng_fill_i8(&f->rng, m->x, cols, -128, 127);
 }
 
-static void csr_free(struct fixture *f, struct csr *m)
+static void csr_free(struct tu_fixture *f, struct csr *m)
 {
 	region_free(f, m->row_ptr, m->lens[0]);
 	region_free(f, m->col_idx, m->lens[1]);
@@ -500,7 +472,7 @@ static int32_t csr_ref_row(const struct csr *m, size_t r)
 
 static void test_spmv_random(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 
 	NEED_OP(f, SPMV);
 	for (int it = 0; it < 10; it++) {
@@ -529,7 +501,7 @@ static void test_spmv_measure(void **state)
 	static const uint32_t shapes[][3] = { { 1024, 1024, 10 },
 					      { 256, 4096, 64 },
 					      { 32, 4096, 600 } };
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 
 	NEED_OP(f, SPMV);
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
@@ -575,7 +547,7 @@ static void test_spmv_measure(void **state)
 
 static void test_spmv_illegal_and_faults(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	union circe_hw_desc d;
 	struct circe_spmv s;
 	struct csr m;
@@ -687,7 +659,7 @@ struct forest {
 	size_t trees, features;
 };
 
-static struct circe_tree_node *forest_grow(struct fixture *f, struct forest *fo, unsigned depth)
+static struct circe_tree_node *forest_grow(struct tu_fixture *f, struct forest *fo, unsigned depth)
 {
 	struct circe_tree_node *n;
 
@@ -717,7 +689,7 @@ static int32_t forest_ref(const struct forest *fo, size_t t)
 	return n->leaf_value;
 }
 
-static void forest_new(struct fixture *f, struct forest *fo, size_t trees, size_t features,
+static void forest_new(struct tu_fixture *f, struct forest *fo, size_t trees, size_t features,
 		       unsigned depth)
 {
 	memset(fo, 0, sizeof(*fo));
@@ -734,7 +706,7 @@ static void forest_new(struct fixture *f, struct forest *fo, size_t trees, size_
 		fo->roots[t] = forest_grow(f, fo, depth);
 }
 
-static void forest_free(struct fixture *f, struct forest *fo)
+static void forest_free(struct tu_fixture *f, struct forest *fo)
 {
 	region_free(f, fo->pool, fo->pool_n * sizeof(*fo->pool));
 	region_free(f, fo->roots, fo->trees * sizeof(*fo->roots));
@@ -754,7 +726,7 @@ static struct circe_forest forest_desc(const struct forest *fo, bool per_tree)
 
 static void test_forest_random(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 
 	NEED_OP(f, FOREST);
 	for (int it = 0; it < 8; it++) {
@@ -783,7 +755,7 @@ static void test_forest_random(void **state)
 
 static void test_forest_illegal_and_faults(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_fixture *f = *state;
 	union circe_hw_desc d;
 	struct circe_forest cf;
 	struct forest fo;
@@ -1172,11 +1144,11 @@ static void test_cosim_fmodel_vsim(void **state)
 		unsigned bad = (unsigned)tu_rng_range(&rng, 0, 3 * nodes); /* >= nodes: none */
 
 		if (!pchase &&
-		    !have_op(&(struct fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
+		    !have_op(&(struct tu_fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
 			     CIRCE_HW_OP_COPY))
 			continue;
 		if (pchase &&
-		    !have_op(&(struct fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
+		    !have_op(&(struct tu_fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
 			     CIRCE_HW_OP_PCHASE))
 			continue;
 		for (int k = 0; k < 2; k++) {
@@ -1261,7 +1233,7 @@ static void test_cosim_fmodel_vsim(void **state)
 		struct circe_hw_status st[2];
 		int rc[2];
 
-		if (!have_op(&(struct fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
+		if (!have_op(&(struct tu_fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
 			     CIRCE_HW_OP_FOREST))
 			break;
 		for (int k = 0; k < 2; k++) {
@@ -1341,7 +1313,7 @@ static void test_cosim_fmodel_vsim(void **state)
 		struct circe_hw_status st[2];
 		int rc[2], kind = 0;
 
-		if (!have_op(&(struct fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
+		if (!have_op(&(struct tu_fixture){ .be = bv, .dev = sd[1].dev, .ctx = sd[1].ctx },
 			     CIRCE_HW_OP_SPMV))
 			break;
 		for (int k = 0; k < 2; k++) {
@@ -1376,22 +1348,26 @@ static void test_cosim_fmodel_vsim(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_copy_random, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_copy_large, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_random, fixture_setup,
+						tu_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_large, fixture_setup,
+						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_illegal_and_faults, fixture_setup,
-						fixture_teardown),
+						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_pchase_random, fixture_setup,
-						fixture_teardown),
+						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_pchase_illegal_and_faults, fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_spmv_random, fixture_setup, fixture_teardown),
+						tu_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_spmv_random, fixture_setup,
+						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_spmv_illegal_and_faults, fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_spmv_measure, fixture_setup, fixture_teardown),
+						tu_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_spmv_measure, fixture_setup,
+						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_forest_random, fixture_setup,
-						fixture_teardown),
+						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_forest_illegal_and_faults, fixture_setup,
-						fixture_teardown),
+						tu_fixture_teardown),
 	};
 	static const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_hls_port_contract),

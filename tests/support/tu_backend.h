@@ -90,6 +90,43 @@ static inline int tu_backend_open(const struct tu_backend *be, struct circe_dev 
 	return 0;
 }
 
+/* The fixture of suites that run each test on one device and context of
+ * its backend, with the suite's random stream. */
+struct tu_fixture {
+	const struct tu_backend *be;
+	struct circe_dev *dev;
+	struct circe_ctx *ctx;
+	struct tu_rng rng;
+};
+
+/* cmocka setup: *state is the test's backend (struct tu_backend) on entry
+ * and the fixture after; the stream is seeded by tu_seed(seed_name, seed). */
+static inline int tu_fixture_setup(void **state, const char *seed_name, uint64_t seed)
+{
+	struct tu_fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->be = *state;
+	if (tu_backend_open(f->be, &f->dev, &f->ctx)) {
+		free(f);
+		return -1;
+	}
+	tu_rng_init(&f->rng, tu_seed(seed_name, seed));
+	*state = f;
+	return 0;
+}
+
+static inline int tu_fixture_teardown(void **state)
+{
+	struct tu_fixture *f = *state;
+
+	circe_ctx_destroy(f->ctx);
+	circe_close(f->dev);
+	free(f);
+	return 0;
+}
+
 /* Fill out[] with the selected backends; returns how many. Names of the
  * backends left out are printed as "# skip: ..." lines. */
 static inline size_t tu_backends(struct tu_backend out[TU_BACKEND_MAX])
