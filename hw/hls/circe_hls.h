@@ -78,6 +78,46 @@ void circe_hls_gemm_tile(const int8_t a[CIRCE_HLS_TILE_M][CIRCE_HLS_TILE_K],
 void circe_hls_gemm(const struct circe_hw_desc_gemm *d, const int8_t *a, const uint8_t *w,
 		    const int32_t *bias, const struct circe_hw_requant *rq, uint8_t *y);
 
+/* ---- block-circulant products (hw/hls/circ.c) ---- */
+
+/* 0 if the CIRC descriptor is legal, else a CIRCE_HW_ILL_* reason, checked
+ * in the order OPCODE, FLAGS, DIMS (k not in {1, 2, 4, 8, 16}; n_in, n_out,
+ * batch zero or above the limit; n_out not a multiple of k), STRIDE, CLAMP.
+ * Ignores addresses, status and the requant table. */
+uint32_t circe_hls_circ_check(const struct circe_hw_desc_circ *d);
+
+/*
+ * Whole CIRC of one legal descriptor on local buffers, direct form:
+ *   w:    int8  [p][ldw]
+ *   x:    int8  [batch][ldx]
+ *   bias: int32 [n_out], read only with CIRCE_HW_CIRC_BIAS
+ *   rq:   [p] with CIRCE_HW_CIRC_PER_BLOCK, else [1]
+ *   y:    bytes [batch][ldy]; int8 or int16 little-endian
+ * A descriptor circe_hls_circ_check() rejects writes nothing.
+ */
+void circe_hls_circ(const struct circe_hw_desc_circ *d, const int8_t *w, const int8_t *x,
+		    const int32_t *bias, const struct circe_hw_requant *rq, uint8_t *y);
+
+/* ---- the LSTM cell (hw/hls/lstm.c) ---- */
+
+/* 0 if the LSTM descriptor is legal, else a CIRCE_HW_ILL_* reason, in the
+ * order OPCODE, FLAGS, DIMS, ZERO_POINT (h_zp), REQUANT (h_rq), ALIGN (the
+ * int16 pointers). */
+uint32_t circe_hls_lstm_check(const struct circe_hw_desc_lstm *d);
+
+/* Fixed-point activations: x in Q3.12, result in Q0.15. */
+int16_t circe_hls_sigmoid_q12(int16_t x);
+int16_t circe_hls_tanh_q12(int16_t x);
+
+/*
+ * One element-wise step of a legal descriptor on local buffers:
+ *   gx, gh: int16 [4][hidden] (gh unused with CIRCE_HW_LSTM_NO_GH)
+ *   c_in:   int16 [hidden];  c_out: int16 [hidden] (may equal c_in)
+ *   h:      int8  [hidden]
+ */
+void circe_hls_lstm(const struct circe_hw_desc_lstm *d, const int16_t *gx, const int16_t *gh,
+		    const int16_t *c_in, int16_t *c_out, int8_t *h);
+
 /* ---- memory engine (hw/hls/memeng.c) ---- */
 
 /*

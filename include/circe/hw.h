@@ -333,6 +333,87 @@ CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_requant) == 8, "requant entry size
 #define CIRCE_HW_REQUANT_SHIFT_MIN (-31)
 #define CIRCE_HW_REQUANT_SHIFT_MAX 30
 
+/* CIRC: block-circulant matrix-vector products (docs/numerics.md, section
+ * "Block-circulant products"), for b < batch:
+ *   y_b = requant(C x_b + bias)
+ * C is [n_out][n_in], p x q blocks of k x k (p = n_out / k, q = ceil(n_in /
+ * k)); block (i, j) is circ(w_ij) with circ(w)[r][c] = w[(r - c) mod k], so
+ *   acc[i*k + r] = bias[i*k + r] + sum_j sum_c w_ij[(r - c) mod k] * x_b[j*k + c]
+ * in int32 with two's-complement wrap; x elements at or past n_in count as 0.
+ * W is int8 [p][ldw]: row i holds w_i0 .. w_i(q-1), k values each, back to
+ * back (q * k bytes). k = 1 is a dense product with W = [n_out][n_in].
+ * x_b is int8 at x_va + b * ldx (no zero point: the host folds an input
+ * zero point into the bias). y_b is int8 or int16 (CIRCE_HW_CIRC_OUT16) at
+ * y_va + b * ldy, n_out elements. The requant table at rq_va has p entries
+ * with CIRCE_HW_CIRC_PER_BLOCK (entry i for the k outputs of block row i:
+ * a circulant block row shares one weight scale), else one. On the array
+ * this is a GEMM with M = p, K = q * k, N = k whose stationary operand,
+ * circ(x_j), is expanded on chip from k input values (docs/rtl.md). */
+#define CIRCE_HW_CIRC_OUT16 (1u << 1)
+#define CIRCE_HW_CIRC_BIAS (1u << 2)
+#define CIRCE_HW_CIRC_PER_BLOCK (1u << 3)
+#define CIRCE_HW_CIRC_FLAGS_ALL 0xEu
+#define CIRCE_HW_CIRC_K_MAX 16u /* k in {1, 2, 4, 8, 16} */
+#define CIRCE_HW_CIRC_MAX_IN CIRCE_HW_GEMM_MAX_K
+#define CIRCE_HW_CIRC_MAX_OUT 65535u
+#define CIRCE_HW_CIRC_MAX_BATCH 65535u
+
+struct circe_hw_desc_circ {
+	uint32_t opcode; /* CIRCE_HW_OP_CIRC */
+	uint32_t flags;	 /* CIRCE_HW_CIRC_* */
+	uint32_t k;	 /* block size: 1, 2, 4, 8 or 16 */
+	uint32_t n_in;	 /* [1, CIRCE_HW_CIRC_MAX_IN] */
+	uint32_t n_out;	 /* [k, CIRCE_HW_CIRC_MAX_OUT], a multiple of k */
+	uint32_t batch;	 /* [1, CIRCE_HW_CIRC_MAX_BATCH] */
+	int32_t out_zp;	 /* within the output type */
+	int32_t clamp_min;
+	int32_t clamp_max;
+	uint32_t ldw; /* >= q * k */
+	uint32_t ldx; /* >= n_in */
+	uint32_t ldy; /* >= n_out * output element size */
+	uint64_t w_va;
+	uint64_t x_va;
+	uint64_t bias_va; /* int32 [n_out]; read only with CIRCE_HW_CIRC_BIAS */
+	uint64_t rq_va;	  /* struct circe_hw_requant [p] or [1] */
+	uint64_t y_va;
+	uint64_t reserved[3];
+	struct circe_hw_status status;
+};
+
+/* LSTM: one element-wise step of an LSTM cell over hidden units j < hidden
+ * (docs/numerics.md, section "The LSTM cell"). Gates in the order i, f, g,
+ * o, each int16 Q3.12 [4][hidden]: the input part gx (the input projection
+ * plus bias) and the recurrent part gh (the recurrent product), so
+ *   pre_x[j] = sat16(gx[x][j] + gh[x][j])
+ *   i, f, o = sigmoid(pre), g = tanh(pre)               int16 Q0.15
+ *   c'[j] = sat16(RDivPOT(f * c[j], 15) + RDivPOT(i * g, 19))   int16 Q4.11
+ *   h[j]  = clamp(h_zp + requant(o * tanh(c'[j]), h_rq), -128, 127)   int8
+ * o * tanh(c') is Q0.30; h_rq scales it to the hidden output's int8 scale.
+ * c_in and c_out may be the same buffer (in place); gh may be absent
+ * (CIRCE_HW_LSTM_NO_GH: the first step of a sequence from h = 0). Access
+ * order: gx, gh, c_in are read, then c_out and h written. */
+#define CIRCE_HW_LSTM_NO_GH (1u << 0)
+#define CIRCE_HW_LSTM_FLAGS_ALL 0x1u
+#define CIRCE_HW_LSTM_MAX_HIDDEN 16384u
+#define CIRCE_HW_LSTM_GATE_FRAC 12u /* Q3.12 gate pre-activations */
+#define CIRCE_HW_LSTM_CELL_FRAC 11u /* Q4.11 cell state */
+#define CIRCE_HW_LSTM_ACT_FRAC 15u  /* Q0.15 sigmoid / tanh outputs */
+
+struct circe_hw_desc_lstm {
+	uint32_t opcode;	      /* CIRCE_HW_OP_LSTM */
+	uint32_t flags;		      /* CIRCE_HW_LSTM_* */
+	uint32_t hidden;	      /* [1, CIRCE_HW_LSTM_MAX_HIDDEN] */
+	int32_t h_zp;		      /* [-128, 127] */
+	struct circe_hw_requant h_rq; /* Q0.30 -> int8 hidden output (checked like a table entry) */
+	uint64_t gx_va;		      /* int16 [4][hidden], 2-byte aligned */
+	uint64_t gh_va;		      /* int16 [4][hidden], 2-byte aligned; unused with NO_GH */
+	uint64_t c_in_va;	      /* int16 [hidden], 2-byte aligned */
+	uint64_t c_out_va;	      /* int16 [hidden], 2-byte aligned */
+	uint64_t h_va;		      /* int8 [hidden] */
+	uint64_t reserved[6];
+	struct circe_hw_status status;
+};
+
 /* ---- Memory-engine commands (docs/memeng.md) ----
  * They touch memory by VA through the MMU like GEMM does. Access order is
  * part of the contract, because it decides which fault a bad pointer gives:
@@ -486,6 +567,8 @@ union circe_hw_desc {
 	struct circe_hw_desc_head head;
 	struct circe_hw_desc_generic generic;
 	struct circe_hw_desc_gemm gemm;
+	struct circe_hw_desc_circ circ;
+	struct circe_hw_desc_lstm lstm;
 	struct circe_hw_desc_copy copy;
 	struct circe_hw_desc_pchase pchase;
 	struct circe_hw_desc_spmv spmv;
@@ -502,6 +585,19 @@ CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, y_va) == 80, "gemm.y_
 CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_gemm, status) == CIRCE_HW_STATUS_OFFSET,
 		       "gemm.status");
 
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_circ) == CIRCE_HW_DESC_BYTES, "circ size");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_circ, k) == 8, "circ.k");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_circ, ldw) == 36, "circ.ldw");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_circ, w_va) == 48, "circ.w_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_circ, y_va) == 80, "circ.y_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_circ, status) == CIRCE_HW_STATUS_OFFSET,
+		       "circ.status");
+CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_lstm) == CIRCE_HW_DESC_BYTES, "lstm size");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_lstm, h_rq) == 16, "lstm.h_rq");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_lstm, gx_va) == 24, "lstm.gx_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_lstm, h_va) == 56, "lstm.h_va");
+CIRCE_HW_STATIC_ASSERT(offsetof(struct circe_hw_desc_lstm, status) == CIRCE_HW_STATUS_OFFSET,
+		       "lstm.status");
 CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_copy) == CIRCE_HW_DESC_BYTES, "copy size");
 CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_pchase) == CIRCE_HW_DESC_BYTES, "pchase size");
 CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_desc_spmv) == CIRCE_HW_DESC_BYTES, "spmv size");
