@@ -32,8 +32,8 @@ struct circe_fc_desc {
 	const float *weight;
 	const float *bias; /* [out], or NULL */
 	bool relu;
-	float in_scale;	  /* of the int8 input, > 0 */
-	float out_absmax; /* output range: scale out_absmax / 127 (or / 32767) */
+	float in_scale;	   /* of the int8 input, > 0 */
+	float out_absmax;  /* output range: scale out_absmax / 127 (or / 32767) */
 	unsigned out_bits; /* 8 or 16 */
 };
 
