@@ -82,8 +82,9 @@ void circe_hls_gemm(const struct circe_hw_desc_gemm *d, const int8_t *a, const u
 
 /* 0 if the CIRC descriptor is legal, else a CIRCE_HW_ILL_* reason, checked
  * in the order OPCODE, FLAGS, DIMS (k not in {1, 2, 4, 8, 16}; n_in, n_out,
- * batch zero or above the limit; n_out not a multiple of k), STRIDE, CLAMP.
- * Ignores addresses, status and the requant table. */
+ * batch zero or above the limit; n_out not a multiple of k), STRIDE,
+ * ZERO_POINT (out_zp within the output type, as GEMM), CLAMP. Ignores
+ * addresses, status and the requant table. */
 uint32_t circe_hls_circ_check(const struct circe_hw_desc_circ *d);
 
 /*
