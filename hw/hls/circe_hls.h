@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "circe/hw.h"
+#include "hw/hls/act_tables.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,8 +83,9 @@ void circe_hls_gemm(const struct circe_hw_desc_gemm *d, const int8_t *a, const u
 
 /* 0 if the CIRC descriptor is legal, else a CIRCE_HW_ILL_* reason, checked
  * in the order OPCODE, FLAGS, DIMS (k not in {1, 2, 4, 8, 16}; n_in, n_out,
- * batch zero or above the limit; n_out not a multiple of k), STRIDE, CLAMP.
- * Ignores addresses, status and the requant table. */
+ * batch zero or above the limit; n_out not a multiple of k), STRIDE,
+ * ZERO_POINT (out_zp within the output type, as GEMM), CLAMP. Ignores
+ * addresses, status and the requant table. */
 uint32_t circe_hls_circ_check(const struct circe_hw_desc_circ *d);
 
 /*
@@ -98,6 +100,48 @@ uint32_t circe_hls_circ_check(const struct circe_hw_desc_circ *d);
 void circe_hls_circ(const struct circe_hw_desc_circ *d, const int8_t *w, const int8_t *x,
 		    const int32_t *bias, const struct circe_hw_requant *rq, uint8_t *y);
 
+/* The direct form's int32 accumulators of one input vector x (int8
+ * [n_in]): acc[o] = bias[o] + (C x)[o] for o < n_out, bias may be NULL;
+ * k a power of two up to 16, n_out a multiple of k, W as in the
+ * descriptor. What circe_hls_circ requantizes. */
+void circe_hls_circ_acc(uint32_t k, uint32_t n_in, uint32_t n_out, const int8_t *w, uint32_t ldw,
+			const int8_t *x, const int32_t *bias, int32_t *acc);
+
+/* ---- block-circulant products by FFT (hw/hls/circ_fft.c) ----
+ * The C-LSTM formulation, for comparison with the direct form (the device
+ * computes the direct form): circ(w) x is the circular convolution w * x,
+ * so block row i is IFFT(sum_j FFT(w_ij) . FFT(x_j)). Weights are
+ * transformed once; per input vector each block x_j is transformed once,
+ * products accumulate in the frequency domain, and each output block takes
+ * one IFFT. Fixed point throughout (docs/numerics.md, "Block-circulant
+ * products by FFT"): Q14 twiddles, int16 complex spectra of x and w, int32
+ * complex accumulators, scaled radix-2 stages with rounding. */
+struct circe_hls_cplx16 {
+	int16_t re, im;
+};
+
+/* Twiddle factors exp(-2 pi i m / 16), m < 8, in Q14. */
+#define CIRCE_HLS_FFT_TW_FRAC 14u
+/* x enters the forward FFT as x * 2^7 (int8 -> int16 with headroom). */
+#define CIRCE_HLS_FFT_X_SHIFT 7u
+/* Frequency-domain weights are FFT(w) * 2^(8 - log2 k): |FFT(w)| <= 128 k. */
+#define CIRCE_HLS_FFT_W_BITS 8u
+
+/* wf[(i * q + j) * k + m] = FFT(w_ij)[m] * 2^(8 - log2 k), for the p x q
+ * blocks of W (int8 [p][ldw], as in the descriptor): a DFT with the Q14
+ * twiddles in int64 and one rounding, saturated to int16. 0, or
+ * CIRCE_HW_ILL_DIMS when k is not 1, 2, 4, 8 or 16. */
+uint32_t circe_hls_circ_fft_weights(uint32_t k, uint32_t p, uint32_t q, const int8_t *w,
+				    uint32_t ldw, struct circe_hls_cplx16 *wf);
+
+/* acc[o] (o < n_out) ~ bias[o] + (C x)[o] from the frequency-domain
+ * weights of circe_hls_circ_fft_weights (q = ceil(n_in / k)); bias may be
+ * NULL. 0, or CIRCE_HW_ILL_DIMS when k is not 1, 2, 4, 8 or 16, n_out not a
+ * multiple of k, or n_in above CIRCE_HW_CIRC_MAX_IN. */
+uint32_t circe_hls_circ_fft(uint32_t k, uint32_t n_in, uint32_t n_out,
+			    const struct circe_hls_cplx16 *wf, const int8_t *x, const int32_t *bias,
+			    int32_t *acc);
+
 /* ---- the LSTM cell (hw/hls/lstm.c) ---- */
 
 /* 0 if the LSTM descriptor is legal, else a CIRCE_HW_ILL_* reason, in the
@@ -105,7 +149,14 @@ void circe_hls_circ(const struct circe_hw_desc_circ *d, const int8_t *w, const i
  * int16 pointers). */
 uint32_t circe_hls_lstm_check(const struct circe_hw_desc_lstm *d);
 
-/* Fixed-point activations: x in Q3.12, result in Q0.15. */
+/*
+ * Fixed-point activations: x in Q3.12, result in Q0.15. For a = |x|
+ * (clamped to 32767) the tables give f at a's 1/32 grid point below it,
+ * i = a >> CIRCE_HLS_ACT_FRAC_BITS, and the next, and the fraction
+ * f = a & (2^CIRCE_HLS_ACT_FRAC_BITS - 1) interpolates:
+ *   y = T[i] + RoundingDivideByPOT((T[i+1] - T[i]) * f, 7)
+ * then sigmoid(-a) = 32768 - sigmoid(a), tanh(-a) = -tanh(a).
+ */
 int16_t circe_hls_sigmoid_q12(int16_t x);
 int16_t circe_hls_tanh_q12(int16_t x);
 
