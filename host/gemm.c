@@ -45,16 +45,14 @@ static int circe_gemm_check_scale(float s, const char *what, size_t idx, int ind
 	return circe_err(-EINVAL, "gemm: %s = %g, must be finite and > 0", what, (double)s);
 }
 
-static int circe_gemm_validate(const struct circe_ctx *ctx, const struct circe_gemm *g,
-			       size_t tile_m, size_t tile_n, struct circe_gemm_plan *p)
+static int circe_gemm_validate(const struct circe_gemm *g, size_t tile_m, size_t tile_n,
+			       struct circe_gemm_plan *p)
 {
 	unsigned out_bits;
 	int32_t out_min, out_max;
 	size_t row_w;
 	int err;
 
-	if (!ctx)
-		return circe_err(-EINVAL, "gemm: NULL context");
 	if (!g)
 		return circe_err(-EINVAL, "gemm: NULL GEMM description");
 	if (!g->m || !g->k || !g->n)
@@ -269,7 +267,9 @@ int circe_gemm_run_tiled(struct circe_ctx *ctx, const struct circe_gemm *g, size
 
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
-	err = circe_gemm_validate(ctx, g, tile_m, tile_n, &plan);
+	if (!ctx)
+		return circe_err(-EINVAL, "gemm: NULL context");
+	err = circe_gemm_validate(g, tile_m, tile_n, &plan);
 	if (err)
 		return err;
 	/* Descriptors first (page aligned, so 64-byte aligned), the
@@ -296,4 +296,21 @@ free_job:
 int circe_gemm_run(struct circe_ctx *ctx, const struct circe_gemm *g, struct circe_job_stats *stats)
 {
 	return circe_gemm_run_tiled(ctx, g, CIRCE_HOST_GEMM_TILE_M, CIRCE_HOST_GEMM_TILE_N, stats);
+}
+
+int circe_gemm_build(const struct circe_gemm *g, const struct circe_hw_requant *rq,
+		     union circe_hw_desc *descs, uint32_t cap, uint32_t *count)
+{
+	struct circe_gemm_plan plan;
+	int err = circe_gemm_validate(g, CIRCE_HOST_GEMM_TILE_M, CIRCE_HOST_GEMM_TILE_N, &plan);
+
+	if (err)
+		return err;
+	*count = plan.count;
+	if (!descs)
+		return 0;
+	if (plan.count > cap)
+		return circe_err(-ENOSPC, "gemm: %u descriptors, room for %u", plan.count, cap);
+	circe_gemm_fill_descs(g, &plan, descs, rq);
+	return 0;
 }

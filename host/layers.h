@@ -32,8 +32,8 @@ struct circe_fc_desc {
 	const float *weight;
 	const float *bias; /* [out], or NULL */
 	bool relu;
-	float in_scale;	  /* of the int8 input, > 0 */
-	float out_absmax; /* output range: scale out_absmax / 127 (or / 32767) */
+	float in_scale;	   /* of the int8 input, > 0 */
+	float out_absmax;  /* output range: scale out_absmax / 127 (or / 32767) */
 	unsigned out_bits; /* 8 or 16 */
 };
 
@@ -88,5 +88,15 @@ int circe_circ_compress(const float *dense, size_t rows, size_t cols, size_t k, 
 
 /* The dense [rows][cols] matrix of circulant defining vectors. */
 int circe_circ_expand(const float *circ, size_t rows, size_t cols, size_t k, float *dense);
+
+/* Symmetric int8 quantization of circulant weights [rows/k][cols/k][k]
+ * (k = 1: a dense [rows][cols] matrix), one scale per block row of k
+ * output rows (per output row when k = 1): scales[rows/k] = the row's
+ * largest |w| / 127 (1/127 for a row of zeros), q = round(w / scale) in
+ * [-127, 127], laid out [rows/k][cols] as the CIRC descriptor reads it.
+ * -EINVAL for the shapes circe_circ_compress rejects, NULL pointers or a
+ * weight that is not finite. */
+int circe_circ_quantize(const float *circ, size_t rows, size_t cols, size_t k, int8_t *q,
+			float *scales);
 
 #endif
