@@ -76,10 +76,23 @@ struct circe_lstm_state {
  * for a classifier). For an LSTM, state (may be NULL: zero initial state,
  * final state dropped) gives the initial state and receives the final one.
  * x and y need not be registered: the layer stages them in its own
- * registered buffers. stats (may be NULL) adds up the jobs' figures.
+ * registered buffers. stats (may be NULL) gets the figures of this call
+ * (one job per call).
  */
 int circe_layer_run(struct circe_layer *l, const int8_t *x, size_t steps, void *y,
 		    struct circe_lstm_state *state, struct circe_job_stats *stats);
+
+/* circe_layer_run in two jobs, for measurement: the input product of all
+ * steps (in_stats), then the steps (step_stats: the recurrent products,
+ * cells and projections). Same results as circe_layer_run; an FC layer
+ * runs one job (in_stats). */
+int circe_layer_run_split(struct circe_layer *l, const int8_t *x, size_t steps, void *y,
+			  struct circe_lstm_state *state, struct circe_job_stats *in_stats,
+			  struct circe_job_stats *step_stats);
+
+/* The int8 weight bytes of the layer's matrices: ih (fc: its weight), hh
+ * and proj (0 when absent). */
+int circe_layer_weight_bytes(const struct circe_layer *l, size_t *ih, size_t *hh, size_t *proj);
 
 /* Projection of a dense [rows][cols] matrix onto block-circulant blocks of
  * k x k (each block's wrapped diagonals averaged): out [rows/k][cols/k][k].
