@@ -600,7 +600,7 @@ static const struct lstm_case lstm_cases[] = {
 
 /* Float tolerance on h (in (-1, 1) without a projection, proj_absmax 1
  * with): int8 activations and weights over a few steps. */
-#define LSTM_FLOAT_TOL 0.08
+#define LSTM_FLOAT_TOL 0.03
 
 static void test_lstm_layer(void **state)
 {
