@@ -894,6 +894,64 @@ static void test_layer_bad_input(void **state)
 	circe_layer_destroy(NULL);
 }
 
+/* circe bench lstm on fmodel: a small shape's JSON, and usage errors. */
+static void test_bench_lstm_cli(void **state)
+{
+	char *argv[] = { (char *)tu_circe_bin(),
+			 "bench",
+			 "lstm",
+			 "--backend",
+			 "fmodel:",
+			 "--input",
+			 "20",
+			 "--hidden",
+			 "32",
+			 "--proj",
+			 "16",
+			 "--k",
+			 "8",
+			 "--steps",
+			 "3",
+			 "--json",
+			 NULL };
+	char *bad_k[] = {
+		(char *)tu_circe_bin(), "bench", "lstm", "--backend", "fmodel:", "--k", "3", NULL
+	};
+	char *bad_div[] = { (char *)tu_circe_bin(),
+			    "bench",
+			    "lstm",
+			    "--backend",
+			    "fmodel:",
+			    "--hidden",
+			    "20",
+			    "--k",
+			    "8",
+			    NULL };
+	char *out = NULL;
+	int rc;
+
+	(void)state;
+	rc = tu_run(argv, &out);
+	if (rc != 0)
+		fail_msg("bench lstm exited %d: %s", rc, out ? out : "");
+	assert_non_null(out);
+	/* 20 padded to 24 for k = 8; 4H * R / k + P * H / k = 128 * 16 / 8 + 16 * 32 / 8. */
+	assert_non_null(strstr(out, "\"input_padded\": 24"));
+	assert_non_null(strstr(out, "\"weight_bytes_per_step\": 320"));
+	assert_non_null(strstr(out, "\"dense_weight_bytes_per_step\": 2560"));
+	assert_non_null(strstr(out, "\"bit_exact\": null"));
+	assert_non_null(strstr(out, "\"clock_hz\": "));
+	free(out);
+	out = NULL;
+	assert_int_equal(tu_run(bad_k, &out), 2);
+	assert_non_null(strstr(out, "--k: unknown value '3' (known: 1, 2, 4, 8, 16)"));
+	free(out);
+	out = NULL;
+	assert_int_equal(tu_run(bad_div, &out), 2);
+	assert_non_null(strstr(out, "--k 8 must divide --hidden 20"));
+	free(out);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest host_tests[] = {
@@ -902,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_compress_idempotent_and_nearest),
 		cmocka_unit_test(test_compress_bad),
 		cmocka_unit_test(test_quantize),
+		cmocka_unit_test(test_bench_lstm_cli),
 	};
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_layer_bad_input, fixture_setup,

@@ -120,7 +120,8 @@ static int circe_cli_lstm_parse(struct circe_cli *cli, struct circe_cli_iter *it
 			break;
 		case CIRCE_CLI_LSTM_OPT_K:
 			err = circe_cli_parse_word("--k", arg, circe_cli_lstm_ks, 5, &idx);
-			a->k = 1u << idx;
+			if (!err)
+				a->k = (uint64_t)1 << idx;
 			break;
 		case CIRCE_CLI_LSTM_OPT_STEPS:
 			err = circe_cli_parse_u64("--steps", arg, 1, CIRCE_CLI_LSTM_MAX_STEPS,
@@ -131,7 +132,8 @@ static int circe_cli_lstm_parse(struct circe_cli *cli, struct circe_cli_iter *it
 			break;
 		case CIRCE_CLI_LSTM_OPT_CHECK:
 			err = circe_cli_parse_word("--check", arg, yes_no, 2, &idx);
-			a->check = idx == 1;
+			if (!err)
+				a->check = idx == 1;
 			break;
 		case CIRCE_CLI_LSTM_OPT_JSON:
 			a->json = true;
@@ -344,7 +346,7 @@ static void circe_cli_lstm_print(const struct circe_cli *cli, const struct circe
 		printf("}\n");
 		return;
 	}
-	printf("lstm on %s: input %" PRIu64 " (padded %zu), hidden %" PRIu64 ", proj %" PRIu64
+	printf("backend %s, input %" PRIu64 " (padded %zu), hidden %" PRIu64 ", proj %" PRIu64
 	       ", k %" PRIu64 ", %" PRIu64 " steps, %ux%u array\n",
 	       cli->backend_uri, a->input, m->in_padded, a->hidden, a->proj, a->k, a->steps,
 	       info->array_rows, info->array_cols);
