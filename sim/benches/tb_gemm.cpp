@@ -107,6 +107,8 @@ struct Hole {
 // One GEMM descriptor as the host fills it, plus where its buffers are.
 struct Gemm {
 	struct circe_hw_desc_gemm d;
+	bool circ = false;	     // a CIRC descriptor: c, not d
+	struct circe_hw_desc_circ c; // (its buffers and Y region as below)
 	uint64_t desc_va = 0;
 	uint64_t y_lo = 0, y_hi = 0; // output region with guards
 	std::vector<uint8_t> y_ref;  // expected bytes of [y_lo, y_hi)
@@ -581,12 +583,129 @@ struct Bench {
 		return g;
 	}
 
+	// ---- CIRC descriptors ---------------------------------------------
+
+	static uint32_t circ_q(const circe_hw_desc_circ &c)
+	{
+		return (c.n_in + c.k - 1) / c.k;
+	}
+
+	static uint32_t circ_es(const circe_hw_desc_circ &c)
+	{
+		return (c.flags & CIRCE_HW_CIRC_OUT16) ? 2 : 1;
+	}
+
+	static uint32_t circ_nrq(const circe_hw_desc_circ &c)
+	{
+		return (c.flags & CIRCE_HW_CIRC_PER_BLOCK) ? c.n_out / c.k : 1;
+	}
+
+	static uint64_t circ_macs(const circe_hw_desc_circ &c)
+	{
+		return uint64_t(c.n_out) * circ_q(c) * c.k * c.batch;
+	}
+
+	// A legal random CIRC: k (0: random of 1, 2, 4, 8, 16), n_in up to
+	// max_in, p = n_out / k up to max_p, batch up to max_batch.
+	Gemm make_circ(uint32_t k, uint32_t max_in, uint32_t max_p, uint32_t max_batch,
+		       bool strided_ok = true, uint32_t force_flags = ~0u)
+	{
+		Gemm g;
+		circe_hw_desc_circ &c = g.c;
+
+		g.circ = true;
+		memset(&g.d, 0, sizeof(g.d));
+		memset(&c, 0, sizeof(c));
+		c.opcode = CIRCE_HW_OP_CIRC;
+		c.k = k ? k : 1u << rnd(5);
+		c.n_in = rand_dim(max_in);
+		c.n_out = c.k * rand_dim(max_p);
+		c.batch = 1 + uint32_t(rnd(max_batch));
+		if (force_flags != ~0u) {
+			c.flags = force_flags;
+		} else {
+			c.flags |= chance(30) ? CIRCE_HW_CIRC_OUT16 : 0;
+			c.flags |= chance(50) ? CIRCE_HW_CIRC_BIAS : 0;
+			c.flags |= chance(50) ? CIRCE_HW_CIRC_PER_BLOCK : 0;
+		}
+		bool out16 = c.flags & CIRCE_HW_CIRC_OUT16;
+		int32_t lo = out16 ? INT16_MIN : INT8_MIN, hi = out16 ? INT16_MAX : INT8_MAX;
+		c.out_zp = chance(50) ? 0 : int32_t(rnd(64)) - 32;
+		if (chance(30)) {
+			c.clamp_min = c.out_zp;
+			c.clamp_max = hi;
+		} else if (chance(20)) {
+			c.clamp_min = lo + int32_t(rnd(20));
+			c.clamp_max = hi - int32_t(rnd(20));
+		} else {
+			c.clamp_min = lo;
+			c.clamp_max = hi;
+		}
+		uint32_t wrowb = circ_q(c) * c.k;
+		bool strided = strided_ok && chance(40);
+		c.ldw = wrowb + (strided && chance(60) ? uint32_t(rnd(100)) : 0);
+		c.ldx = c.n_in + (strided && chance(60) ? uint32_t(rnd(100)) : 0);
+		c.ldy = c.n_out * circ_es(c) + (strided && chance(60) ? uint32_t(rnd(100)) : 0);
+		uint32_t p = c.n_out / c.k;
+		uint64_t wbytes = uint64_t(p - 1) * c.ldw + wrowb;
+		uint64_t xbytes = uint64_t(c.batch - 1) * c.ldx + c.n_in;
+		uint64_t ybytes = uint64_t(c.batch - 1) * c.ldy + uint64_t(c.n_out) * circ_es(c);
+		c.w_va = alloc_data(wbytes);
+		c.x_va = alloc_data(xbytes);
+		fill(c.w_va, wbytes);
+		fill(c.x_va, xbytes);
+		if (c.flags & CIRCE_HW_CIRC_BIAS) {
+			c.bias_va = page_sep ? alloc_data(uint64_t(c.n_out) * 4) & ~3ull
+					     : alloc(uint64_t(c.n_out) * 4, 4);
+			int32_t *b = reinterpret_cast<int32_t *>(ptr(c.bias_va));
+			for (uint32_t i = 0; i < c.n_out; i++)
+				b[i] = chance(5) ? int32_t(rng()) : int32_t(rnd(1u << 20)) - (1 << 19);
+		}
+		c.rq_va = page_sep ? alloc_data(uint64_t(circ_nrq(c)) * 8) & ~7ull
+				   : alloc(uint64_t(circ_nrq(c)) * 8, 8);
+		for (uint32_t i = 0; i < circ_nrq(c); i++)
+			rand_requant(reinterpret_cast<struct circe_hw_requant *>(ptr(c.rq_va)) + i);
+		g.y_lo = alloc_data(ybytes + 2 * kGuard);
+		c.y_va = g.y_lo + kGuard;
+		g.y_hi = c.y_va + ybytes + kGuard;
+		fill(g.y_lo, g.y_hi - g.y_lo);
+		c.status.code = CIRCE_HW_ST_PENDING;
+		if (page_sep)
+			alloc(kPage, kPage);
+		return g;
+	}
+
+	// What sim/fmodel ends a CIRC with, when no buffer is unreadable.
+	Expect fmodel_circ(const circe_hw_desc_circ &c) const
+	{
+		uint32_t ill = circe_hls_circ_check(&c);
+
+		if (ill)
+			return Expect{ CIRCE_HW_ST_ILLEGAL, ill, 0 };
+		if (circe_hls_requant_check(reinterpret_cast<const struct circe_hw_requant *>(
+						    const_cast<Bench *>(this)->ptr(c.rq_va)),
+					    circ_nrq(c)))
+			return Expect{ CIRCE_HW_ST_ILLEGAL, CIRCE_HW_ILL_REQUANT, 0 };
+		return Expect{};
+	}
+
 	// The expected output region: circe_hls_gemm on the same strided buffers.
 	void reference(Gemm &g)
 	{
 		const circe_hw_desc_gemm &d = g.d;
 
 		g.y_ref.assign(ptr(g.y_lo), ptr(g.y_lo) + (g.y_hi - g.y_lo));
+		if (g.circ) {
+			const circe_hw_desc_circ &c = g.c;
+			circe_hls_circ(&c, reinterpret_cast<const int8_t *>(ptr(c.w_va)),
+				       reinterpret_cast<const int8_t *>(ptr(c.x_va)),
+				       (c.flags & CIRCE_HW_CIRC_BIAS)
+					       ? reinterpret_cast<const int32_t *>(ptr(c.bias_va))
+					       : nullptr,
+				       reinterpret_cast<const struct circe_hw_requant *>(ptr(c.rq_va)),
+				       g.y_ref.data() + (c.y_va - g.y_lo));
+			return;
+		}
 		circe_hls_gemm(&d, reinterpret_cast<const int8_t *>(ptr(d.a_va)), ptr(d.w_va),
 			       (d.flags & CIRCE_HW_GEMM_BIAS)
 				       ? reinterpret_cast<const int32_t *>(ptr(d.bias_va))
@@ -717,6 +836,15 @@ struct Bench {
 			if (got[i] != g.y_ref[i]) {
 				uint64_t va = g.y_lo + i;
 				int64_t off = int64_t(va) - int64_t(g.d.y_va);
+				if (g.circ) {
+					const circe_hw_desc_circ &c = g.c;
+					off = int64_t(va) - int64_t(c.y_va);
+					failf("%s: CIRC Y byte at y_va%+" PRId64 ": got 0x%02x want 0x%02x "
+					      "(k %u n_in %u n_out %u batch %u flags 0x%x ldw %u ldx %u ldy %u)",
+					      what, off, got[i], g.y_ref[i], c.k, c.n_in, c.n_out, c.batch,
+					      c.flags, c.ldw, c.ldx, c.ldy);
+					return;
+				}
 				failf("%s: Y byte at y_va%+" PRId64 " (row %" PRId64 ", byte %" PRId64
 				      "): got 0x%02x want 0x%02x (m %u k %u n %u flags 0x%x lda %u ldw %u ldy %u)",
 				      what, off, off >= 0 ? off / g.d.ldy : -1,
@@ -772,15 +900,18 @@ struct Bench {
 			std::swap(saved, holes);
 		for (uint32_t i = 0; i < count; i++) {
 			uint64_t dva = list + uint64_t(i) * CIRCE_HW_DESC_BYTES;
-			if (ops[i] == CIRCE_HW_OP_GEMM) {
+			if (ops[i] == CIRCE_HW_OP_GEMM || ops[i] == CIRCE_HW_OP_CIRC) {
 				Gemm &g = gemms[next];
 				gi[i] = int(next++);
 				g.desc_va = dva;
 				g.y_orig.assign(ptr(g.y_lo), ptr(g.y_hi));
-				put_desc(dva, &g.d);
+				if (g.circ)
+					put_desc(dva, &g.c);
+				else
+					put_desc(dva, &g.d);
 				if (g.check_y)
 					reference(g);
-				exp[i] = fmodel_gemm(g.d);
+				exp[i] = g.circ ? fmodel_circ(g.c) : fmodel_gemm(g.d);
 			} else {
 				put_generic(dva, ops[i]);
 				if (ops[i] != CIRCE_HW_OP_NOP && ops[i] != CIRCE_HW_OP_FENCE)
@@ -795,8 +926,9 @@ struct Bench {
 			if (exp[i].code == CIRCE_HW_ST_OK) {
 				want_descs++;
 				if (gi[i] >= 0) {
-					const circe_hw_desc_gemm &d = gemms[size_t(gi[i])].d;
-					want_macs += uint64_t(d.m) * d.k * d.n;
+					const Gemm &g = gemms[size_t(gi[i])];
+					want_macs += g.circ ? circ_macs(g.c)
+							    : uint64_t(g.d.m) * g.d.k * g.d.n;
 				}
 			}
 		}
@@ -987,7 +1119,7 @@ void test_illegal(void **state)
 		std::function<void(circe_hw_desc_gemm &, Bench *)> spoil;
 	};
 	const Case cases[] = {
-		{ "opcode", [](circe_hw_desc_gemm &d, Bench *) { d.opcode = CIRCE_HW_OP_CIRC; } },
+		{ "opcode", [](circe_hw_desc_gemm &d, Bench *) { d.opcode = CIRCE_HW_OP_FENCE + 1; } },
 		{ "opcode big", [](circe_hw_desc_gemm &d, Bench *) { d.opcode = 0x101; } },
 		{ "flags", [](circe_hw_desc_gemm &d, Bench *bb) { d.flags |= 1u << (4 + bb->rnd(28)); } },
 		{ "m zero", [](circe_hw_desc_gemm &d, Bench *) { d.m = 0; } },
@@ -1272,6 +1404,113 @@ void test_abort(void **state)
 	assert_int_equal(b->failures, 0);
 }
 
+// CIRC jobs: every k, random n_in (not a multiple of k, longer than the W
+// ring's half on the small array: x in K pieces), p (several M blocks),
+// batch, OUT16, bias, per-block / per-tensor requantization, strides;
+// lists mixing CIRC and GEMM; checked byte for byte against circe_hls_circ.
+void test_circ(void **state)
+{
+	Bench *b = static_cast<Bench *>(*state);
+	static const uint32_t ks[] = { 1, 2, 4, 8, 16 };
+	unsigned jobs = 0;
+
+	for (int i = 0; i < 3 * CIRCE_TB_RANDOM_JOBS / 2 && !b->failures; i++) {
+		std::vector<Gemm> g;
+		uint32_t k = ks[i % 5];
+		bool big = b->chance(15);
+		g.push_back(b->make_circ(k, big ? 3000 : 300, big ? 8 : 40, b->chance(30) ? 3 : 1,
+					 true, i < 40 ? uint32_t(((i / 5) & 7) << 1) : ~0u));
+		char what[64];
+		snprintf(what, sizeof what, "circ %d (k %u)", i, k);
+		b->run_list({ CIRCE_HW_OP_CIRC }, g, what);
+		b->brk = 0;
+		jobs++;
+	}
+	for (int l = 0; l < 4 && !b->failures; l++) {
+		std::vector<uint32_t> ops;
+		std::vector<Gemm> g;
+		unsigned n = 2 + unsigned(b->rnd(5));
+		for (unsigned i = 0; i < n; i++) {
+			unsigned r = unsigned(b->rnd(10));
+			if (r < 1) {
+				ops.push_back(CIRCE_HW_OP_NOP);
+			} else if (r < 4) {
+				ops.push_back(CIRCE_HW_OP_GEMM);
+				g.push_back(b->make_gemm(80));
+			} else {
+				ops.push_back(CIRCE_HW_OP_CIRC);
+				g.push_back(b->make_circ(0, 200, 20, 2));
+			}
+		}
+		char what[64];
+		snprintf(what, sizeof what, "circ list %d", l);
+		b->run_list(ops, g, what);
+		b->brk = 0;
+	}
+	printf("# circ: %u single-CIRC jobs, 4 mixed lists\n", jobs);
+	assert_int_equal(b->failures, 0);
+}
+
+// Illegal CIRC descriptors (each reason of circe_hls_circ_check, and a
+// bad requant entry): the job ends there, nothing written.
+void test_circ_illegal(void **state)
+{
+	Bench *b = static_cast<Bench *>(*state);
+	struct Case {
+		const char *name;
+		std::function<void(circe_hw_desc_circ &, Bench *)> spoil;
+	};
+	const Case cases[] = {
+		{ "flags", [](circe_hw_desc_circ &c, Bench *) { c.flags |= 1u; } },
+		{ "flags high", [](circe_hw_desc_circ &c, Bench *bb) { c.flags |= 1u << (4 + bb->rnd(28)); } },
+		{ "k 3", [](circe_hw_desc_circ &c, Bench *) { c.k = 3; } },
+		{ "k 32", [](circe_hw_desc_circ &c, Bench *) { c.k = 32; } },
+		{ "k 0", [](circe_hw_desc_circ &c, Bench *) { c.k = 0; } },
+		{ "n_in 0", [](circe_hw_desc_circ &c, Bench *) { c.n_in = 0; } },
+		{ "n_in big", [](circe_hw_desc_circ &c, Bench *) { c.n_in = 16385; } },
+		{ "n_out 0", [](circe_hw_desc_circ &c, Bench *) { c.n_out = 0; } },
+		{ "n_out big", [](circe_hw_desc_circ &c, Bench *) { c.n_out = 65536; } },
+		{ "n_out ragged", [](circe_hw_desc_circ &c, Bench *) { c.k = 4; c.n_out = 6; } },
+		{ "batch 0", [](circe_hw_desc_circ &c, Bench *) { c.batch = 0; } },
+		{ "batch big", [](circe_hw_desc_circ &c, Bench *) { c.batch = 65536; } },
+		{ "ldw", [](circe_hw_desc_circ &c, Bench *) { c.ldw = Bench::circ_q(c) * c.k - 1; } },
+		{ "ldx", [](circe_hw_desc_circ &c, Bench *) { c.ldx = c.n_in - 1; } },
+		{ "ldy", [](circe_hw_desc_circ &c, Bench *) { c.ldy = c.n_out * Bench::circ_es(c) - 1; } },
+		{ "out_zp", [](circe_hw_desc_circ &c, Bench *) { c.out_zp = (c.flags & CIRCE_HW_CIRC_OUT16) ? -32769 : 128; } },
+		{ "clamp order", [](circe_hw_desc_circ &c, Bench *) { c.clamp_min = 5; c.clamp_max = 4; } },
+		{ "clamp range", [](circe_hw_desc_circ &c, Bench *) { c.clamp_max = (c.flags & CIRCE_HW_CIRC_OUT16) ? 40000 : 200; } },
+		{ "dims and stride", [](circe_hw_desc_circ &c, Bench *) { c.k = 5; c.ldw = 0; } },
+		{ "stride and clamp", [](circe_hw_desc_circ &c, Bench *) { c.ldx = 0; c.clamp_min = 1; c.clamp_max = 0; } },
+		{ "requant", [](circe_hw_desc_circ &c, Bench *bb) {
+			  auto *rq = reinterpret_cast<struct circe_hw_requant *>(bb->ptr(c.rq_va));
+			  rq[bb->rnd(Bench::circ_nrq(c))].shift = 31; } },
+	};
+
+	for (const Case &x : cases) {
+		if (b->failures)
+			break;
+		std::vector<uint32_t> ops;
+		std::vector<Gemm> g;
+		unsigned n = 1 + unsigned(b->rnd(3)), bad = unsigned(b->rnd(n));
+		for (unsigned i = 0; i < n; i++) {
+			ops.push_back(CIRCE_HW_OP_CIRC);
+			g.push_back(b->make_circ(0, 100, 10, 2));
+			if (i == bad) {
+				x.spoil(g.back().c, b);
+				g.back().check_y = false;
+			}
+		}
+		std::vector<uint8_t> ybefore(b->ptr(g[bad].y_lo), b->ptr(g[bad].y_hi));
+		char what[64];
+		snprintf(what, sizeof what, "circ illegal %s", x.name);
+		b->run_list(ops, g, what);
+		if (memcmp(ybefore.data(), b->ptr(g[bad].y_lo), ybefore.size()))
+			b->failf("%s: the illegal descriptor's output was written", what);
+		b->brk = 0;
+	}
+	assert_int_equal(b->failures, 0);
+}
+
 // Performance: square GEMMs as host/gemm.c lays them out (contiguous,
 // per-channel requantization with bias, int8).
 double perf_case(Bench *b, uint32_t s)
@@ -1365,6 +1604,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_prestate_setup_teardown(test_access_errors, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_demand_paging, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_abort, setup, teardown, &seed),
+		cmocka_unit_test_prestate_setup_teardown(test_circ, setup, teardown, &seed),
+		cmocka_unit_test_prestate_setup_teardown(test_circ_illegal, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_perf, setup, teardown, &seed),
 	};
 
