@@ -170,6 +170,7 @@ module circe_cmdproc #(
   localparam int unsigned RqSlotBeats = (MtMax >= 16) ? MtMax / 8 : 2;  // CIRC: a block's requant entries
   localparam int unsigned RqSlotAW  = $clog2(RqSlotBeats);
   localparam int unsigned XBytes    = (Rows > 16) ? Rows : 16;   // CIRC: x window of a tile
+  localparam int unsigned CircMtLog2 = (ColsLog2 + 1 > RowsLog2) ? ColsLog2 + 1 : RowsLog2;
 
   // ---------------------------------------------------------------------
   // Types
@@ -563,6 +564,12 @@ module circe_cmdproc #(
     end
     if (c_mt_log2 < 4'(RowsLog2)) begin
       c_mt_log2 = c_mt_full;
+    end
+    // CIRC: blocks of 2 Cols rows at most. A block's tiles then still take
+    // longer than the expansion of their weights (Cols + 3 cycles), and the
+    // first block, which the array waits for whole, loads sooner.
+    if (d_circ && c_mt_log2 > 4'(CircMtLog2)) begin
+      c_mt_log2 = 4'(CircMtLog2);
     end
     // W chunks: whole rows if Cols of them fit half the ring, else pieces.
     if (32'(c_wrow) <= 32'(WPiece)) begin

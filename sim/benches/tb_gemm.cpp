@@ -1565,9 +1565,67 @@ double perf_case(Bench *b, uint32_t s)
 	return util;
 }
 
+// Performance of CIRC at batch 1 (the recurrent step's products): contiguous
+// weights and x, bias, per-block requantization, int8.
+Gemm perf_circ_desc(Bench *b, uint32_t k, uint32_t n_out, uint32_t n_in)
+{
+	Gemm x = b->make_circ(k, 1, 1, 1, false,
+			      CIRCE_HW_CIRC_BIAS | CIRCE_HW_CIRC_PER_BLOCK);
+	circe_hw_desc_circ &c = x.c;
+	c.n_in = n_in;
+	c.n_out = n_out;
+	c.batch = 1;
+	uint32_t p = n_out / k, wrowb = Bench::circ_q(c) * k;
+	c.ldw = wrowb;
+	c.ldx = n_in;
+	c.ldy = n_out;
+	c.w_va = b->alloc(uint64_t(p) * wrowb, 4096);
+	c.x_va = b->alloc(n_in, 64);
+	c.bias_va = b->alloc(uint64_t(n_out) * 4, 64);
+	c.rq_va = b->alloc(uint64_t(p) * 8, 64);
+	x.y_lo = b->alloc(n_out + 2 * kGuard, 4096);
+	c.y_va = x.y_lo + kGuard;
+	x.y_hi = c.y_va + n_out + kGuard;
+	b->fill(c.w_va, uint64_t(p) * wrowb);
+	b->fill(c.x_va, n_in);
+	b->fill(x.y_lo, x.y_hi - x.y_lo);
+	for (uint32_t i = 0; i < n_out; i++)
+		reinterpret_cast<int32_t *>(b->ptr(c.bias_va))[i] = int32_t(b->rnd(1u << 16)) - (1 << 15);
+	for (uint32_t i = 0; i < p; i++) {
+		struct circe_hw_requant *rq = reinterpret_cast<struct circe_hw_requant *>(b->ptr(c.rq_va)) + i;
+		circe_quantize_multiplier(1.0 / double(1u << (10 + b->rnd(4))), &rq->m0, &rq->shift);
+	}
+	c.out_zp = 0;
+	c.clamp_min = -128;
+	c.clamp_max = 127;
+	return x;
+}
+
+double perf_circ(Bench *b, uint32_t k, uint32_t n_out, uint32_t n_in)
+{
+	std::vector<Gemm> g;
+	b->brk = 0;
+	g.push_back(perf_circ_desc(b, k, n_out, n_in));
+	char what[64];
+	snprintf(what, sizeof what, "perf circ k %u %ux%u", k, n_out, n_in);
+	b->run_list({ CIRCE_HW_OP_CIRC }, g, what, 100000000);
+	double util = double(Bench::circ_macs(g[0].c)) /
+		      (double(CIRCE_TB_ROWS * CIRCE_TB_COLS) * double(b->last.cycles));
+	printf("# perf circ k=%u n_out=%u n_in=%u batch 1: cycles %" PRIu64
+	       " MACs %" PRIu64 " utilization %.4f (array fed %" PRIu64 " cycles)\n",
+	       k, n_out, n_in, b->last.cycles, b->last.macs, util, b->last.compute);
+	b->brk = 0;
+	return util;
+}
+
 void test_perf(void **state)
 {
 	Bench *b = static_cast<Bench *>(*state);
+
+	perf_circ(b, 16, 4096, 512);
+	perf_circ(b, 16, 512, 1024);
+	perf_circ(b, 8, 4096, 512);
+	perf_circ(b, 4, 4096, 512);
 
 	perf_case(b, 64);
 	double u256 = perf_case(b, 256);
