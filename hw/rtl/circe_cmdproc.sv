@@ -61,7 +61,8 @@ module circe_cmdproc #(
   parameter int unsigned YRowBytes = 256,     // Y staging per row and half: power of 2
   parameter int unsigned SideSlots = 8,       // chunks' bias/requant sets in flight
   parameter int unsigned RdTags    = 32,      // DMA read commands in flight (>= engine queue)
-  parameter int unsigned WrTags    = 32       // DMA write commands in flight (>= engine queue)
+  parameter int unsigned WrTags    = 32,      // DMA write commands in flight (>= engine queue)
+  parameter int unsigned LstmLanes = 4        // LSTM units per cycle: 2, 4, 8 or 16
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,
@@ -187,7 +188,8 @@ module circe_cmdproc #(
     SStatus,
     SStatusWait,
     SEnd,
-    SMem
+    SMem,
+    SLstm
   } state_e;
 
   // What a read command's beats are (read tag kinds).
@@ -197,6 +199,7 @@ module circe_cmdproc #(
   localparam logic [2:0] KW    = 3'd3;  // a W chunk or row piece
   localparam logic [2:0] KBias = 3'd4;  // a chunk's bias
   localparam logic [2:0] KRq   = 3'd5;  // a chunk's requant entries
+  localparam logic [2:0] KLstm = 3'd6;  // LSTM: one 64-byte piece of a gate / cell stream
 
   typedef enum logic [3:0] {
     LIdle,
@@ -218,7 +221,8 @@ module circe_cmdproc #(
   localparam int unsigned TfW = 1 + 1 + SideW + 1 + 16 + 1 + MtW;
   // Stream job (writer -> streamer): {status, half, row, nrows, bpr, group_last}
   // (+ {lin, beats}: a CIRC block staged densely, streamed linearly)
-  localparam int unsigned SjW = 1 + 1 + MtAW + MtW + (YBW + 1) + 1 + 1 + (MtAW + YBW + 1);
+  // (+ {lstm, h}: one beat of an LSTM chunk's c_out or h)
+  localparam int unsigned SjW = 1 + 1 + MtAW + MtW + (YBW + 1) + 1 + 1 + (MtAW + YBW + 1) + 2;
 
   // ---------------------------------------------------------------------
   // Job state
@@ -463,6 +467,43 @@ module circe_cmdproc #(
   end
 
   assign d_circ     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_CIRC);
+
+  // LSTM fields and checks (circe_hls_lstm_check order: FLAGS, DIMS,
+  // ZERO_POINT, REQUANT, ALIGN)
+  logic [31:0] l_flags, l_hidden, l_h_zp, l_m0, l_shift;
+  logic [63:0] l_gx, l_gh, l_cin, l_cout, l_h;
+  logic [7:0]  l_ill;
+  logic        d_lstm, l_nogh;
+
+  always_comb begin
+    l_flags  = desc_q[circe_pkg::CIRCE_DESC_LSTM_FLAGS_OFF*8 +: 32];
+    l_hidden = desc_q[circe_pkg::CIRCE_DESC_LSTM_HIDDEN_OFF*8 +: 32];
+    l_h_zp   = desc_q[circe_pkg::CIRCE_DESC_LSTM_H_ZP_OFF*8 +: 32];
+    l_m0     = desc_q[circe_pkg::CIRCE_DESC_LSTM_H_RQ_M0_OFF*8 +: 32];
+    l_shift  = desc_q[circe_pkg::CIRCE_DESC_LSTM_H_RQ_SHIFT_OFF*8 +: 32];
+    l_gx     = desc_q[circe_pkg::CIRCE_DESC_LSTM_GX_VA_OFF*8 +: 64];
+    l_gh     = desc_q[circe_pkg::CIRCE_DESC_LSTM_GH_VA_OFF*8 +: 64];
+    l_cin    = desc_q[circe_pkg::CIRCE_DESC_LSTM_C_IN_VA_OFF*8 +: 64];
+    l_cout   = desc_q[circe_pkg::CIRCE_DESC_LSTM_C_OUT_VA_OFF*8 +: 64];
+    l_h      = desc_q[circe_pkg::CIRCE_DESC_LSTM_H_VA_OFF*8 +: 64];
+    l_nogh   = |(l_flags & circe_pkg::CIRCE_HW_LSTM_NO_GH);
+    l_ill    = 8'd0;
+    if ((l_flags & ~circe_pkg::CIRCE_HW_LSTM_FLAGS_ALL) != '0) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (l_hidden == '0 || l_hidden > 32'(circe_pkg::CIRCE_HW_LSTM_MAX_HIDDEN)) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if ($signed(l_h_zp) < -32'sd128 || $signed(l_h_zp) > 32'sd127) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_ZERO_POINT;
+    end else if (l_m0[31] ||
+                 $signed(l_shift) < 32'(circe_pkg::CIRCE_HW_REQUANT_SHIFT_MIN) ||
+                 $signed(l_shift) > 32'(circe_pkg::CIRCE_HW_REQUANT_SHIFT_MAX)) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_REQUANT;
+    end else if ((l_gx[0] | l_cin[0] | l_cout[0] | (l_gh[0] & !l_nogh)) != 1'b0) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_ALIGN;
+    end
+  end
+
+  assign d_lstm = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_LSTM);
   assign d_copy     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY);
   assign d_pchase   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_PCHASE);
   assign d_forest   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_FOREST);
@@ -525,6 +566,37 @@ module circe_cmdproc #(
   logic        cfg_y2;            // an out16 chunk fills two staging lanes
   logic [15:0] cb_idx_q;          // batch element being computed
   logic [47:0] cb_macs_q;         // MACs of the batch elements done
+
+  // LSTM (SLstm): chunks of 32 hidden units (64 bytes of each int16 stream)
+  localparam int unsigned LuSteps = 32 / LstmLanes;      // unit steps per chunk
+  localparam int unsigned LuStepW = $clog2(LuSteps);
+  logic         lrun;
+  logic [14:0]  cl_hidden;
+  logic         cl_nogh;
+  logic [31:0]  cl_hzp, cl_m0, cl_shift;
+  circe_axi_pkg::addr_t cl_gx, cl_gh, cl_cin, cl_cout, cl_h;
+  logic [9:0]   cl_nch;                   // chunks: ceil(hidden / 32)
+  logic [9:0]   lr_j_d, lr_j_q;           // reads: chunk being issued
+  logic [3:0]   lr_s_d, lr_s_q;           // ... its stream: gx 0-3, gh 4-7, c_in 8
+  logic         lr_issue;
+  circe_axi_pkg::addr_t lr_va;
+  logic [31:0]  lr_bytes;
+  logic [9:0]   l_loaded_q;               // chunks whose reads completed
+  logic [9:0]   lf_j_q;                   // chunks fed to the unit
+  logic [LuStepW-1:0] lf_u_q;             // step of the chunk being fed
+  logic         lf_go;
+  logic [9:0]   lo_j_q;                   // chunks whose results are complete
+  logic [LuStepW-1:0] lo_u_q;
+  logic [9:0]   lw_j_q;                   // chunks written
+  logic         lw_h_q;                   // its c_out piece is issued, h next
+  logic [6:0]   lw_units;                 // units of chunk lw_j
+  logic [9:0]   l_obfree_q;               // chunks whose result buffer was streamed
+  logic         l_ob_free;
+  logic [511:0] lob_c_q [2];              // results: c_out
+  logic [255:0] lob_h_q [2];              //          h
+  logic [4:0]   lu_cnt_q;                 // steps inside the unit
+  logic         lu_busy, lstm_ok;
+  logic [9:0]   l_done_q;
 
   // Values computed from the descriptor for the configuration.
   logic [14:0] c_k, c_wrow, c_pitch_a, c_pitch_w, c_kc;
@@ -1095,6 +1167,14 @@ module circe_cmdproc #(
 
       default: ld_d = LIdle;
     endcase
+
+    // LSTM: the chunks' gate and cell pieces.
+    if (st_q == SLstm) begin
+      rd_cmd_valid = lr_issue;
+      rd_cmd_va    = lr_va;
+      rd_cmd_bytes = lr_bytes;
+      rd_cmd_tag   = {KLstm, TagBW'({lr_j_q[0], lr_s_q}), lr_s_q == 4'd8, 1'b0};
+    end
 
     // The main FSM's own reads: descriptor fetch.
     if (st_q == SFetch) begin
@@ -1921,6 +2001,172 @@ module circe_cmdproc #(
   end
 
   // ---------------------------------------------------------------------
+  // LSTM element-wise step (docs/rtl.md, "LSTM"): per chunk of 32 units the
+  // reads of its gx (4 gates), gh (4 gates, not with NO_GH) and c_in
+  // pieces (64 bytes each, 2 chunks in flight), LstmLanes units per cycle
+  // through circe_lstm_unit, then one write of c_out and one of h.
+  // ---------------------------------------------------------------------
+  logic [511:0] lb_mem [32];              // {chunk parity, stream}: one beat
+  logic [6:0]   lr_units;
+
+  assign lrun = (st_q == SLstm) && !fail_q;
+
+  always_ff @(posedge clk_i) begin
+    if (rd_beat && rh_kind == KLstm) begin
+      lb_mem[rh_base[4:0]] <= rd_data_i;
+    end
+  end
+
+  always_comb begin
+    lr_units = (32'(cl_hidden) - (32'(lr_j_q) << 5) < 32'd32)
+             ? 7'(32'(cl_hidden) - (32'(lr_j_q) << 5)) : 7'd32;
+    lw_units = (32'(cl_hidden) - (32'(lw_j_q) << 5) < 32'd32)
+             ? 7'(32'(cl_hidden) - (32'(lw_j_q) << 5)) : 7'd32;
+    lr_bytes = 32'(lr_units) << 1;
+    if (lr_s_q == 4'd8) begin
+      lr_va = cl_cin;
+    end else begin
+      lr_va = (lr_s_q[2] ? cl_gh : cl_gx) + ((64'(lr_s_q[1:0]) * 64'(cl_hidden)) << 1);
+    end
+    lr_va    = lr_va + (64'(lr_j_q) << 6);
+    // chunk j's input buffer is free once chunk j - 2 was fed to the unit
+    lr_issue = lrun && (lr_j_q != cl_nch) && (lr_j_q - lf_j_q < 10'd2) && !rt_full;
+    lr_j_d   = lr_j_q;
+    lr_s_d   = lr_s_q;
+    if (rd_cmd_fire && st_q == SLstm) begin
+      lr_s_d = (lr_s_q == 4'd3 && cl_nogh) ? 4'd8 : lr_s_q + 4'd1;
+      if (lr_s_q == 4'd8) begin
+        lr_s_d = '0;
+        lr_j_d = lr_j_q + 10'd1;
+      end
+    end
+  end
+
+  // Feed: a loaded chunk whose result buffer is free (chunk j - 2 streamed).
+  logic [LstmLanes*64-1:0] lu_gx, lu_gh;
+  logic [LstmLanes*16-1:0] lu_c, lu_c_o;
+  logic [LstmLanes*8-1:0]  lu_h_o;
+  logic                    lu_valid_o;
+
+  assign lf_go = lrun && (l_loaded_q != lf_j_q) && (lf_j_q - l_obfree_q < 10'd2);
+
+  always_comb begin
+    for (int unsigned l = 0; l < LstmLanes; l++) begin
+      for (int unsigned g = 0; g < 4; g++) begin
+        lu_gx[(l*4 + g)*16 +: 16] =
+          lb_mem[{lf_j_q[0], 4'(g)}][(32'(lf_u_q) * LstmLanes + l)*16 +: 16];
+        lu_gh[(l*4 + g)*16 +: 16] =
+          lb_mem[{lf_j_q[0], 4'(g + 4)}][(32'(lf_u_q) * LstmLanes + l)*16 +: 16];
+      end
+      lu_c[l*16 +: 16] = lb_mem[{lf_j_q[0], 4'd8}][(32'(lf_u_q) * LstmLanes + l)*16 +: 16];
+    end
+  end
+
+  circe_lstm_unit #(
+    .Lanes (LstmLanes)
+  ) u_lstm (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .valid_i (lf_go),
+    .no_gh_i (cl_nogh),
+    .gx_i    (lu_gx),
+    .gh_i    (lu_gh),
+    .c_i     (lu_c),
+    .h_zp_i  (cl_hzp),
+    .m0_i    (cl_m0),
+    .shift_i (cl_shift),
+    .valid_o (lu_valid_o),
+    .c_o     (lu_c_o),
+    .h_o     (lu_h_o)
+  );
+
+  always_ff @(posedge clk_i) begin
+    if (lu_valid_o) begin
+      lob_c_q[lo_j_q[0]][32'(lo_u_q) * LstmLanes * 16 +: LstmLanes * 16] <= lu_c_o;
+      lob_h_q[lo_j_q[0]][32'(lo_u_q) * LstmLanes * 8 +: LstmLanes * 8]   <= lu_h_o;
+    end
+  end
+
+  assign lu_busy  = (lu_cnt_q != '0);
+  assign l_done_q = lo_j_q;
+  assign lstm_ok  = (lw_j_q == cl_nch) && (wtg_cnt_q == '0) && (sj_cnt_q == '0) &&
+                    (of_cnt_q == '0) && !ss1_vld_q && (rt_cnt_q == '0);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lr_j_q     <= '0;
+      lr_s_q     <= '0;
+      l_loaded_q <= '0;
+      lf_j_q     <= '0;
+      lf_u_q     <= '0;
+      lo_j_q     <= '0;
+      lo_u_q     <= '0;
+      lw_j_q     <= '0;
+      lw_h_q     <= 1'b0;
+      l_obfree_q <= '0;
+      lu_cnt_q   <= '0;
+    end else begin
+      lr_j_q   <= lr_j_d;
+      lr_s_q   <= lr_s_d;
+      lu_cnt_q <= lu_cnt_q + 5'(lf_go) - 5'(lu_valid_o);
+      if (rd_sts_fire && rh_kind == KLstm && rh_a_done &&
+          rd_sts_code_i == circe_pkg::CIRCE_HW_ST_OK) begin
+        l_loaded_q <= l_loaded_q + 10'd1;
+      end
+      if (lf_go) begin
+        lf_u_q <= lf_u_q + 1'b1;
+        if (lf_u_q == LuStepW'(LuSteps - 1)) begin
+          lf_j_q <= lf_j_q + 10'd1;
+        end
+      end
+      if (lu_valid_o) begin
+        lo_u_q <= lo_u_q + 1'b1;
+        if (lo_u_q == LuStepW'(LuSteps - 1)) begin
+          lo_j_q <= lo_j_q + 10'd1;
+        end
+      end
+      if (wr_cmd_fire && wr_cmd_lstm) begin
+        lw_h_q <= !lw_h_q;
+        if (lw_h_q) begin
+          lw_j_q <= lw_j_q + 10'd1;
+        end
+      end
+      if (l_ob_free) begin
+        l_obfree_q <= l_obfree_q + 10'd1;
+      end
+      if (st_q == SDecode) begin
+        lr_j_q     <= '0;
+        lr_s_q     <= '0;
+        l_loaded_q <= '0;
+        lf_j_q     <= '0;
+        lf_u_q     <= '0;
+        lo_j_q     <= '0;
+        lo_u_q     <= '0;
+        lw_j_q     <= '0;
+        lw_h_q     <= 1'b0;
+        l_obfree_q <= '0;
+      end
+    end
+  end
+
+  // LSTM configuration (no reset: read only in SLstm).
+  always_ff @(posedge clk_i) begin
+    if (st_q == SDecode) begin
+      cl_hidden <= l_hidden[14:0];
+      cl_nogh   <= l_nogh;
+      cl_hzp    <= l_h_zp;
+      cl_m0     <= l_m0;
+      cl_shift  <= l_shift;
+      cl_gx     <= l_gx;
+      cl_gh     <= l_gh;
+      cl_cin    <= l_cin;
+      cl_cout   <= l_cout;
+      cl_h      <= l_h;
+      cl_nch    <= 10'((l_hidden[14:0] + 15'd31) >> 5);
+    end
+  end
+
+  // ---------------------------------------------------------------------
   // Writer: Y commands per complete group, then the stream
   // ---------------------------------------------------------------------
   logic           wy_valid_d, wy_valid_q;
@@ -1938,6 +2184,7 @@ module circe_cmdproc #(
   circe_axi_pkg::addr_t          wr_cmd_va;
   logic [31:0]    wr_cmd_bytes;
   logic           wr_cmd_status;            // the command is a status block
+  logic           wr_cmd_lstm;              // ... an LSTM chunk's c_out / h piece
   logic           wr_cmd_fire;
   logic           wt_full;                  // write tags
   logic           sj_full;
@@ -1988,6 +2235,15 @@ module circe_cmdproc #(
       end
     end
 
+    wr_cmd_lstm = 1'b0;
+    if (st_q == SLstm) begin
+      // LSTM: per finished chunk its c_out piece, then its h piece.
+      wr_cmd_valid = lrun && (l_done_q != lw_j_q);
+      wr_cmd_lstm  = 1'b1;
+      wr_cmd_va    = lw_h_q ? cl_h + (64'(lw_j_q) << 5) : cl_cout + (64'(lw_j_q) << 6);
+      wr_cmd_bytes = lw_h_q ? 32'(lw_units) : 32'(lw_units) << 1;
+    end
+
     if (st_q == SStatus) begin
       wr_cmd_valid  = 1'b1;
       wr_cmd_va     = dva_q + 64'(circe_pkg::CIRCE_HW_STATUS_OFFSET);
@@ -2027,7 +2283,7 @@ module circe_cmdproc #(
   logic [WrTagAW:0]   sj_cnt_d, sj_cnt_q;
   logic [SjW-1:0]  sj_wdata, sj_head;
   logic            sj_pop;
-  logic            sh_status, sh_half, sh_glast, sh_lin;
+  logic            sh_status, sh_half, sh_glast, sh_lin, sh_lstm, sh_lh;
   logic [MtAW-1:0] sh_row;
   logic [MtW-1:0]  sh_nrows;
   logic [YBW:0]    sh_bpr;
@@ -2036,14 +2292,17 @@ module circe_cmdproc #(
 
   assign sj_full  = (sj_cnt_q == (WrTagAW + 1)'(WrTags));
   assign sj_wdata = wr_cmd_status ? {1'b1, (SjW - 1)'(0)}
+                  : wr_cmd_lstm ? {1'b0, lw_j_q[0], (SjW - 4)'(0), 1'b1, lw_h_q}
                   : {1'b0, wy_gseq_q[0],
                      cfg_ydense ? MtAW'(0) : MtAW'(wy_r_q),
                      cfg_ydense ? wy_rows : MtW'(1),
                      cfg_ydense ? (YBW + 1)'(cfg_yrow >> 6) : (YBW + 1)'((wy_gbytes + 17'd63) >> 6),
-                     wy_last_row, cfg_ylin, (MtAW + YBW + 1)'((wy_lin_bytes + (MtAW + YBW + 5)'(63)) >> 6)};
+                     wy_last_row, cfg_ylin, (MtAW + YBW + 1)'((wy_lin_bytes + (MtAW + YBW + 5)'(63)) >> 6),
+                     2'b00};
   assign wy_lin_bytes = (MtAW + YBW + 5)'(wy_rows) * (MtAW + YBW + 5)'(cfg_yrow);
   assign sj_head  = sj_mem[sj_rptr_q];
-  assign {sh_status, sh_half, sh_row, sh_nrows, sh_bpr, sh_glast, sh_lin, sh_beats} = sj_head;
+  assign {sh_status, sh_half, sh_row, sh_nrows, sh_bpr, sh_glast, sh_lin, sh_beats, sh_lstm,
+          sh_lh} = sj_head;
 
   always_ff @(posedge clk_i) begin
     if (wr_cmd_fire) begin
@@ -2057,6 +2316,7 @@ module circe_cmdproc #(
   logic [MtAW+YBW-1:0] ss_l_d, ss_l_q;    // beat of a linear job
   logic           ss_rd;                  // issue a beat (read or status)
   logic           ss1_vld_q, ss1_status_q;
+  logic           ss1_lstm_q, ss1_lh_q, ss1_half_q;
   logic [511:0]   of_data_q [2];
   logic [1:0]     of_cnt_d, of_cnt_q;
   logic           of_wptr_d, of_wptr_q, of_rptr_d, of_rptr_q;
@@ -2073,11 +2333,16 @@ module circe_cmdproc #(
     ss_r_d           = ss_r_q;
     ss_b_d           = ss_b_q;
     ss_l_d           = ss_l_q;
+    l_ob_free        = 1'b0;
     sj_pop           = 1'b0;
     s_group_drained  = 1'b0;
     if (ss_rd) begin
       if (sh_status) begin
         sj_pop = 1'b1;
+      end else if (sh_lstm) begin
+        // One beat of an LSTM chunk; its h beat frees the chunk's buffer.
+        sj_pop     = 1'b1;
+        l_ob_free  = sh_lh;
       end else if (sh_lin) begin
         ss_l_d = ss_l_q + 1'b1;
         if ({1'b0, ss_l_q} == sh_beats - 1'b1) begin
@@ -2123,6 +2388,8 @@ module circe_cmdproc #(
     if (of_push) begin
       // The status block {code, detail, fault_va} in lanes 0 .. 15.
       of_data_q[of_wptr_q] <= ss1_status_q ? {384'd0, res_va_q, res_detail_q, 24'd0, res_code_q}
+                            : ss1_lstm_q ? (ss1_lh_q ? {256'd0, lob_h_q[ss1_half_q]}
+                                                     : lob_c_q[ss1_half_q])
                                            : ys_rdata;
     end
   end
@@ -2135,7 +2402,7 @@ module circe_cmdproc #(
   // ---------------------------------------------------------------------
   logic quiet;   // nothing in flight anywhere
 
-  assign quiet   = (rt_cnt_q == '0) && (wtg_cnt_q == '0) && (sj_cnt_q == '0) &&
+  assign quiet   = (rt_cnt_q == '0) && (wtg_cnt_q == '0) && (sj_cnt_q == '0) && !lu_busy &&
                    (of_cnt_q == '0) && !ss1_vld_q && !arr_busy && !arr_a_valid &&
                    !o1_vld_q && (rqv_q == '0) && (e_beat_q == '0) && !g1_vld_q;
   assign gemm_ok = !wy_valid_q && (wtg_cnt_q == '0) && (sj_cnt_q == '0) &&
@@ -2168,7 +2435,7 @@ module circe_cmdproc #(
     end
 
     // The first error of a GEMM ends it (the loads after it are drained).
-    if (st_q == SRun && !fail_q) begin
+    if ((st_q == SRun || st_q == SLstm) && !fail_q) begin
       if (rd_err) begin
         fail_d       = 1'b1;
         res_code_d   = rd_sts_code_i;
@@ -2255,6 +2522,14 @@ module circe_cmdproc #(
           end else begin
             st_d = SMem;  // me_start_o is high in this cycle
           end
+        end else if (d_lstm) begin
+          if (l_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(l_ill);
+            st_d         = SStatus;
+          end else begin
+            st_d = SLstm;
+          end
         end else if (d_circ) begin
           if (x_ill != 8'd0) begin
             res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
@@ -2269,6 +2544,14 @@ module circe_cmdproc #(
           st_d         = SStatus;
         end else begin
           st_d = SSetup;
+        end
+      end
+
+      SLstm: begin
+        if (fail_q) begin
+          st_d = SDrain;
+        end else if (lstm_ok) begin
+          st_d = SStatus;
         end
       end
 
@@ -2496,6 +2779,9 @@ module circe_cmdproc #(
       ss_l_q           <= '0;
       ss1_vld_q        <= 1'b0;
       ss1_status_q     <= 1'b0;
+      ss1_lstm_q       <= 1'b0;
+      ss1_lh_q         <= 1'b0;
+      ss1_half_q       <= 1'b0;
       of_cnt_q         <= '0;
       of_wptr_q        <= 1'b0;
       of_rptr_q        <= 1'b0;
@@ -2575,6 +2861,9 @@ module circe_cmdproc #(
       ss_l_q           <= ss_l_d;
       ss1_vld_q        <= ss_rd;
       ss1_status_q     <= sh_status;
+      ss1_lstm_q       <= sh_lstm && !sh_status;
+      ss1_lh_q         <= sh_lh;
+      ss1_half_q       <= sh_half;
       of_cnt_q         <= of_cnt_d;
       of_wptr_q        <= of_wptr_d;
       of_rptr_q        <= of_rptr_d;

@@ -127,6 +127,7 @@ module circe_ctrl_regs #(
                                          (1 << circe_pkg::CIRCE_HW_FEAT_INT4_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_OUT16_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_CIRC_BIT) |
+                                         (1 << circe_pkg::CIRCE_HW_FEAT_LSTM_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_CYCLES_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_MEMENG_BIT) |
                                          ((L2Sets > 0 ? 1 : 0) << circe_pkg::CIRCE_HW_FEAT_TLB_L2_BIT) |

@@ -109,6 +109,8 @@ struct Gemm {
 	struct circe_hw_desc_gemm d;
 	bool circ = false;	     // a CIRC descriptor: c, not d
 	struct circe_hw_desc_circ c; // (its buffers and Y region as below)
+	bool lstm = false;	     // an LSTM descriptor: l; c_out and h in [y_lo, y_hi)
+	struct circe_hw_desc_lstm l;
 	uint64_t desc_va = 0;
 	uint64_t y_lo = 0, y_hi = 0; // output region with guards
 	std::vector<uint8_t> y_ref;  // expected bytes of [y_lo, y_hi)
@@ -675,6 +677,76 @@ struct Bench {
 		return g;
 	}
 
+	// ---- LSTM descriptors ---------------------------------------------
+
+	int16_t rand_gate()
+	{
+		static const int16_t e[] = { 32767, -32768, 32640, -32640, 0, 1, -1, 4096, -4096 };
+		if (chance(5))
+			return e[rnd(sizeof(e) / sizeof(e[0]))];
+		if (chance(10))
+			return int16_t(int32_t(rnd(65536)) - 32768);
+		return int16_t(int32_t(rnd(24576)) - 12288);
+	}
+
+	// A legal random LSTM step: gx, gh, c_in in host memory; c_out and h
+	// inside one checked region (c_out in place of c_in sometimes).
+	Gemm make_lstm(uint32_t max_hidden, bool in_place_ok = true)
+	{
+		Gemm g;
+		circe_hw_desc_lstm &l = g.l;
+
+		g.lstm = true;
+		memset(&g.d, 0, sizeof(g.d));
+		memset(&l, 0, sizeof(l));
+		l.opcode = CIRCE_HW_OP_LSTM;
+		l.hidden = rand_dim(max_hidden);
+		l.flags = chance(25) ? CIRCE_HW_LSTM_NO_GH : 0;
+		l.h_zp = int32_t(rnd(256)) - 128;
+		double real = std::ldexp(0.5 + 0.5 * double(rnd(1u << 20)) / double(1u << 20),
+					 -int(22 + rnd(6)));
+		circe_quantize_multiplier(real, &l.h_rq.m0, &l.h_rq.shift);
+		uint64_t gbytes = uint64_t(l.hidden) * 8;
+		l.gx_va = alloc_data(gbytes) & ~1ull;
+		fill(l.gx_va, gbytes);
+		for (uint32_t i = 0; i < 4 * l.hidden; i++)
+			reinterpret_cast<int16_t *>(ptr(l.gx_va))[i] = rand_gate();
+		if (!(l.flags & CIRCE_HW_LSTM_NO_GH) || chance(50)) {
+			l.gh_va = alloc_data(gbytes) & ~1ull;
+			for (uint32_t i = 0; i < 4 * l.hidden; i++)
+				reinterpret_cast<int16_t *>(ptr(l.gh_va))[i] = rand_gate();
+		} else {
+			l.gh_va = 0x1235; // unused with NO_GH: any value
+		}
+		uint64_t cbytes = uint64_t(l.hidden) * 2;
+		g.y_lo = alloc_data(cbytes + l.hidden + 3 * kGuard) & ~1ull;
+		l.c_out_va = g.y_lo + kGuard;
+		l.h_va = l.c_out_va + cbytes + kGuard + rnd(64);
+		g.y_hi = l.h_va + l.hidden + kGuard;
+		fill(g.y_lo, g.y_hi - g.y_lo);
+		bool in_place = in_place_ok && chance(30);
+		if (in_place) {
+			l.c_in_va = l.c_out_va;
+		} else {
+			l.c_in_va = alloc_data(cbytes) & ~1ull;
+			fill(l.c_in_va, cbytes);
+		}
+		l.status.code = CIRCE_HW_ST_PENDING;
+		if (page_sep)
+			alloc(kPage, kPage);
+		return g;
+	}
+
+	// What sim/fmodel ends an LSTM with, when no buffer is unreadable.
+	static Expect fmodel_lstm(const circe_hw_desc_lstm &l)
+	{
+		uint32_t ill = circe_hls_lstm_check(&l);
+
+		if (ill)
+			return Expect{ CIRCE_HW_ST_ILLEGAL, ill, 0 };
+		return Expect{};
+	}
+
 	// What sim/fmodel ends a CIRC with, when no buffer is unreadable.
 	Expect fmodel_circ(const circe_hw_desc_circ &c) const
 	{
@@ -695,6 +767,19 @@ struct Bench {
 		const circe_hw_desc_gemm &d = g.d;
 
 		g.y_ref.assign(ptr(g.y_lo), ptr(g.y_lo) + (g.y_hi - g.y_lo));
+		if (g.lstm) {
+			const circe_hw_desc_lstm &l = g.l;
+			std::vector<int16_t> c_in(l.hidden);
+			memcpy(c_in.data(), ptr(l.c_in_va), c_in.size() * 2);
+			circe_hls_lstm(&l, reinterpret_cast<const int16_t *>(ptr(l.gx_va)),
+				       (l.flags & CIRCE_HW_LSTM_NO_GH)
+					       ? nullptr
+					       : reinterpret_cast<const int16_t *>(ptr(l.gh_va)),
+				       c_in.data(),
+				       reinterpret_cast<int16_t *>(g.y_ref.data() + (l.c_out_va - g.y_lo)),
+				       reinterpret_cast<int8_t *>(g.y_ref.data() + (l.h_va - g.y_lo)));
+			return;
+		}
 		if (g.circ) {
 			const circe_hw_desc_circ &c = g.c;
 			circe_hls_circ(&c, reinterpret_cast<const int8_t *>(ptr(c.w_va)),
@@ -836,6 +921,13 @@ struct Bench {
 			if (got[i] != g.y_ref[i]) {
 				uint64_t va = g.y_lo + i;
 				int64_t off = int64_t(va) - int64_t(g.d.y_va);
+				if (g.lstm) {
+					failf("%s: LSTM byte at y_lo+%zu (c_out at +%" PRIu64 ", h at +%" PRIu64
+					      "): got 0x%02x want 0x%02x (hidden %u flags 0x%x)",
+					      what, i, g.l.c_out_va - g.y_lo, g.l.h_va - g.y_lo, got[i],
+					      g.y_ref[i], g.l.hidden, g.l.flags);
+					return;
+				}
 				if (g.circ) {
 					const circe_hw_desc_circ &c = g.c;
 					off = int64_t(va) - int64_t(c.y_va);
@@ -900,18 +992,22 @@ struct Bench {
 			std::swap(saved, holes);
 		for (uint32_t i = 0; i < count; i++) {
 			uint64_t dva = list + uint64_t(i) * CIRCE_HW_DESC_BYTES;
-			if (ops[i] == CIRCE_HW_OP_GEMM || ops[i] == CIRCE_HW_OP_CIRC) {
+			if (ops[i] == CIRCE_HW_OP_GEMM || ops[i] == CIRCE_HW_OP_CIRC ||
+			    ops[i] == CIRCE_HW_OP_LSTM) {
 				Gemm &g = gemms[next];
 				gi[i] = int(next++);
 				g.desc_va = dva;
 				g.y_orig.assign(ptr(g.y_lo), ptr(g.y_hi));
-				if (g.circ)
+				if (g.lstm)
+					put_desc(dva, &g.l);
+				else if (g.circ)
 					put_desc(dva, &g.c);
 				else
 					put_desc(dva, &g.d);
 				if (g.check_y)
 					reference(g);
-				exp[i] = g.circ ? fmodel_circ(g.c) : fmodel_gemm(g.d);
+				exp[i] = g.lstm ? fmodel_lstm(g.l)
+						: g.circ ? fmodel_circ(g.c) : fmodel_gemm(g.d);
 			} else {
 				put_generic(dva, ops[i]);
 				if (ops[i] != CIRCE_HW_OP_NOP && ops[i] != CIRCE_HW_OP_FENCE)
@@ -927,8 +1023,9 @@ struct Bench {
 				want_descs++;
 				if (gi[i] >= 0) {
 					const Gemm &g = gemms[size_t(gi[i])];
-					want_macs += g.circ ? circ_macs(g.c)
-							    : uint64_t(g.d.m) * g.d.k * g.d.n;
+					want_macs += g.lstm ? 0
+						     : g.circ ? circ_macs(g.c)
+							      : uint64_t(g.d.m) * g.d.k * g.d.n;
 				}
 			}
 		}
@@ -1166,7 +1263,7 @@ void test_illegal(void **state)
 	}
 	// An unknown opcode as a generic descriptor (after a NOP).
 	std::vector<Gemm> none;
-	b->run_list({ CIRCE_HW_OP_NOP, CIRCE_HW_OP_LSTM, CIRCE_HW_OP_NOP }, none, "generic LSTM");
+	b->run_list({ CIRCE_HW_OP_NOP, CIRCE_HW_OP_FENCE + 1, CIRCE_HW_OP_NOP }, none, "generic 9");
 	b->run_list({ CIRCE_HW_OP_FENCE, 77 }, none, "generic 77");
 	assert_int_equal(b->failures, 0);
 }
@@ -1451,6 +1548,72 @@ void test_circ(void **state)
 	assert_int_equal(b->failures, 0);
 }
 
+// LSTM steps: random hidden sizes (ragged last chunk), NO_GH, in-place
+// cells, gates at the saturation points; lists mixing LSTM, CIRC and GEMM;
+// illegal LSTM descriptors (each reason of circe_hls_lstm_check).
+void test_lstm(void **state)
+{
+	Bench *b = static_cast<Bench *>(*state);
+
+	for (int i = 0; i < CIRCE_TB_RANDOM_JOBS && !b->failures; i++) {
+		std::vector<Gemm> g;
+		g.push_back(b->make_lstm(i % 4 == 0 ? 3000 : 300));
+		char what[64];
+		snprintf(what, sizeof what, "lstm %d (hidden %u)", i, g[0].l.hidden);
+		b->run_list({ CIRCE_HW_OP_LSTM }, g, what);
+		b->brk = 0;
+	}
+	for (int l = 0; l < 3 && !b->failures; l++) {
+		std::vector<uint32_t> ops;
+		std::vector<Gemm> g;
+		for (unsigned i = 0; i < 2 + unsigned(b->rnd(4)); i++) {
+			unsigned r = unsigned(b->rnd(3));
+			ops.push_back(r == 0 ? CIRCE_HW_OP_LSTM : r == 1 ? CIRCE_HW_OP_CIRC : CIRCE_HW_OP_GEMM);
+			g.push_back(r == 0 ? b->make_lstm(200) : r == 1 ? b->make_circ(0, 100, 10, 2) : b->make_gemm(60));
+		}
+		char what[64];
+		snprintf(what, sizeof what, "lstm list %d", l);
+		b->run_list(ops, g, what);
+		b->brk = 0;
+	}
+	struct Case {
+		const char *name;
+		std::function<void(circe_hw_desc_lstm &)> spoil;
+	};
+	const Case cases[] = {
+		{ "flags", [](circe_hw_desc_lstm &l) { l.flags |= 2; } },
+		{ "hidden 0", [](circe_hw_desc_lstm &l) { l.hidden = 0; } },
+		{ "hidden big", [](circe_hw_desc_lstm &l) { l.hidden = 16385; } },
+		{ "h_zp", [](circe_hw_desc_lstm &l) { l.h_zp = 128; } },
+		{ "h_zp low", [](circe_hw_desc_lstm &l) { l.h_zp = -129; } },
+		{ "m0", [](circe_hw_desc_lstm &l) { l.h_rq.m0 = -5; } },
+		{ "shift", [](circe_hw_desc_lstm &l) { l.h_rq.shift = 31; } },
+		{ "shift low", [](circe_hw_desc_lstm &l) { l.h_rq.shift = -32; } },
+		{ "gx odd", [](circe_hw_desc_lstm &l) { l.gx_va |= 1; } },
+		{ "gh odd", [](circe_hw_desc_lstm &l) { l.flags = 0; l.gh_va |= 1; } },
+		{ "c_in odd", [](circe_hw_desc_lstm &l) { l.c_in_va |= 1; } },
+		{ "c_out odd", [](circe_hw_desc_lstm &l) { l.c_out_va |= 1; } },
+		{ "zp and align", [](circe_hw_desc_lstm &l) { l.h_zp = 1000; l.gx_va |= 1; } },
+	};
+	for (const Case &x : cases) {
+		if (b->failures)
+			break;
+		std::vector<Gemm> g;
+		g.push_back(b->make_lstm(100));
+		g.push_back(b->make_lstm(100));
+		x.spoil(g[1].l);
+		g[1].check_y = false;
+		std::vector<uint8_t> ybefore(b->ptr(g[1].y_lo), b->ptr(g[1].y_hi));
+		char what[64];
+		snprintf(what, sizeof what, "lstm illegal %s", x.name);
+		b->run_list({ CIRCE_HW_OP_LSTM, CIRCE_HW_OP_LSTM }, g, what);
+		if (memcmp(ybefore.data(), b->ptr(g[1].y_lo), ybefore.size()))
+			b->failf("%s: the illegal descriptor's output was written", what);
+		b->brk = 0;
+	}
+	assert_int_equal(b->failures, 0);
+}
+
 // Illegal CIRC descriptors (each reason of circe_hls_circ_check, and a
 // bad requant entry): the job ends there, nothing written.
 void test_circ_illegal(void **state)
@@ -1664,6 +1827,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_prestate_setup_teardown(test_abort, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_circ, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_circ_illegal, setup, teardown, &seed),
+		cmocka_unit_test_prestate_setup_teardown(test_lstm, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_perf, setup, teardown, &seed),
 	};
 
