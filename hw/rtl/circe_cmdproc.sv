@@ -567,8 +567,11 @@ module circe_cmdproc #(
   logic [15:0] cb_idx_q;          // batch element being computed
   logic [47:0] cb_macs_q;         // MACs of the batch elements done
 
-  // LSTM (SLstm): chunks of 32 hidden units (64 bytes of each int16 stream)
-  localparam int unsigned LuSteps = 32 / LstmLanes;      // unit steps per chunk
+  // LSTM (SLstm): chunks of 128 hidden units (256 bytes = 4 beats of each
+  // int16 stream), 4 chunks' reads in flight
+  localparam int unsigned LChunk  = 128;
+  localparam int unsigned LSlots  = 4;
+  localparam int unsigned LuSteps = LChunk / LstmLanes;  // unit steps per chunk
   localparam int unsigned LuStepW = $clog2(LuSteps);
   logic         lrun;
   logic [14:0]  cl_hidden;
@@ -589,11 +592,11 @@ module circe_cmdproc #(
   logic [LuStepW-1:0] lo_u_q;
   logic [9:0]   lw_j_q;                   // chunks written
   logic         lw_h_q;                   // its c_out piece is issued, h next
-  logic [6:0]   lw_units;                 // units of chunk lw_j
+  logic [7:0]   lw_units;                 // units of chunk lw_j
   logic [9:0]   l_obfree_q;               // chunks whose result buffer was streamed
   logic         l_ob_free;
-  logic [511:0] lob_c_q [2];              // results: c_out
-  logic [255:0] lob_h_q [2];              //          h
+  logic [2047:0] lob_c_q [2];             // results: c_out, 4 beats
+  logic [1023:0] lob_h_q [2];             //          h, 2 beats
   logic [4:0]   lu_cnt_q;                 // steps inside the unit
   logic         lu_busy, lstm_ok;
   logic [9:0]   l_done_q;
@@ -1173,7 +1176,7 @@ module circe_cmdproc #(
       rd_cmd_valid = lr_issue;
       rd_cmd_va    = lr_va;
       rd_cmd_bytes = lr_bytes;
-      rd_cmd_tag   = {KLstm, TagBW'({lr_j_q[0], lr_s_q}), lr_s_q == 4'd8, 1'b0};
+      rd_cmd_tag   = {KLstm, TagBW'({lr_j_q[1:0], lr_s_q}), lr_s_q == 4'd8, 1'b0};
     end
 
     // The main FSM's own reads: descriptor fetch.
@@ -2006,31 +2009,24 @@ module circe_cmdproc #(
   // pieces (64 bytes each, 2 chunks in flight), LstmLanes units per cycle
   // through circe_lstm_unit, then one write of c_out and one of h.
   // ---------------------------------------------------------------------
-  logic [511:0] lb_mem [32];              // {chunk parity, stream}: one beat
-  logic [6:0]   lr_units;
+  logic [7:0]   lr_units;
 
   assign lrun = (st_q == SLstm) && !fail_q;
 
-  always_ff @(posedge clk_i) begin
-    if (rd_beat && rh_kind == KLstm) begin
-      lb_mem[rh_base[4:0]] <= rd_data_i;
-    end
-  end
-
   always_comb begin
-    lr_units = (32'(cl_hidden) - (32'(lr_j_q) << 5) < 32'd32)
-             ? 7'(32'(cl_hidden) - (32'(lr_j_q) << 5)) : 7'd32;
-    lw_units = (32'(cl_hidden) - (32'(lw_j_q) << 5) < 32'd32)
-             ? 7'(32'(cl_hidden) - (32'(lw_j_q) << 5)) : 7'd32;
+    lr_units = (32'(cl_hidden) - (32'(lr_j_q) << 7) < 32'(LChunk))
+             ? 8'(32'(cl_hidden) - (32'(lr_j_q) << 7)) : 8'(LChunk);
+    lw_units = (32'(cl_hidden) - (32'(lw_j_q) << 7) < 32'(LChunk))
+             ? 8'(32'(cl_hidden) - (32'(lw_j_q) << 7)) : 8'(LChunk);
     lr_bytes = 32'(lr_units) << 1;
     if (lr_s_q == 4'd8) begin
       lr_va = cl_cin;
     end else begin
       lr_va = (lr_s_q[2] ? cl_gh : cl_gx) + ((64'(lr_s_q[1:0]) * 64'(cl_hidden)) << 1);
     end
-    lr_va    = lr_va + (64'(lr_j_q) << 6);
-    // chunk j's input buffer is free once chunk j - 2 was fed to the unit
-    lr_issue = lrun && (lr_j_q != cl_nch) && (lr_j_q - lf_j_q < 10'd2) && !rt_full;
+    lr_va    = lr_va + (64'(lr_j_q) << 8);
+    // chunk j's input slot is free once chunk j - LSlots was fed to the unit
+    lr_issue = lrun && (lr_j_q != cl_nch) && (lr_j_q - lf_j_q < 10'(LSlots)) && !rt_full;
     lr_j_d   = lr_j_q;
     lr_s_d   = lr_s_q;
     if (rd_cmd_fire && st_q == SLstm) begin
@@ -2050,15 +2046,44 @@ module circe_cmdproc #(
 
   assign lf_go = lrun && (l_loaded_q != lf_j_q) && (lf_j_q - l_obfree_q < 10'd2);
 
+  // Input slots: one RAM per stream (gx 0-3, gh 4-7, c_in 8), word {slot,
+  // beat}; read for a step one cycle before the unit takes it.
+  logic [9*512-1:0] lb_rdata;
+  logic             lf1_vld_q;
+  logic [8:0]       lf1_off_q;            // bit offset of the step's units in the beat
+
+  for (genvar st = 0; st < 9; st++) begin : g_lbuf
+    circe_spad #(
+      .Width (512),
+      .Depth (LSlots * 4)
+    ) u_lb (
+      .clk_i   (clk_i),
+      .we_i    (rd_beat && rh_kind == KLstm && rh_base[3:0] == 4'(st)),
+      .waddr_i ({rh_base[5:4], rb_cnt_q[1:0]}),
+      .wdata_i (rd_data_i),
+      .re_i    (lf_go),
+      .raddr_i ({lf_j_q[1:0], 2'((32'(lf_u_q) * LstmLanes) >> 5)}),
+      .rdata_o (lb_rdata[st*512 +: 512])
+    );
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lf1_vld_q <= 1'b0;
+      lf1_off_q <= '0;
+    end else begin
+      lf1_vld_q <= lf_go;
+      lf1_off_q <= 9'((32'(lf_u_q) * LstmLanes * 16) & 32'd511);
+    end
+  end
+
   always_comb begin
     for (int unsigned l = 0; l < LstmLanes; l++) begin
       for (int unsigned g = 0; g < 4; g++) begin
-        lu_gx[(l*4 + g)*16 +: 16] =
-          lb_mem[{lf_j_q[0], 4'(g)}][(32'(lf_u_q) * LstmLanes + l)*16 +: 16];
-        lu_gh[(l*4 + g)*16 +: 16] =
-          lb_mem[{lf_j_q[0], 4'(g + 4)}][(32'(lf_u_q) * LstmLanes + l)*16 +: 16];
+        lu_gx[(l*4 + g)*16 +: 16] = lb_rdata[g*512 + 32'(lf1_off_q) + l*16 +: 16];
+        lu_gh[(l*4 + g)*16 +: 16] = lb_rdata[(g + 4)*512 + 32'(lf1_off_q) + l*16 +: 16];
       end
-      lu_c[l*16 +: 16] = lb_mem[{lf_j_q[0], 4'd8}][(32'(lf_u_q) * LstmLanes + l)*16 +: 16];
+      lu_c[l*16 +: 16] = lb_rdata[8*512 + 32'(lf1_off_q) + l*16 +: 16];
     end
   end
 
@@ -2067,7 +2092,7 @@ module circe_cmdproc #(
   ) u_lstm (
     .clk_i   (clk_i),
     .rst_ni  (rst_ni),
-    .valid_i (lf_go),
+    .valid_i (lf1_vld_q),
     .no_gh_i (cl_nogh),
     .gx_i    (lu_gx),
     .gh_i    (lu_gh),
@@ -2087,7 +2112,7 @@ module circe_cmdproc #(
     end
   end
 
-  assign lu_busy  = (lu_cnt_q != '0);
+  assign lu_busy  = (lu_cnt_q != '0) || lf1_vld_q;
   assign l_done_q = lo_j_q;
   assign lstm_ok  = (lw_j_q == cl_nch) && (wtg_cnt_q == '0) && (sj_cnt_q == '0) &&
                     (of_cnt_q == '0) && !ss1_vld_q && (rt_cnt_q == '0);
@@ -2108,7 +2133,7 @@ module circe_cmdproc #(
     end else begin
       lr_j_q   <= lr_j_d;
       lr_s_q   <= lr_s_d;
-      lu_cnt_q <= lu_cnt_q + 5'(lf_go) - 5'(lu_valid_o);
+      lu_cnt_q <= lu_cnt_q + 5'(lf1_vld_q) - 5'(lu_valid_o);
       if (rd_sts_fire && rh_kind == KLstm && rh_a_done &&
           rd_sts_code_i == circe_pkg::CIRCE_HW_ST_OK) begin
         l_loaded_q <= l_loaded_q + 10'd1;
@@ -2162,7 +2187,7 @@ module circe_cmdproc #(
       cl_cin    <= l_cin;
       cl_cout   <= l_cout;
       cl_h      <= l_h;
-      cl_nch    <= 10'((l_hidden[14:0] + 15'd31) >> 5);
+      cl_nch    <= 10'((l_hidden[14:0] + 15'(LChunk - 1)) >> 7);
     end
   end
 
@@ -2240,7 +2265,7 @@ module circe_cmdproc #(
       // LSTM: per finished chunk its c_out piece, then its h piece.
       wr_cmd_valid = lrun && (l_done_q != lw_j_q);
       wr_cmd_lstm  = 1'b1;
-      wr_cmd_va    = lw_h_q ? cl_h + (64'(lw_j_q) << 5) : cl_cout + (64'(lw_j_q) << 6);
+      wr_cmd_va    = lw_h_q ? cl_h + (64'(lw_j_q) << 7) : cl_cout + (64'(lw_j_q) << 8);
       wr_cmd_bytes = lw_h_q ? 32'(lw_units) : 32'(lw_units) << 1;
     end
 
@@ -2292,7 +2317,8 @@ module circe_cmdproc #(
 
   assign sj_full  = (sj_cnt_q == (WrTagAW + 1)'(WrTags));
   assign sj_wdata = wr_cmd_status ? {1'b1, (SjW - 1)'(0)}
-                  : wr_cmd_lstm ? {1'b0, lw_j_q[0], (SjW - 4)'(0), 1'b1, lw_h_q}
+                  : wr_cmd_lstm ? {1'b0, lw_j_q[0], (SjW - MtAW - YBW - 5)'(0),
+                                   (MtAW + YBW + 1)'((wr_cmd_bytes + 32'd63) >> 6), 1'b1, lw_h_q}
                   : {1'b0, wy_gseq_q[0],
                      cfg_ydense ? MtAW'(0) : MtAW'(wy_r_q),
                      cfg_ydense ? wy_rows : MtW'(1),
@@ -2317,6 +2343,7 @@ module circe_cmdproc #(
   logic           ss_rd;                  // issue a beat (read or status)
   logic           ss1_vld_q, ss1_status_q;
   logic           ss1_lstm_q, ss1_lh_q, ss1_half_q;
+  logic [1:0]     ss1_beat_q;
   logic [511:0]   of_data_q [2];
   logic [1:0]     of_cnt_d, of_cnt_q;
   logic           of_wptr_d, of_wptr_q, of_rptr_d, of_rptr_q;
@@ -2340,9 +2367,14 @@ module circe_cmdproc #(
       if (sh_status) begin
         sj_pop = 1'b1;
       end else if (sh_lstm) begin
-        // One beat of an LSTM chunk; its h beat frees the chunk's buffer.
-        sj_pop     = 1'b1;
-        l_ob_free  = sh_lh;
+        // The beats of an LSTM chunk's c_out or h; its last h beat frees
+        // the chunk's result buffer.
+        ss_l_d = ss_l_q + 1'b1;
+        if ({1'b0, ss_l_q} == sh_beats - 1'b1) begin
+          ss_l_d    = '0;
+          sj_pop    = 1'b1;
+          l_ob_free = sh_lh;
+        end
       end else if (sh_lin) begin
         ss_l_d = ss_l_q + 1'b1;
         if ({1'b0, ss_l_q} == sh_beats - 1'b1) begin
@@ -2388,8 +2420,8 @@ module circe_cmdproc #(
     if (of_push) begin
       // The status block {code, detail, fault_va} in lanes 0 .. 15.
       of_data_q[of_wptr_q] <= ss1_status_q ? {384'd0, res_va_q, res_detail_q, 24'd0, res_code_q}
-                            : ss1_lstm_q ? (ss1_lh_q ? {256'd0, lob_h_q[ss1_half_q]}
-                                                     : lob_c_q[ss1_half_q])
+                            : ss1_lstm_q ? (ss1_lh_q ? lob_h_q[ss1_half_q][32'(ss1_beat_q)*512 +: 512]
+                                                     : lob_c_q[ss1_half_q][32'(ss1_beat_q)*512 +: 512])
                                            : ys_rdata;
     end
   end
@@ -2780,6 +2812,7 @@ module circe_cmdproc #(
       ss1_vld_q        <= 1'b0;
       ss1_status_q     <= 1'b0;
       ss1_lstm_q       <= 1'b0;
+      ss1_beat_q       <= '0;
       ss1_lh_q         <= 1'b0;
       ss1_half_q       <= 1'b0;
       of_cnt_q         <= '0;
@@ -2862,6 +2895,7 @@ module circe_cmdproc #(
       ss1_vld_q        <= ss_rd;
       ss1_status_q     <= sh_status;
       ss1_lstm_q       <= sh_lstm && !sh_status;
+      ss1_beat_q       <= ss_l_q[1:0];
       ss1_lh_q         <= sh_lh;
       ss1_half_q       <= sh_half;
       of_cnt_q         <= of_cnt_d;

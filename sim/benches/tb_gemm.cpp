@@ -1781,9 +1781,71 @@ double perf_circ(Bench *b, uint32_t k, uint32_t n_out, uint32_t n_in)
 	return util;
 }
 
+// One recurrent step of the Google LSTM shape (153 inputs, 1024 cells, 512
+// projection) at batch 1, k = 16: gh = W_hh h (CIRC 4096 x 512, int16 Q3.12
+// gates), the LSTM cell (hidden 1024, gx given), h_proj = W_proj h (CIRC
+// 512 x 1024, int8), alone and as one command list.
+double perf_step(Bench *b)
+{
+	b->brk = 0;
+	std::vector<Gemm> g;
+	g.push_back(perf_circ_desc(b, 16, 4096, 512));
+	g.push_back(b->make_lstm(1, false));
+	g.push_back(perf_circ_desc(b, 16, 512, 1024));
+	circe_hw_desc_circ &hh = g[0].c, &pr = g[2].c;
+	circe_hw_desc_lstm &l = g[1].l;
+	// W_hh's output is the gates' recurrent part, in Q3.12.
+	hh.flags |= CIRCE_HW_CIRC_OUT16;
+	hh.ldy = 4096 * 2;
+	hh.clamp_min = INT16_MIN;
+	hh.clamp_max = INT16_MAX;
+	g[0].y_lo = b->alloc(4096 * 2 + 2 * kGuard, 4096);
+	hh.y_va = g[0].y_lo + kGuard;
+	g[0].y_hi = hh.y_va + 4096 * 2 + kGuard;
+	for (uint32_t i = 0; i < 256; i++) {
+		struct circe_hw_requant *rq = reinterpret_cast<struct circe_hw_requant *>(b->ptr(hh.rq_va)) + i;
+		circe_quantize_multiplier(1.0 / double(1u << 6), &rq->m0, &rq->shift);
+	}
+	l.hidden = 1024;
+	l.flags = 0;
+	l.gx_va = b->alloc(1024 * 8, 64);
+	for (uint32_t i = 0; i < 4096; i++)
+		reinterpret_cast<int16_t *>(b->ptr(l.gx_va))[i] = b->rand_gate();
+	l.gh_va = hh.y_va;
+	l.c_in_va = b->alloc(1024 * 2, 64);
+	b->fill(l.c_in_va, 2048);
+	g[1].y_lo = b->alloc(2048 + 1024 + 3 * kGuard, 4096);
+	l.c_out_va = g[1].y_lo + kGuard;
+	l.h_va = l.c_out_va + 2048 + kGuard;
+	g[1].y_hi = l.h_va + 1024 + kGuard;
+	pr.x_va = l.h_va; // the projection reads the new h
+	// Alone, each (references on the chained inputs as they are then).
+	uint64_t alone = 0, macs = 0;
+	const uint32_t ops[] = { CIRCE_HW_OP_CIRC, CIRCE_HW_OP_LSTM, CIRCE_HW_OP_CIRC };
+	for (int i = 0; i < 3; i++) {
+		std::vector<Gemm> one{ g[size_t(i)] };
+		b->run_list({ ops[i] }, one, i == 1 ? "perf lstm 1024" : "perf step circ", 100000000);
+		alone += b->last.cycles;
+		macs += b->last.macs;
+		if (i == 1)
+			printf("# perf lstm hidden=1024: cycles %" PRIu64 "\n", b->last.cycles);
+	}
+	b->run_list({ CIRCE_HW_OP_CIRC, CIRCE_HW_OP_LSTM, CIRCE_HW_OP_CIRC }, g, "perf step", 100000000);
+	double util = double(b->last.macs) / (double(CIRCE_TB_ROWS * CIRCE_TB_COLS) * double(b->last.cycles));
+	printf("# perf recurrent step (circ 4096x512 k=16, lstm 1024, circ 512x1024 k=16) as one list: "
+	       "cycles %" PRIu64 " MACs %" PRIu64 " utilization %.4f (the three alone: %" PRIu64
+	       " cycles, utilization %.4f)\n",
+	       b->last.cycles, b->last.macs, util, alone,
+	       double(macs) / (double(CIRCE_TB_ROWS * CIRCE_TB_COLS) * double(alone)));
+	b->brk = 0;
+	return util;
+}
+
 void test_perf(void **state)
 {
 	Bench *b = static_cast<Bench *>(*state);
+
+	perf_step(b);
 
 	perf_circ(b, 16, 4096, 512);
 	perf_circ(b, 16, 512, 1024);
