@@ -368,6 +368,71 @@ static void test_circ_run(void **state)
 	}
 }
 
+static void test_circ_bad(void **state)
+{
+	struct tu_fixture *f = *state;
+	int8_t *x = reg_alloc(f, 4096), *w = reg_alloc(f, 4096);
+	int8_t *y = reg_alloc(f, 4096);
+	float sc[4] = { 0.1f, 0.1f, 0.1f, 0.1f };
+	struct circe_circ good = {
+		.n_in = 32,
+		.n_out = 32,
+		.k = 8,
+		.batch = 2,
+		.input = x,
+		.input_scale = 0.1f,
+		.weights = w,
+		.weight_scales = sc,
+		.num_weight_scales = 4,
+		.output = y,
+		.output_scale = 0.5f,
+	};
+	struct circe_circ c;
+
+	expect_msg(circe_circ_run(NULL, &good, NULL), -EINVAL, "NULL context");
+	expect_msg(circe_circ_run(f->ctx, NULL, NULL), -EINVAL, "NULL CIRC description");
+	c = good;
+	c.k = 3;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -EINVAL, "k = 3, must be 1, 2, 4, 8 or 16");
+	c = good;
+	c.n_out = 36;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -EINVAL, "n_out = 36 is not a multiple of k");
+	c = good;
+	c.batch = 0;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -EINVAL, "must be nonzero");
+	c = good;
+	c.n_in = 1u << 20;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -E2BIG, "above the device limit");
+	c = good;
+	c.num_weight_scales = 3;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -EINVAL, "num_weight_scales 3");
+	c = good;
+	sc[2] = -1;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -EINVAL, "weight_scales[2] = -1");
+	sc[2] = 0.1f;
+	c = good;
+	c.output_scale = NAN;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -EINVAL, "output_scale = nan");
+	c = good;
+	c.output_bits = 12;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -EINVAL, "output_bits 12");
+	c = good;
+	c.output_zero_point = 200;
+	expect_msg(circe_circ_run(f->ctx, &c, NULL), -EINVAL, "output_zero_point 200");
+	if (!device_lacks(f, CIRCE_HW_FEAT_CIRC, "CIRC")) {
+		/* Addresses are the device's to check: an unregistered weight
+		 * pointer faults and the message names the operand. */
+		c = good;
+		c.weights = (const int8_t *)(uintptr_t)0x1000;
+		expect_msg(circe_circ_run(f->ctx, &c, NULL), -EFAULT,
+			   "circ: weights, descriptor 0");
+		assert_int_equal(circe_circ_run(f->ctx, &good, NULL), 0);
+	}
+	reg_free(f, x, 4096);
+	reg_free(f, w, 4096);
+	reg_free(f, y, 4096);
+}
+
 /* ---- the integer reference of the layers ---- */
 
 /* One matrix quantized by the recipe. */
@@ -968,6 +1033,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layer_bad_input, fixture_setup,
 						tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_circ_run, fixture_setup, tu_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_circ_bad, fixture_setup, tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_fc_layer, fixture_setup, tu_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_lstm_layer, fixture_setup,
 						tu_fixture_teardown),
