@@ -76,8 +76,9 @@ struct circe_lstm_state {
  * for a classifier). For an LSTM, state (may be NULL: zero initial state,
  * final state dropped) gives the initial state and receives the final one.
  * x and y need not be registered: the layer stages them in its own
- * registered buffers. stats (may be NULL) gets the figures of this call
- * (one job per call).
+ * registered buffers (kept between calls, grown to the longest sequence
+ * seen; so one call at a time per layer). stats (may be NULL) gets the
+ * figures of this call (one job per call).
  */
 int circe_layer_run(struct circe_layer *l, const int8_t *x, size_t steps, void *y,
 		    struct circe_lstm_state *state, struct circe_job_stats *stats);
