@@ -428,9 +428,11 @@ int circe_st_get_f32(const struct circe_st_file *st, const char *name, unsigned 
 
 		memcpy(&f[i], &u, sizeof(u));
 		if (!isfinite(f[i])) {
+			int err = circe_err(-EINVAL, "model: tensor '%s': element %zu is %s", name,
+					    i, isnan(f[i]) ? "NaN" : "infinite");
+
 			free(p);
-			return circe_err(-EINVAL, "model: tensor '%s': element %zu is %s", name, i,
-					 isnan(f[i]) ? "NaN" : "infinite");
+			return err;
 		}
 	}
 	*out = f;
