@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Write the seed corpus of tools/fuzz/fuzz_model.c into tools/fuzz/corpus/:
 small valid circe model files (valid-*) and broken ones (bad-*), one per kind
-of bad input the loader must reject. tests/test_fuzz_model.c runs the
+of bad input the loader must reject, and circe.graph texts alone (graph-*:
+the harness also reads every input as a graph). tests/test_fuzz_model.c runs the
 harness over every file and checks valid-* load and bad-* fail with a
 message. Deterministic (fixed seed); rerun after changing the format.
 """
@@ -95,7 +96,7 @@ def write(name, blob):
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
-        if f.startswith(("valid-", "bad-")):
+        if f.startswith(("valid-", "bad-", "graph-")):
             os.remove(os.path.join(OUT, f))
 
     dense = model(4, [lstm("lstm0", 4, 8, k_hh=1, return_sequences=False), fc("fc", 8, 3)])
@@ -112,6 +113,11 @@ def main():
     t.append(("unused", "I64", [], struct.pack("<q", 7)))
     m["training.note"] = "extra metadata is ignored"
     write("valid-fc-extra", container(t, m))
+
+    # circe.graph texts alone: the harness also reads each input as a graph.
+    for name, (_, meta) in (("dense", dense), ("circulant", circ), ("proj-stack", proj),
+                            ("fc", fconly)):
+        write("graph-" + name, meta["circe.graph"].encode())
 
     blob = container(*dense)
     hlen = struct.unpack("<Q", blob[:8])[0]
