@@ -207,6 +207,38 @@ int circe_int4_pack(const int8_t *src, size_t rows, size_t k, uint8_t *dst);
  * -EINVAL for negative, NaN or infinite, -ERANGE if shift > 30. */
 int circe_quantize_multiplier(double real, int32_t *m0, int32_t *shift);
 
+/* ---- block-circulant products ----
+ *
+ * y_b[n_out] = clamp(out_zp + requant_i(C x_b + bias)) for b < batch, with C
+ * [n_out][n_in] made of p x q blocks of k x k (p = n_out / k, q = ceil(n_in
+ * / k)), block (i, j) circ(w_ij)[r][c] = w_ij[(r - c) mod k]; input elements
+ * at or past n_in count as 0. requant_i is the fixed-point multiplier of
+ *   (double)input_scale * (double)weight_scales[i] / (double)output_scale
+ * for the k outputs of block row i (per tensor: weight_scales[0]). The
+ * input is symmetric (no zero point). k = 1 is a dense matrix-vector
+ * product per batch element (W [n_out][n_in], one scale per output row).
+ * All arrays are row-major and must be registered with the context.
+ * docs/numerics.md, "Quantized layers".
+ */
+struct circe_circ {
+	size_t n_in, n_out, k, batch; /* k in 1, 2, 4, 8, 16; n_out a multiple of k */
+	const int8_t *input;	      /* [batch][n_in] */
+	float input_scale;
+	const int8_t *weights;	    /* [n_out / k][q * k]: row i holds w_i0 .. w_i(q-1) */
+	const float *weight_scales; /* [num_weight_scales] */
+	size_t num_weight_scales;   /* 1 (per tensor) or n_out / k (per block row) */
+	const int32_t *bias;	    /* [n_out], scale input_scale * weight_scale; or NULL */
+	void *output;		    /* int8 [batch][n_out], or int16 with output_bits 16 */
+	unsigned output_bits;	    /* 8 (default when 0) or 16 */
+	float output_scale;
+	int32_t output_zero_point;
+	bool relu;
+};
+
+/* Runs on the device; stats may be NULL. */
+int circe_circ_run(struct circe_ctx *ctx, const struct circe_circ *c,
+		   struct circe_job_stats *stats);
+
 /* ---- memory engine (docs/memeng.md) ----
  *
  * Pointer-rich commands that the device runs on the caller's memory by
