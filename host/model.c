@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "circe/hw.h"
 #include "common/error.h"
+#include "driver/driver.h"
 #include "host/layers.h"
 #include "host/model.h"
 
@@ -36,11 +38,50 @@ void circe_model_destroy(struct circe_model *m)
 	free(m);
 }
 
+/* A device without the units a layer needs would fail its first job with
+ * an illegal descriptor; say which unit at load time instead. An LSTM runs
+ * its recurrent products as CIRC (dense ones with k = 1) and its cells as
+ * LSTM descriptors. */
+static int circe_model_check_features(const struct circe_model *m)
+{
+	struct circe_info info;
+	int err = circe_get_info(circe_ctx_dev(m->ctx), &info);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < m->g.nlayers; i++) {
+		const struct circe_model_spec *s = &m->g.layers[i];
+		/* A product with k = 1 over all steps is a GEMM, else a CIRC. */
+		size_t k_in = s->type == CIRCE_MODEL_LAYER_LSTM ? s->k_ih : s->k;
+		uint32_t need = k_in == 1 ? CIRCE_HW_FEAT_GEMM : CIRCE_HW_FEAT_CIRC;
+		uint32_t missing;
+
+		if (s->type == CIRCE_MODEL_LAYER_LSTM)
+			need |= CIRCE_HW_FEAT_CIRC | CIRCE_HW_FEAT_LSTM;
+		missing = need & ~info.features;
+
+		if (missing)
+			return circe_err(
+				-EOPNOTSUPP,
+				"model: layers[%zu] '%s': the %s device has no %s (FEATURES "
+				"0x%x)",
+				i, s->name, info.backend,
+				missing & CIRCE_HW_FEAT_CIRC   ? "block-circulant (CIRC) unit"
+				: missing & CIRCE_HW_FEAT_LSTM ? "LSTM unit"
+							       : "GEMM unit",
+				(unsigned)info.features);
+	}
+	return 0;
+}
+
 static int circe_model_build(struct circe_model *m)
 {
 	float scale = m->in_scale;
-	int err = 0;
+	int err;
 
+	err = circe_model_check_features(m);
+	if (err)
+		return err;
 	m->max_width = m->g.features;
 	for (size_t i = 0; i < m->g.nlayers; i++) {
 		const struct circe_model_spec *s = &m->g.layers[i];

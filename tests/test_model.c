@@ -1003,7 +1003,8 @@ struct tm_run {
 };
 
 /* Write kind's model and input with seed, load it on ctx, run it, compare
- * with the float reference. Returns -ENOSYS when the layers are missing. */
+ * with the float reference. Returns -EOPNOTSUPP when the device lacks a
+ * unit the model needs (circe_errmsg() says which). */
 static int tm_run_kind(struct circe_ctx *ctx, enum tm_kind kind, uint64_t seed, struct tm_run *run)
 {
 	struct circe_model *model = NULL;
@@ -1026,7 +1027,7 @@ static int tm_run_kind(struct circe_ctx *ctx, enum tm_kind kind, uint64_t seed, 
 	tm_build(tm_writer(&m, NULL, NULL), &buf, &len);
 	err = circe_model_load_buffer(ctx, buf, len, &model);
 	free(buf);
-	if (err == -ENOSYS) {
+	if (err == -EOPNOTSUPP) {
 		free(x);
 		tm_free(&m);
 		return err;
@@ -1081,8 +1082,10 @@ static int tm_run_kind(struct circe_ctx *ctx, enum tm_kind kind, uint64_t seed, 
 }
 
 /* Tolerances against the float model, relative to the output range
- * (out_absmax): int8 activations and weights through an LSTM. */
-#define TM_TOL_MAX 0.08f
+ * (out_absmax): int8 weights and activations, the fixed-point LSTM cell.
+ * Seeds 1-16 of the four models gave at most 0.026 (max) and 0.011 (mean);
+ * the bounds are about twice that. */
+#define TM_TOL_MAX 0.05f
 #define TM_TOL_MEAN 0.02f
 
 static void test_run_vs_float(void **state)
@@ -1091,6 +1094,7 @@ static void test_run_vs_float(void **state)
 	struct circe_dev *dev = NULL;
 	struct circe_ctx *ctx = NULL;
 	uint64_t seed = tu_seed("test_model_run", 0x3a7f0011);
+	int ran = 0;
 
 	if (tu_backend_open(be, &dev, &ctx))
 		fail();
@@ -1098,12 +1102,12 @@ static void test_run_vs_float(void **state)
 		struct tm_run run = { 0 };
 		int err = tm_run_kind(ctx, (enum tm_kind)k, seed + (uint64_t)k, &run);
 
-		if (err == -ENOSYS) {
-			circe_ctx_destroy(ctx);
-			circe_close(dev);
-			print_message("# skip: %s\n", circe_errmsg());
-			skip();
+		if (err == -EOPNOTSUPP) {
+			print_message("# skip: %s on %s: %s\n", tm_kind_names[k], be->name,
+				      circe_errmsg());
+			continue;
 		}
+		ran++;
 		print_message("# %s on %s: max |err| %.4f, mean %.4f, of out_absmax %.3f\n",
 			      tm_kind_names[k], be->name, (double)run.err_max, (double)run.err_mean,
 			      (double)run.out_absmax);
@@ -1116,6 +1120,8 @@ static void test_run_vs_float(void **state)
 	}
 	circe_ctx_destroy(ctx);
 	circe_close(dev);
+	if (!ran)
+		skip();
 }
 
 /* Every backend gives the same bytes. */
@@ -1124,6 +1130,7 @@ static void test_backends_identical(void **state)
 	struct tu_backend be[TU_BACKEND_MAX];
 	size_t nbe = tu_backends(be);
 	uint64_t seed = tu_seed("test_model_backends", 0x1dea1);
+	int compared = 0;
 
 	(void)state;
 	if (nbe < 2) {
@@ -1144,9 +1151,10 @@ static void test_backends_identical(void **state)
 			err = tm_run_kind(ctx, (enum tm_kind)k, seed + (uint64_t)k, &run);
 			circe_ctx_destroy(ctx);
 			circe_close(dev);
-			if (err == -ENOSYS) {
-				print_message("# skip: %s\n", circe_errmsg());
-				skip();
+			if (err == -EOPNOTSUPP) {
+				print_message("# skip: %s on %s: %s\n", tm_kind_names[k],
+					      be[b].name, circe_errmsg());
+				break;
 			}
 			if (b == 0) {
 				first = run;
@@ -1158,10 +1166,13 @@ static void test_backends_identical(void **state)
 					 be[b].name);
 			print_message("# %s: %s == %s (%zu floats)\n", tm_kind_names[k], be[0].name,
 				      be[b].name, run.out_len);
+			compared++;
 			free(run.y);
 		}
 		free(first.y);
 	}
+	if (!compared)
+		skip();
 }
 
 /* ---- circe run ---- */
@@ -1246,11 +1257,11 @@ static void test_cli_run(void **state)
 
 		rc = tu_run(argv, &output);
 		print_message("%s", output ? output : "");
-		if (rc == 1 && output && strstr(output, "layers: not in this build")) {
+		if (rc == 1 && output && strstr(output, "not supported by this backend")) {
 			free(output);
 			tm_free(&m);
 			free(x);
-			print_message("# skip: layers not in this build\n");
+			print_message("# skip: %s lacks a unit of the model\n", be->name);
 			skip();
 		}
 		assert_int_equal(rc, 0);
