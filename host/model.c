@@ -199,17 +199,18 @@ free_model:
 
 int circe_model_load(struct circe_ctx *ctx, const char *path, struct circe_model **out)
 {
-	struct circe_st_file st;
+	uint8_t *buf;
+	size_t len;
 	int err;
 
 	if (!out)
 		return circe_err(-EINVAL, "model: NULL output");
 	*out = NULL;
-	err = circe_st_load(path, &st);
+	err = circe_st_read(path, &buf, &len);
 	if (err)
 		return err;
-	err = circe_model_load_buffer(ctx, st.owned, st.header_len + st.data_len + 8, out);
-	circe_st_free(&st);
+	err = circe_model_load_buffer(ctx, buf, len, out);
+	free(buf);
 	return err;
 }
 

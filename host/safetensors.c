@@ -319,16 +319,15 @@ free_root:
 	return err;
 }
 
-int circe_st_load(const char *path, struct circe_st_file *st)
+int circe_st_read(const char *path, uint8_t **out, size_t *out_len)
 {
 	struct stat sb;
 	uint8_t *buf = NULL;
 	size_t len, got = 0;
 	int fd, err;
 
-	if (!st)
-		return circe_err(-EINVAL, "model: NULL output");
-	memset(st, 0, sizeof(*st));
+	*out = NULL;
+	*out_len = 0;
 	if (!path)
 		return circe_err(-EINVAL, "model: NULL path");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -367,11 +366,9 @@ int circe_st_load(const char *path, struct circe_st_file *st)
 		}
 		got += (size_t)r;
 	}
-	err = circe_st_parse(buf, len, st);
-	if (err)
-		goto free_buf;
-	st->owned = buf;
 	close(fd);
+	*out = buf;
+	*out_len = len;
 	return 0;
 
 free_buf:
@@ -379,6 +376,27 @@ free_buf:
 close_fd:
 	close(fd);
 	return err;
+}
+
+int circe_st_load(const char *path, struct circe_st_file *st)
+{
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (!st)
+		return circe_err(-EINVAL, "model: NULL output");
+	memset(st, 0, sizeof(*st));
+	err = circe_st_read(path, &buf, &len);
+	if (err)
+		return err;
+	err = circe_st_parse(buf, len, st);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	st->owned = buf;
+	return 0;
 }
 
 const char *circe_st_meta_get(const struct circe_st_file *st, const char *key)

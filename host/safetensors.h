@@ -75,6 +75,8 @@ size_t circe_st_dtype_size(enum circe_st_dtype dtype);
 /* Parse an in-memory file. The tensors point into buf, which must outlive
  * st. st is zeroed on error. */
 int circe_st_parse(const void *buf, size_t len, struct circe_st_file *st);
+/* The bytes of the regular file path, malloc'd (free with free()). */
+int circe_st_read(const char *path, uint8_t **buf, size_t *len);
 /* Read and parse path (the bytes are kept in st->owned). -EIO/-ENOENT/...
  * for the file, with the path in the message. */
 int circe_st_load(const char *path, struct circe_st_file *st);
