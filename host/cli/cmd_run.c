@@ -98,7 +98,7 @@ static int circe_cli_run_parse(struct circe_cli *cli, int argc, char **argv,
 
 static void circe_cli_run_print_stats(const struct circe_job_stats *s)
 {
-	printf("jobs' descriptors %" PRIu64 "\n", s->descriptors);
+	printf("descriptors      %" PRIu64 "\n", s->descriptors);
 	printf("macs             %" PRIu64 "\n", s->macs);
 	if (s->cycles_valid)
 		printf("cycles           %" PRIu64 " (compute %" PRIu64 ", stall %" PRIu64 ")\n",
