@@ -154,6 +154,28 @@ def main():
     t = [(n, d, s, struct.pack("<f", float("nan")) + r[4:] if n == "fc.bias" else r)
          for n, d, s, r in t]
     write("bad-weight-nan", container(t, m))
+    # Paths the first fuzzing runs did not reach on their own.
+    write("bad-header-array", container([], None, header="[1, 2, 3]"))
+    write("bad-metadata-not-object", container([], None, header='{"__metadata__": [1]}'))
+    write("bad-shape-rank9", container([], None, header=json.dumps(
+        {"t": {"dtype": "F32", "shape": [1] * 9, "data_offsets": [0, 4]}})) + b"\0" * 4)
+    write("bad-shape-count-overflow", container([], None, header=json.dumps(
+        {"t": {"dtype": "F32", "shape": [1 << 32] * 3, "data_offsets": [0, 4]}})))
+    write("bad-shape-bytes-overflow", container([], None, header=json.dumps(
+        {"t": {"dtype": "U64", "shape": [1 << 62], "data_offsets": [0, 4]}})))
+    g = json.loads(dense[1]["circe.graph"])
+    g["layers"][1]["activation"] = 1
+    write("graph-activation-not-string", json.dumps(g).encode())
+    g = json.loads(dense[1]["circe.graph"])
+    g["layers"].append(7)
+    write("graph-layer-not-object", json.dumps(g).encode())
+    g = json.loads(dense[1]["circe.graph"])
+    g["layers"].insert(1, lstm("lstm1", 8, 8))
+    write("graph-lstm-after-last-step", json.dumps(g).encode())
+    g = json.loads(dense[1]["circe.graph"])
+    g["layers"] = [fc("fc%d" % i, 4, 4) for i in range(65)]
+    write("graph-65-layers", json.dumps(g).encode())
+    write("graph-array", b"[]")
     return 0
 
 
