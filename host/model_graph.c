@@ -6,6 +6,7 @@
  * as "k_hh" would otherwise silently give a dense layer.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@ static int circe_model_get_absmax(json_t *obj, const char *where, const char *ke
 		return circe_err(-EINVAL, "model: circe.graph: %s: '%s' is not a number", where,
 				 key);
 	d = json_number_value(v);
-	if (!isfinite(d) || !(d > 0) || d > 3.0e38 || !((float)d > 0))
+	if (!isfinite(d) || !(d > 0) || d > FLT_MAX || !((float)d > 0))
 		return circe_err(-EINVAL,
 				 "model: circe.graph: %s: '%s' %g is not a finite number > 0 (as "
 				 "float32)",
