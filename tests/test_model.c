@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "circe/circe.h"
+#include "circe/hw.h"
 #include "host/model.h"
 #include "host/npy.h"
 #include "tests/support/st_writer.h"
@@ -1177,20 +1178,64 @@ static void test_backends_identical(void **state)
 
 /* ---- circe run ---- */
 
+static void tm_cli(const struct tu_backend *be, const char *backend, const char *model,
+		   const char *in, const char *out, const char *extra, int expect_rc,
+		   const char *expect_text)
+{
+	char *argv[] = { (char *)tu_circe_bin(),
+			 "run",
+			 (char *)backend,
+			 "--dtb",
+			 (char *)be->dtb,
+			 "--model",
+			 (char *)model,
+			 "--input",
+			 (char *)in,
+			 "--output",
+			 (char *)out,
+			 (char *)extra,
+			 NULL };
+	char *output = NULL;
+	int rc = tu_run(argv, &output);
+
+	print_message("%s", output ? output : "");
+	if (rc != expect_rc)
+		fail_msg("circe run: exit %d, expected %d", rc, expect_rc);
+	if (expect_text && (!output || !strstr(output, expect_text)))
+		fail_msg("circe run: output lacks '%s'", expect_text);
+	free(output);
+}
+
+/* circe run on the backend against the API's bytes: a circulant LSTM
+ * classifier, or where the device has no CIRC/LSTM units two fc layers. */
 static void test_cli_run(void **state)
 {
 	struct tu_backend *be = *state;
 	char model[512], in[512], out[512], out3[512], bad[512], backend[80];
 	struct circe_npy y = { 0 }, y3 = { 0 };
+	struct circe_dev *dev = NULL;
+	struct circe_ctx *ctx = NULL;
+	struct circe_model *cm = NULL;
+	struct circe_model_info mi;
+	struct circe_info info;
+	enum tm_kind kind;
 	struct tu_rng rng;
 	struct tm_model m;
-	char *output = NULL;
-	size_t shape[3];
-	float *x;
-	int rc;
+	size_t shape[3], per_seq;
+	float *x, *z, *ya;
+	uint8_t *buf;
+	size_t len;
 
+	if (tu_backend_open(be, &dev, &ctx))
+		fail();
+	assert_int_equal(circe_get_info(dev, &info), 0);
+	kind = (info.features & (CIRCE_HW_FEAT_CIRC | CIRCE_HW_FEAT_LSTM)) ==
+			       (CIRCE_HW_FEAT_CIRC | CIRCE_HW_FEAT_LSTM)
+		       ? TM_CIRC_CLASSIFIER
+		       : TM_FC_ONLY;
+	print_message("# circe run on %s: %s\n", be->name, tm_kind_names[kind]);
 	tu_rng_init(&rng, tu_seed("test_model_cli", 0xc11));
-	tm_kind(&m, TM_CIRC_CLASSIFIER, &rng);
+	tm_kind(&m, kind, &rng);
 	x = tm_rand(&rng, TM_SEQS * TM_STEPS * m.features, 1.0f);
 	tm_calibrate(&m, x, TM_SEQS, TM_STEPS);
 	tm_path(model, sizeof(model), "cli.safetensors");
@@ -1199,134 +1244,74 @@ static void test_cli_run(void **state)
 	tm_path(out3, sizeof(out3), "cli_y3.npy");
 	tm_path(bad, sizeof(bad), "cli_bad.safetensors");
 	snprintf(backend, sizeof(backend), "--backend=%s", be->uri);
+	tm_build(tm_writer(&m, NULL, NULL), &buf, &len);
+	assert_int_equal(st_write_file(model, buf, len), 0);
+	/* The API's result on the same backend. */
+	assert_int_equal(circe_model_load_buffer(ctx, buf, len, &cm), 0);
+	free(buf);
+	assert_int_equal(circe_model_get_info(cm, &mi), 0);
+	per_seq = (mi.out_sequence ? TM_STEPS : 1) * mi.out_features;
+	ya = calloc(TM_SEQS * per_seq, sizeof(float));
+	assert_non_null(ya);
+	assert_int_equal(circe_model_run(cm, x, TM_SEQS, TM_STEPS, ya, NULL), 0);
+	circe_model_destroy(cm);
+	circe_ctx_destroy(ctx);
+	circe_close(dev);
+
+	/* A bad model: exit 1, the message names the tensor and the shapes. */
 	{
-		struct st_writer *w = tm_writer(&m, NULL, NULL);
+		struct tm_model mb;
+		struct st_writer *w;
 
-		assert_int_equal(st_writer_save(w, model), 0);
-		st_writer_free(w);
-		float *z = calloc(128 * 32, sizeof(float));
-
+		tu_rng_init(&rng, 5);
+		tm_kind(&mb, TM_CIRC_CLASSIFIER, &rng);
+		mb.l[1].absmax = 1.0f;
+		z = calloc(128 * 32, sizeof(float));
 		assert_non_null(z);
-		w = tm_writer(&m, "lstm0.weight_hh", NULL);
+		w = tm_writer(&mb, "lstm0.weight_hh", NULL);
 		assert_int_equal(
 			st_writer_add_f32(w, "lstm0.weight_hh", 2, (size_t[]){ 128, 32 }, z), 0);
 		free(z);
 		assert_int_equal(st_writer_save(w, bad), 0);
 		st_writer_free(w);
+		tm_free(&mb);
 	}
-	/* A bad model: exit 1, the message names the tensor. */
 	shape[0] = TM_STEPS;
 	shape[1] = m.features;
 	assert_int_equal(circe_npy_save(in, CIRCE_NPY_F32, 2, shape, x), 0);
-	{
-		char *argv[] = { (char *)tu_circe_bin(),
-				 "run",
-				 backend,
-				 "--dtb",
-				 be->dtb,
-				 "--model",
-				 bad,
-				 "--input",
-				 in,
-				 "--output",
-				 out,
-				 NULL };
+	tm_cli(be, backend, bad, in, out, NULL, 1,
+	       "tensor 'lstm0.weight_hh': shape [128, 32], expected [16, 4, 8]");
 
-		rc = tu_run(argv, &output);
-		print_message("%s", output ? output : "");
-		assert_int_equal(rc, 1);
-		assert_non_null(strstr(
-			output, "tensor 'lstm0.weight_hh': shape [128, 32], expected [16, 4, 8]"));
-		free(output);
-	}
-	/* One sequence [T, F] -> [out]. */
-	{
-		char *argv[] = { (char *)tu_circe_bin(),
-				 "run",
-				 backend,
-				 "--dtb",
-				 be->dtb,
-				 "--model",
-				 model,
-				 "--input",
-				 in,
-				 "--output",
-				 out,
-				 "--json",
-				 NULL };
-
-		rc = tu_run(argv, &output);
-		print_message("%s", output ? output : "");
-		if (rc == 1 && output && strstr(output, "not supported by this backend")) {
-			free(output);
-			tm_free(&m);
-			free(x);
-			print_message("# skip: %s lacks a unit of the model\n", be->name);
-			skip();
-		}
-		assert_int_equal(rc, 0);
-		assert_non_null(strstr(output, "\"out_features\":8"));
-		free(output);
-	}
+	/* One sequence [T, F]: [out] or [T, out]. */
+	tm_cli(be, backend, model, in, out, "--json", 0, "\"in_features\":8");
 	assert_int_equal(circe_npy_load(out, &y), 0);
-	assert_int_equal(y.ndim, 1);
-	assert_int_equal(y.shape[0], 8);
-	/* N sequences [N, T, F] -> [N, out]; the first row is the run above. */
+	assert_int_equal(y.dtype, CIRCE_NPY_F32);
+	assert_int_equal(y.ndim, mi.out_sequence ? 2 : 1);
+	assert_int_equal(y.count, per_seq);
+	assert_memory_equal(y.data, ya, per_seq * sizeof(float));
+
+	/* N sequences [N, T, F]: [N, out] or [N, T, out], the API's bytes. */
 	shape[0] = TM_SEQS;
 	shape[1] = TM_STEPS;
 	shape[2] = m.features;
 	assert_int_equal(circe_npy_save(in, CIRCE_NPY_F32, 3, shape, x), 0);
-	{
-		char *argv[] = { (char *)tu_circe_bin(),
-				 "run",
-				 backend,
-				 "--dtb",
-				 be->dtb,
-				 "--model",
-				 model,
-				 "--input",
-				 in,
-				 "--output",
-				 out3,
-				 "--stats",
-				 NULL };
-
-		rc = tu_run(argv, &output);
-		print_message("%s", output ? output : "");
-		assert_int_equal(rc, 0);
-		assert_non_null(strstr(output, "macs"));
-		free(output);
-	}
+	tm_cli(be, backend, model, in, out3, "--stats", 0, "macs");
 	assert_int_equal(circe_npy_load(out3, &y3), 0);
-	assert_int_equal(y3.ndim, 2);
+	assert_int_equal(y3.ndim, mi.out_sequence ? 3 : 2);
 	assert_int_equal(y3.shape[0], TM_SEQS);
-	assert_int_equal(y3.shape[1], 8);
-	assert_memory_equal(y3.data, y.data, 8 * sizeof(float));
-	/* Features that do not match the model. */
+	assert_int_equal(y3.count, TM_SEQS * per_seq);
+	assert_memory_equal(y3.data, ya, TM_SEQS * per_seq * sizeof(float));
+
+	/* Features that do not match the model; a 1-D input. */
 	shape[2] = m.features - 1;
 	assert_int_equal(circe_npy_save(in, CIRCE_NPY_F32, 3, shape, x), 0);
-	{
-		char *argv[] = { (char *)tu_circe_bin(),
-				 "run",
-				 backend,
-				 "--dtb",
-				 be->dtb,
-				 "--model",
-				 model,
-				 "--input",
-				 in,
-				 "--output",
-				 out3,
-				 NULL };
-
-		rc = tu_run(argv, &output);
-		assert_int_equal(rc, 1);
-		assert_non_null(strstr(output, "7 features per step, the model takes 8"));
-		free(output);
-	}
+	tm_cli(be, backend, model, in, out3, NULL, 1, "7 features per step, the model takes 8");
+	assert_int_equal(circe_npy_save(in, CIRCE_NPY_F32, 1, shape, x), 0);
+	tm_cli(be, backend, model, in, out3, NULL, 1, "expected [N,T,features] or [T,features]");
 	circe_npy_free(&y);
 	circe_npy_free(&y3);
 	tm_free(&m);
+	free(ya);
 	free(x);
 }
 
