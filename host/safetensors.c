@@ -72,7 +72,6 @@ void circe_st_free(struct circe_st_file *st)
 	}
 	free(st->tensors);
 	free(st->meta);
-	free(st->owned);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -376,27 +375,6 @@ free_buf:
 close_fd:
 	close(fd);
 	return err;
-}
-
-int circe_st_load(const char *path, struct circe_st_file *st)
-{
-	uint8_t *buf;
-	size_t len;
-	int err;
-
-	if (!st)
-		return circe_err(-EINVAL, "model: NULL output");
-	memset(st, 0, sizeof(*st));
-	err = circe_st_read(path, &buf, &len);
-	if (err)
-		return err;
-	err = circe_st_parse(buf, len, st);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	st->owned = buf;
-	return 0;
 }
 
 const char *circe_st_meta_get(const struct circe_st_file *st, const char *key)

@@ -65,7 +65,6 @@ struct circe_st_file {
 	size_t nmeta;
 	size_t header_len; /* N */
 	size_t data_len;   /* bytes after the header */
-	uint8_t *owned;	   /* the file's bytes when read by circe_st_load */
 };
 
 /* "F32", ... ("?" for a value outside the enum). */
@@ -75,11 +74,9 @@ size_t circe_st_dtype_size(enum circe_st_dtype dtype);
 /* Parse an in-memory file. The tensors point into buf, which must outlive
  * st. st is zeroed on error. */
 int circe_st_parse(const void *buf, size_t len, struct circe_st_file *st);
-/* The bytes of the regular file path, malloc'd (free with free()). */
+/* The bytes of the regular file path, malloc'd (free with free()).
+ * -ENOENT, -EIO, ... for the file, with the path in the message. */
 int circe_st_read(const char *path, uint8_t **buf, size_t *len);
-/* Read and parse path (the bytes are kept in st->owned). -EIO/-ENOENT/...
- * for the file, with the path in the message. */
-int circe_st_load(const char *path, struct circe_st_file *st);
 void circe_st_free(struct circe_st_file *st);
 
 /* The __metadata__ value of key, or NULL. */

@@ -156,6 +156,7 @@ def main():
     write("bad-weight-nan", container(t, m))
     # Paths the first fuzzing runs did not reach on their own.
     write("bad-header-array", container([], None, header="[1, 2, 3]"))
+    write("bad-metadata-value-not-string", container([], {"circe.format": 1}))
     write("bad-metadata-not-object", container([], None, header='{"__metadata__": [1]}'))
     write("bad-shape-rank9", container([], None, header=json.dumps(
         {"t": {"dtype": "F32", "shape": [1] * 9, "data_offsets": [0, 4]}})) + b"\0" * 4)
