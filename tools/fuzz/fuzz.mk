@@ -18,7 +18,10 @@ FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude -I. $(JANSSON_
 $(FUZZ_DIR)/fuzz_model: $(FUZZ_SRCS) host/safetensors.h host/model.h common/error.h \
                         include/circe/circe.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS) $(JANSSON_LIBS) -lm
+	@command -v $(FUZZ_CC) >/dev/null || \
+	  { echo "make fuzz: $(FUZZ_CC) not found; run: sudo scripts/install-deps.sh --fuzz" >&2; exit 1; }
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS) $(JANSSON_LIBS) -lm || \
+	  { echo "make fuzz: no libFuzzer? run: sudo scripts/install-deps.sh --fuzz" >&2; exit 1; }
 
 fuzz: $(FUZZ_DIR)/fuzz_model ## fuzz the model parser for FUZZ_SECONDS (default 60; libFuzzer)
 	@mkdir -p $(FUZZ_DIR)/corpus
