@@ -540,15 +540,17 @@ static int circe_layer_reserve(struct circe_layer *l, const char *what, size_t s
 		return circe_layer_layout(l, l->rsteps, &bytes);
 	err = circe_layer_layout(l, steps, &bytes);
 	if (err)
-		return err;
+		goto keep_old;
 	p = circe_layer_alloc(bytes);
-	if (!p)
-		return circe_err(-ENOMEM, "%s: cannot allocate %zu bytes for %zu steps", what,
-				 bytes, steps);
+	if (!p) {
+		err = circe_err(-ENOMEM, "%s: cannot allocate %zu bytes for %zu steps", what, bytes,
+				steps);
+		goto keep_old;
+	}
 	err = circe_mem_register(l->ctx, p, bytes, CIRCE_MEM_RW);
 	if (err) {
 		free(p);
-		return err;
+		goto keep_old;
 	}
 	if (l->rarena) {
 		circe_mem_unregister(l->ctx, l->rarena, l->rarena_bytes);
@@ -558,6 +560,11 @@ static int circe_layer_reserve(struct circe_layer *l, const char *what, size_t s
 	l->rarena_bytes = bytes;
 	l->rsteps = steps;
 	return 0;
+keep_old:
+	/* The offsets must describe the arena the layer keeps. */
+	if (l->rarena)
+		circe_layer_layout(l, l->rsteps, &bytes);
+	return err;
 }
 
 /* Where in the sequence descriptor idx lies, for messages. */

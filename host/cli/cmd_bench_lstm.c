@@ -338,6 +338,9 @@ static void circe_cli_lstm_print(const struct circe_cli *cli, const struct circe
 				   "%.1f");
 		circe_cli_json_opt("dma_write_bytes_per_step", true,
 				   (double)st->dma_write_bytes / T, "%.1f");
+		circe_cli_json_u64("walks", st->walks);
+		circe_cli_json_opt("stall_cycles_per_step", cyc, (double)st->stall_cycles / T,
+				   "%.1f");
 		circe_cli_json_opt("frames_per_second", cyc, fps, "%.1f");
 		circe_cli_json_u64("clock_hz", info->clock_hz);
 		printf(", \"bit_exact\": %s", exact);
