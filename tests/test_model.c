@@ -1010,7 +1010,7 @@ static int tm_run_kind(struct circe_ctx *ctx, enum tm_kind kind, uint64_t seed, 
 {
 	struct circe_model *model = NULL;
 	struct circe_model_info info;
-	struct circe_model_layer_info li;
+	struct circe_model_layer_info li = { 0 };
 	struct circe_job_stats stats;
 	struct tu_rng rng;
 	struct tm_model m;
@@ -1041,11 +1041,19 @@ static int tm_run_kind(struct circe_ctx *ctx, enum tm_kind kind, uint64_t seed, 
 	assert_int_equal(info.out_features, m.l[m.nl - 1].out);
 	assert_int_equal(info.num_layers, m.nl);
 	assert_int_equal(circe_model_get_layer(model, m.nl, &li), -EINVAL);
+	/* The scales chain from the input range through the layers. */
 	for (size_t i = 0; i < m.nl; i++) {
+		float prev_out = li.out_scale;
+
 		assert_int_equal(circe_model_get_layer(model, i, &li), 0);
 		assert_string_equal(li.name, m.l[i].name);
 		assert_int_equal(li.out, m.l[i].out);
-		assert_true(li.in_scale > 0 && li.out_scale > 0);
+		if (i == 0)
+			assert_true(li.in_scale == m.absmax / 127.0f);
+		else
+			assert_true(li.in_scale == prev_out);
+		assert_true(li.out_scale > 0);
+		assert_int_equal(li.out_bits, i + 1 == m.nl && m.l[i].fc ? 16 : 8);
 	}
 	out_steps = info.out_sequence ? TM_STEPS : 1;
 	run->out_len = TM_SEQS * out_steps * info.out_features;
