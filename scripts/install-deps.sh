@@ -4,6 +4,9 @@
 #   --ensure   install what is missing when root; otherwise print the exact
 #              apt-get line and fail
 #   --list     print the package names
+#   --fuzz     install what make fuzz / make fuzz-coverage need (clang with
+#              libFuzzer, llvm-profdata and llvm-cov); not part of the default
+#              list: CI runs the corpus in make test without them
 set -euo pipefail
 
 PACKAGES=(
@@ -16,8 +19,15 @@ PACKAGES=(
 	device-tree-compiler # dtc
 	libfdt-dev           # libfdt, the device-tree parser
 	libcmocka-dev        # unit tests
+	libjansson-dev       # JSON headers of model files (host/safetensors.c)
 	clang-format         # make lint
 	python3              # scripts that regenerate golden data
+)
+
+FUZZ_PACKAGES=(
+	clang                # the libFuzzer harness (tools/fuzz/fuzz_model.c)
+	libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes of clang 14
+	llvm                 # llvm-profdata, llvm-cov (make fuzz-coverage)
 )
 
 names() { printf '%s\n' "${PACKAGES[@]}"; }
@@ -40,6 +50,10 @@ apt_install() {
 mode=${1:---ensure}
 case "$mode" in
 --list) names ;;
+--fuzz)
+	[ "$(id -u)" = 0 ] || { echo "install-deps: run as root: sudo $0 --fuzz" >&2; exit 1; }
+	apt_install "${FUZZ_PACKAGES[@]}"
+	;;
 --install)
 	[ "$(id -u)" = 0 ] || { echo "install-deps: run as root: sudo $0 --install" >&2; exit 1; }
 	mapfile -t all < <(names)
@@ -61,5 +75,5 @@ case "$mode" in
 		exit 1
 	fi
 	;;
-*) echo "usage: $0 [--install|--ensure|--list]" >&2; exit 2 ;;
+*) echo "usage: $0 [--install|--ensure|--list|--fuzz]" >&2; exit 2 ;;
 esac

@@ -113,6 +113,7 @@ void *circe_cli_alloc(size_t bytes);
 int circe_cli_cmd_info(struct circe_cli *cli, int argc, char **argv);
 int circe_cli_cmd_gemm(struct circe_cli *cli, int argc, char **argv);
 int circe_cli_cmd_bench(struct circe_cli *cli, int argc, char **argv);
+int circe_cli_cmd_run(struct circe_cli *cli, int argc, char **argv);
 /* circe bench svm (cmd_bench_svm.c), after the word "svm". */
 int circe_cli_bench_svm(struct circe_cli *cli, struct circe_cli_iter *it);
 /* circe bench lstm (cmd_bench_lstm.c), after the word "lstm". */

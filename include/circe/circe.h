@@ -328,6 +328,67 @@ struct circe_forest {
 int circe_forest_run(struct circe_ctx *ctx, const struct circe_forest *f,
 		     struct circe_job_stats *stats);
 
+/* ---- models (docs/model-format.md) ----
+ *
+ * A trained network in a safetensors file: float weights plus the layer
+ * graph and calibration ranges in its __metadata__. Loading validates the
+ * whole file (bad input is -EINVAL with circe_errmsg() naming the tensor or
+ * the graph field), then quantizes the weights into device layers of the
+ * context (host/layers.h), which keep their own registered memory: the
+ * file is not needed after the load.
+ */
+struct circe_model; /* one loaded model on one context */
+
+/* The model lives on ctx (destroy it before the context). */
+int circe_model_load(struct circe_ctx *ctx, const char *path, struct circe_model **out);
+/* The same from a file already in memory (buf is not kept). */
+int circe_model_load_buffer(struct circe_ctx *ctx, const void *buf, size_t len,
+			    struct circe_model **out);
+void circe_model_destroy(struct circe_model *m);
+
+struct circe_model_info {
+	size_t in_features;  /* size of one input step */
+	size_t out_features; /* size of one output (step) */
+	/* true: the output has every step, [N][T][out]; false: the last
+	 * step only, [N][out] (an LSTM with return_sequences false). */
+	bool out_sequence;
+	size_t num_layers;
+	float input_absmax; /* input scale = input_absmax / 127 */
+};
+int circe_model_get_info(const struct circe_model *m, struct circe_model_info *info);
+
+enum circe_model_layer_type {
+	CIRCE_MODEL_LAYER_LSTM,
+	CIRCE_MODEL_LAYER_FC,
+};
+
+struct circe_model_layer_info {
+	enum circe_model_layer_type type;
+	const char *name;			 /* owned by the model */
+	size_t in, out;				 /* input and output sizes of one step */
+	size_t hidden, proj, k_ih, k_hh, k_proj; /* lstm */
+	bool return_sequences;			 /* lstm */
+	size_t k;				 /* fc */
+	bool relu;				 /* fc */
+	float in_scale, out_scale;		 /* of the int8/int16 activations */
+	unsigned out_bits;			 /* 8, or 16 (a last fc layer) */
+};
+/* Layer i (0 = first); -EINVAL past the last. */
+int circe_model_get_layer(const struct circe_model *m, size_t i,
+			  struct circe_model_layer_info *info);
+
+/*
+ * Run n sequences of steps steps: x float [n][steps][in_features], y float
+ * [n][steps][out_features] (out_sequence) or [n][out_features]. Each
+ * sequence starts from a zero LSTM state. The input is quantized with the
+ * model's input scale (round half away from zero, clamped to [-127, 127];
+ * NaN or infinite values are -EINVAL), runs through the layers on the
+ * device, and the last layer's output is dequantized. stats (may be NULL)
+ * gets the sum over every job of the run.
+ */
+int circe_model_run(struct circe_model *m, const float *x, size_t n, size_t steps, float *y,
+		    struct circe_job_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif
