@@ -4,6 +4,9 @@
 #   --ensure   install what is missing when root; otherwise print the exact
 #              apt-get line and fail
 #   --list     print the package names
+#   --models / --ensure-models  the same (install / check) for the packages
+#              `make models` trains with (not needed to build or test: CI
+#              uses the committed model files)
 set -euo pipefail
 
 PACKAGES=(
@@ -20,11 +23,18 @@ PACKAGES=(
 	python3              # scripts that regenerate golden data
 )
 
+# `make models`: Debian's PyTorch and scikit-learn (its bundled digits).
+MODEL_PACKAGES=(
+	python3-torch
+	python3-sklearn
+	python3-numpy
+)
+
 names() { printf '%s\n' "${PACKAGES[@]}"; }
 
 missing() {
 	local p
-	for p in "${PACKAGES[@]}"; do
+	for p in "$@"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 			echo "$p"
 		fi
@@ -50,7 +60,7 @@ case "$mode" in
 		echo "install-deps: not a Debian system; install the equivalents of: $(names | tr '\n' ' ')" >&2
 		exit 1
 	fi
-	mapfile -t need < <(missing)
+	mapfile -t need < <(missing "${PACKAGES[@]}")
 	[ ${#need[@]} -eq 0 ] && exit 0
 	if [ "$(id -u)" = 0 ]; then
 		echo "install-deps: installing ${need[*]}"
@@ -61,5 +71,16 @@ case "$mode" in
 		exit 1
 	fi
 	;;
-*) echo "usage: $0 [--install|--ensure|--list]" >&2; exit 2 ;;
+--models)
+	[ "$(id -u)" = 0 ] || { echo "install-deps: run as root: sudo $0 --models" >&2; exit 1; }
+	apt_install "${MODEL_PACKAGES[@]}"
+	;;
+--ensure-models)
+	mapfile -t need < <(missing "${MODEL_PACKAGES[@]}")
+	[ ${#need[@]} -eq 0 ] && exit 0
+	echo "install-deps: make models needs Debian packages; run:" >&2
+	echo "  sudo $0 --models   (apt-get install -y ${need[*]})" >&2
+	exit 1
+	;;
+*) echo "usage: $0 [--install|--ensure|--list|--models|--ensure-models]" >&2; exit 2 ;;
 esac
