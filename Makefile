@@ -57,6 +57,7 @@ include sim/fmodel/fmodel.mk
 include sim/vsim/vsim.mk
 include host/host.mk
 include tools/tools.mk
+include tools/fuzz/fuzz.mk
 include tests/tests.mk
 include sim/benches/benches.mk
 

@@ -15,13 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "circe/circe.h"
 #include "circe/hw.h"
 #include "common/error.h"
 #include "driver/driver.h"
 #include "host/gemm.h"
+#include "host/job.h"
 
 struct circe_gemm_plan {
 	size_t tile_m, tile_n;
@@ -35,14 +35,6 @@ struct circe_gemm_plan {
 	size_t desc_bytes, job_bytes;
 };
 
-static double circe_gemm_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int circe_gemm_check_scale(float s, const char *what, size_t idx, int indexed)
 {
 	if (isfinite(s) && s > 0)
@@ -53,16 +45,14 @@ static int circe_gemm_check_scale(float s, const char *what, size_t idx, int ind
 	return circe_err(-EINVAL, "gemm: %s = %g, must be finite and > 0", what, (double)s);
 }
 
-static int circe_gemm_validate(const struct circe_ctx *ctx, const struct circe_gemm *g,
-			       size_t tile_m, size_t tile_n, struct circe_gemm_plan *p)
+static int circe_gemm_validate(const struct circe_gemm *g, size_t tile_m, size_t tile_n,
+			       struct circe_gemm_plan *p)
 {
 	unsigned out_bits;
 	int32_t out_min, out_max;
 	size_t row_w;
 	int err;
 
-	if (!ctx)
-		return circe_err(-EINVAL, "gemm: NULL context");
 	if (!g)
 		return circe_err(-EINVAL, "gemm: NULL GEMM description");
 	if (!g->m || !g->k || !g->n)
@@ -150,28 +140,6 @@ static int circe_gemm_validate(const struct circe_ctx *ctx, const struct circe_g
 		return circe_err(-E2BIG, "gemm: requantization table too large");
 	p->job_bytes = p->desc_bytes + p->num_rq * sizeof(struct circe_hw_requant);
 	p->job_bytes = (p->job_bytes + CIRCE_HW_PAGE_SIZE - 1) & ~(size_t)(CIRCE_HW_PAGE_SIZE - 1);
-	return 0;
-}
-
-static int circe_gemm_fill_requant(const struct circe_gemm *g, struct circe_hw_requant *rq,
-				   size_t num_rq)
-{
-	for (size_t i = 0; i < num_rq; i++) {
-		double real = (double)g->input_scale * (double)g->weight_scales[i] /
-			      (double)g->output_scale;
-		int err = circe_quantize_multiplier(real, &rq[i].m0, &rq[i].shift);
-
-		if (err) {
-			char msg[512];
-
-			snprintf(msg, sizeof(msg), "%s", circe_errmsg());
-			return circe_err(err,
-					 "gemm: channel %zu: input_scale %g * weight_scale %g / "
-					 "output_scale %g: %s",
-					 i, (double)g->input_scale, (double)g->weight_scales[i],
-					 (double)g->output_scale, msg);
-		}
-	}
 	return 0;
 }
 
@@ -274,19 +242,34 @@ static int circe_gemm_explain(int err, const struct circe_gemm *g, const struct 
 			 p->count, tm * p->tile_m, tn * p->tile_n, msg);
 }
 
+struct circe_gemm_explain_arg {
+	const struct circe_gemm *g;
+	const struct circe_gemm_plan *p;
+};
+
+static int circe_gemm_explain_job(int err, const void *job, const struct circe_job_result *res,
+				  void *arg)
+{
+	const struct circe_gemm_explain_arg *e = arg;
+
+	return circe_gemm_explain(err, e->g, e->p, job, res);
+}
+
 int circe_gemm_run_tiled(struct circe_ctx *ctx, const struct circe_gemm *g, size_t tile_m,
 			 size_t tile_n, struct circe_job_stats *stats)
 {
-	struct circe_job_result res;
+	struct circe_gemm_explain_arg arg;
 	struct circe_gemm_plan plan;
 	struct circe_hw_requant *rq;
-	double start = circe_gemm_now();
+	double start = circe_host_now();
 	void *job = NULL;
 	int err;
 
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
-	err = circe_gemm_validate(ctx, g, tile_m, tile_n, &plan);
+	if (!ctx)
+		return circe_err(-EINVAL, "gemm: NULL context");
+	err = circe_gemm_validate(g, tile_m, tile_n, &plan);
 	if (err)
 		return err;
 	/* Descriptors first (page aligned, so 64-byte aligned), the
@@ -296,28 +279,15 @@ int circe_gemm_run_tiled(struct circe_ctx *ctx, const struct circe_gemm *g, size
 				 plan.job_bytes);
 	memset(job, 0, plan.job_bytes);
 	rq = (struct circe_hw_requant *)((char *)job + plan.desc_bytes);
-	err = circe_gemm_fill_requant(g, rq, plan.num_rq);
+	err = circe_host_requant("gemm", "channel", g->input_scale, g->weight_scales, plan.num_rq,
+				 g->output_scale, rq);
 	if (err)
 		goto free_job;
 	circe_gemm_fill_descs(g, &plan, job, rq);
-
-	err = circe_mem_register(ctx, job, plan.job_bytes, CIRCE_MEM_RW);
-	if (err)
-		goto free_job;
-	memset(&res, 0, sizeof(res));
-	err = circe_ctx_submit(ctx, job, plan.count, &res);
-	if (err)
-		err = circe_gemm_explain(err, g, &plan, job, &res);
-	if (stats) {
-		circe_job_stats_from_result(circe_ctx_dev(ctx), &res, stats);
-		stats->wall_seconds = circe_gemm_now() - start;
-	}
-	{
-		int uerr = circe_mem_unregister(ctx, job, plan.job_bytes);
-
-		if (uerr && !err)
-			err = uerr;
-	}
+	arg.g = g;
+	arg.p = &plan;
+	err = circe_host_job_run(ctx, job, plan.job_bytes, plan.count, circe_gemm_explain_job, &arg,
+				 stats, start);
 free_job:
 	free(job);
 	return err;
@@ -326,4 +296,21 @@ free_job:
 int circe_gemm_run(struct circe_ctx *ctx, const struct circe_gemm *g, struct circe_job_stats *stats)
 {
 	return circe_gemm_run_tiled(ctx, g, CIRCE_HOST_GEMM_TILE_M, CIRCE_HOST_GEMM_TILE_N, stats);
+}
+
+int circe_gemm_build(const struct circe_gemm *g, const struct circe_hw_requant *rq,
+		     union circe_hw_desc *descs, uint32_t cap, uint32_t *count)
+{
+	struct circe_gemm_plan plan;
+	int err = circe_gemm_validate(g, CIRCE_HOST_GEMM_TILE_M, CIRCE_HOST_GEMM_TILE_N, &plan);
+
+	if (err)
+		return err;
+	*count = plan.count;
+	if (!descs)
+		return 0;
+	if (plan.count > cap)
+		return circe_err(-ENOSPC, "gemm: %u descriptors, room for %u", plan.count, cap);
+	circe_gemm_fill_descs(g, &plan, descs, rq);
+	return 0;
 }

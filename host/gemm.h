@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "circe/circe.h"
+#include "circe/hw.h"
 
 /* One descriptor covers at most this many rows (M) and columns (N) of the
  * output; K is never split because requantization needs the whole sum.
@@ -19,5 +20,13 @@
  * [1, CIRCE_HW_GEMM_MAX_M/N], else -EINVAL). */
 int circe_gemm_run_tiled(struct circe_ctx *ctx, const struct circe_gemm *g, size_t tile_m,
 			 size_t tile_n, struct circe_job_stats *stats);
+
+/* The descriptors circe_gemm_run would run for g, for a command list that
+ * holds more than one GEMM: *count of them (descs NULL: only the count),
+ * with the requantization table at rq (num_weight_scales entries, which
+ * the caller fills, e.g. by circe_host_requant). -ENOSPC if cap is below
+ * the count; the validation errors of circe_gemm_run. */
+int circe_gemm_build(const struct circe_gemm *g, const struct circe_hw_requant *rq,
+		     union circe_hw_desc *descs, uint32_t cap, uint32_t *count);
 
 #endif

@@ -32,8 +32,8 @@ struct circe_fc_desc {
 	const float *weight;
 	const float *bias; /* [out], or NULL */
 	bool relu;
-	float in_scale;	  /* of the int8 input, > 0 */
-	float out_absmax; /* output range: scale out_absmax / 127 (or / 32767) */
+	float in_scale;	   /* of the int8 input, > 0 */
+	float out_absmax;  /* output range: scale out_absmax / 127 (or / 32767) */
 	unsigned out_bits; /* 8 or 16 */
 };
 
@@ -76,10 +76,23 @@ struct circe_lstm_state {
  * for a classifier). For an LSTM, state (may be NULL: zero initial state,
  * final state dropped) gives the initial state and receives the final one.
  * x and y need not be registered: the layer stages them in its own
- * registered buffers. stats (may be NULL) adds up the jobs' figures.
+ * registered buffers. stats (may be NULL) gets the figures of this call
+ * (one job per call).
  */
 int circe_layer_run(struct circe_layer *l, const int8_t *x, size_t steps, void *y,
 		    struct circe_lstm_state *state, struct circe_job_stats *stats);
+
+/* circe_layer_run in two jobs, for measurement: the input product of all
+ * steps (in_stats), then the steps (step_stats: the recurrent products,
+ * cells and projections). Same results as circe_layer_run; an FC layer
+ * runs one job (in_stats). */
+int circe_layer_run_split(struct circe_layer *l, const int8_t *x, size_t steps, void *y,
+			  struct circe_lstm_state *state, struct circe_job_stats *in_stats,
+			  struct circe_job_stats *step_stats);
+
+/* The int8 weight bytes of the layer's matrices: ih (fc: its weight), hh
+ * and proj (0 when absent). */
+int circe_layer_weight_bytes(const struct circe_layer *l, size_t *ih, size_t *hh, size_t *proj);
 
 /* Projection of a dense [rows][cols] matrix onto block-circulant blocks of
  * k x k (each block's wrapped diagonals averaged): out [rows/k][cols/k][k].
@@ -88,5 +101,15 @@ int circe_circ_compress(const float *dense, size_t rows, size_t cols, size_t k, 
 
 /* The dense [rows][cols] matrix of circulant defining vectors. */
 int circe_circ_expand(const float *circ, size_t rows, size_t cols, size_t k, float *dense);
+
+/* Symmetric int8 quantization of circulant weights [rows/k][cols/k][k]
+ * (k = 1: a dense [rows][cols] matrix), one scale per block row of k
+ * output rows (per output row when k = 1): scales[rows/k] = the row's
+ * largest |w| / 127 (1/127 for a row of zeros), q = round(w / scale) in
+ * [-127, 127], laid out [rows/k][cols] as the CIRC descriptor reads it.
+ * -EINVAL for the shapes circe_circ_compress rejects, NULL pointers or a
+ * weight that is not finite. */
+int circe_circ_quantize(const float *circ, size_t rows, size_t cols, size_t k, int8_t *q,
+			float *scales);
 
 #endif

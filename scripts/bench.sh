@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # make bench: benchmark campaign; one JSON object per line in OUT/gemm.jsonl
-# (bench gemm) and OUT/svm.jsonl (bench svm: the SVM studies).
+# (bench gemm), OUT/svm.jsonl (bench svm: the SVM studies) and OUT/lstm.jsonl
+# (bench lstm and the PyTorch CPU figure of the same shape).
 # usage: bench.sh path/to/circe OUT_DIR [backend]
 # The backend defaults to the Verilator RTL model (vsim:), so the figures are cycle
 # counts of the RTL; where the build has no vsim (no Verilator), fmodel:.
 # $CIRCE_BENCH_BACKEND overrides, $CIRCE_DTB names another tree.
-# $CIRCE_BENCH_ONLY=gemm or svm runs one of the two campaigns (default both).
+# $CIRCE_BENCH_ONLY=gemm, svm or lstm runs one of the campaigns (default all).
 set -euo pipefail
 circe=$1
 out=$2
@@ -20,7 +21,7 @@ fi
 [ "${backend%%:*}" = vsim ] && export CIRCE_TIMEOUT_MS=${CIRCE_TIMEOUT_MS:-1800000}
 mkdir -p "$out"
 only=${CIRCE_BENCH_ONLY:-}
-if [ "$only" != svm ]; then
+if [ -z "$only" ] || [ "$only" = gemm ]; then
 : >"$out/gemm.jsonl"
 # Powers of two (the array's own tiles), then ragged shapes: partial tiles in
 # every dimension, batch 1, a tall and a wide one.
@@ -32,7 +33,8 @@ for shape in "64 64 64" "256 256 256" "1024 1024 1024" \
 done
 echo "bench: results in $out/gemm.jsonl"
 fi
-[ "$only" = gemm ] && exit 0
+
+if [ -z "$only" ] || [ "$only" = svm ]; then
 
 # The SVM studies (docs/svm.md, "Benchmarks"). On vsim every TLB mode and the
 # ideal-MMU model (make bench builds the library with VSIM_IDEAL=1; the
@@ -93,3 +95,50 @@ svm --pattern pchase --size 2M --visit 256 --tlb "$tlb" --repeat $warm --cmd-lis
 svm --pattern memcpy --size 1M --tlb "$tlb" --repeat $warm --cmd-list run
 svm --pattern spmv --size 20k --cols 2M --tlb "$tlb" --repeat $warm --cmd-list run
 echo "bench: results in $out/svm.jsonl"
+fi
+
+if [ -z "$only" ] || [ "$only" = lstm ]; then
+# The Google LSTM shape C-LSTM used (input 153, hidden 1024, optionally a
+# 512 projection) at each block size, 8 steps from a random initial state;
+# the steps' job alone gives cycles per step (docs/cli.md, "bench lstm").
+# Every run is also run on fmodel and compared byte for byte (bit_exact).
+: >"$out/lstm.jsonl"
+lstm() {
+	"$circe" bench lstm --backend "$backend" --input 153 --hidden 1024 --steps 8 \
+		--seed 1 --json "$@" | tee -a "$out/lstm.jsonl" ||
+		echo "bench: lstm $* failed (see above); continuing" >&2
+}
+for k in 1 4 8 16; do
+	lstm --k "$k"
+done
+lstm --k 1 --proj 512
+lstm --k 16 --proj 512
+# The same shapes in PyTorch on this machine's CPU (2 threads; 64 steps per
+# call, so the per-call overhead weighs less than it would at 8).
+torch_py=${CIRCE_BENCH_PYTHON:-/usr/bin/python3}
+for proj in 0 512; do
+	"$torch_py" "$(dirname "$0")/bench_lstm_torch.py" --input 153 --hidden 1024 \
+		--proj "$proj" --steps 64 | tee -a "$out/lstm.jsonl" ||
+		echo "bench: the PyTorch figure failed; continuing" >&2
+done
+# The ratio of each device run's frames per second to the CPU's (the faster
+# of float and dynamic int8) for the same projection.
+"$torch_py" - "$out/lstm.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+cpu = {r["proj"]: r for r in rows if r.get("benchmark") == "lstm_torch"}
+for r in rows:
+    if r.get("benchmark") != "lstm":
+        continue
+    c = cpu.get(r["proj"])
+    dev = r.get("frames_per_second")
+    if not c or "skip" in c or dev is None:
+        why = c.get("skip") if c and "skip" in c else "no figure"
+        print("bench: lstm k %d proj %d: no ratio (%s)" % (r["k"], r["proj"], why))
+        continue
+    print("bench: lstm k %2d proj %3d: %.0f frames/s at %.0f MHz, CPU %.1f: %.1fx" %
+          (r["k"], r["proj"], dev, r["clock_hz"] / 1e6, c["frames_per_second"],
+           dev / c["frames_per_second"]))
+PY
+echo "bench: results in $out/lstm.jsonl"
+fi

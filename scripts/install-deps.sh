@@ -19,6 +19,7 @@ PACKAGES=(
 	device-tree-compiler # dtc
 	libfdt-dev           # libfdt, the device-tree parser
 	libcmocka-dev        # unit tests
+	libjansson-dev       # JSON headers of model files (host/safetensors.c)
 	clang-format         # make lint
 	python3              # scripts that regenerate golden data
 )

@@ -519,7 +519,9 @@ static void test_cosim_illegal(void **state)
 		{ "clamp", offsetof(struct circe_hw_desc_gemm, clamp_min), 127 },
 		{ "in_zp", offsetof(struct circe_hw_desc_gemm, in_zp), 200 },
 	};
-	static const uint32_t opcodes[] = { 99, CIRCE_HW_OP_CIRC, CIRCE_HW_OP_LSTM, 0xFFFFFFFFu };
+	/* CIRC and LSTM are not here: the model runs them (an all-zero one
+	 * is ILLEGAL DIMS there) */
+	static const uint32_t opcodes[] = { 99, CIRCE_HW_OP_FENCE + 1, 0xFFFFFFFFu };
 
 	for (size_t i = 0; i < sizeof(opcodes) / sizeof(opcodes[0]); i++) {
 		cosim_op_put(c, 0, opcodes[i]);

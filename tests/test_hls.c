@@ -3,12 +3,18 @@
  * hw/hls numeric kernels: rounding pinned by hand-computed cases, the
  * requantizer swept against tests/support/ref_gemm.c, descriptor checks,
  * random GEMMs against the reference, and the golden cases written by the
- * independent Python model (tests/golden/gen_gemm_golden.py).
+ * independent Python model (tests/golden/gen_gemm_golden.py). CIRC
+ * against its dense expansion multiplied by the same reference (every k
+ * and flag, random shapes, extreme operands); the activation tables
+ * against libm; every Q3.12 input of sigmoid and tanh for monotony,
+ * symmetry and error; the LSTM cell against double precision, and its
+ * exact saturation cases.
  */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1185,6 +1191,666 @@ static void test_gemm_golden(void **state)
 	assert_true(cases > 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Block-circulant products                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void hls_circ_base(struct circe_hw_desc_circ *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->opcode = CIRCE_HW_OP_CIRC;
+	d->flags = CIRCE_HW_CIRC_BIAS | CIRCE_HW_CIRC_PER_BLOCK;
+	d->k = 4;
+	d->n_in = 10; /* q = 3 */
+	d->n_out = 8;
+	d->batch = 2;
+	d->out_zp = -5;
+	d->clamp_min = -128;
+	d->clamp_max = 127;
+	d->ldw = 12;
+	d->ldx = 10;
+	d->ldy = 8;
+}
+
+static void test_circ_check_each_reason(void **state)
+{
+	struct circe_hw_desc_circ d, t;
+	static const uint32_t good_k[] = { 1, 2, 4, 8, 16 };
+
+	(void)state;
+	hls_circ_base(&d);
+	assert_int_equal(circe_hls_circ_check(&d), 0);
+#define CIRC_EXPECT(field_assign, reason)                           \
+	do {                                                        \
+		t = d;                                              \
+		field_assign;                                       \
+		assert_int_equal(circe_hls_circ_check(&t), reason); \
+	} while (0)
+	CIRC_EXPECT(t.opcode = CIRCE_HW_OP_GEMM, CIRCE_HW_ILL_OPCODE);
+	CIRC_EXPECT(t.opcode = CIRCE_HW_OP_LSTM, CIRCE_HW_ILL_OPCODE);
+	CIRC_EXPECT(t.flags |= 1u, CIRCE_HW_ILL_FLAGS); /* GEMM's INT4 bit */
+	CIRC_EXPECT(t.flags |= 1u << 4, CIRCE_HW_ILL_FLAGS);
+	CIRC_EXPECT(t.flags = 1u << 31, CIRCE_HW_ILL_FLAGS);
+	CIRC_EXPECT(t.flags = CIRCE_HW_CIRC_FLAGS_ALL, CIRCE_HW_ILL_STRIDE); /* OUT16: ldy */
+	CIRC_EXPECT((t.flags = CIRCE_HW_CIRC_FLAGS_ALL, t.ldy = 16), 0);
+	for (uint32_t k = 0; k <= 33; k++) {
+		bool good = false;
+
+		for (size_t i = 0; i < sizeof(good_k) / sizeof(good_k[0]); i++)
+			good |= k == good_k[i];
+		/* n_out = 16 and strides that fit every good k */
+		CIRC_EXPECT((t.k = k, t.n_out = 16, t.ldw = 16 * 16, t.ldy = 16),
+			    good ? 0 : CIRCE_HW_ILL_DIMS);
+	}
+	CIRC_EXPECT(t.n_in = 0, CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT((t.n_in = CIRCE_HW_CIRC_MAX_IN + 1, t.ldx = t.ldw = t.n_in + 4),
+		    CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT((t.n_in = CIRCE_HW_CIRC_MAX_IN, t.ldx = t.ldw = t.n_in), 0);
+	CIRC_EXPECT(t.n_out = 0, CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT(t.n_out = 4, 0);
+	CIRC_EXPECT(t.n_out = 6, CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT(t.n_out = 2, CIRCE_HW_ILL_DIMS); /* below k */
+	CIRC_EXPECT((t.n_out = 65532, t.ldy = 65532), 0);
+	CIRC_EXPECT((t.k = 1, t.n_out = 65536, t.ldy = 65536), CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT((t.k = 1, t.n_out = 65535, t.ldy = 65535), 0);
+	CIRC_EXPECT(t.batch = 0, CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT(t.batch = CIRCE_HW_CIRC_MAX_BATCH + 1, CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT(t.batch = CIRCE_HW_CIRC_MAX_BATCH, 0);
+	/* W rows hold q * k values: 12 for n_in = 10, k = 4 */
+	CIRC_EXPECT(t.ldw = 11, CIRCE_HW_ILL_STRIDE);
+	CIRC_EXPECT(t.ldw = 10, CIRCE_HW_ILL_STRIDE);
+	CIRC_EXPECT(t.ldx = 9, CIRCE_HW_ILL_STRIDE);
+	CIRC_EXPECT(t.ldy = 7, CIRCE_HW_ILL_STRIDE);
+	CIRC_EXPECT((t.flags |= CIRCE_HW_CIRC_OUT16, t.ldy = 15), CIRCE_HW_ILL_STRIDE);
+	CIRC_EXPECT((t.ldw = 1000, t.ldx = 1000, t.ldy = 1000), 0);
+	CIRC_EXPECT(t.out_zp = 128, CIRCE_HW_ILL_ZERO_POINT);
+	CIRC_EXPECT(t.out_zp = -129, CIRCE_HW_ILL_ZERO_POINT);
+	CIRC_EXPECT((t.flags |= CIRCE_HW_CIRC_OUT16, t.ldy = 16, t.out_zp = -32768), 0);
+	CIRC_EXPECT((t.flags |= CIRCE_HW_CIRC_OUT16, t.ldy = 16, t.out_zp = 32768),
+		    CIRCE_HW_ILL_ZERO_POINT);
+	CIRC_EXPECT((t.clamp_min = 3, t.clamp_max = 2), CIRCE_HW_ILL_CLAMP);
+	CIRC_EXPECT((t.clamp_min = 3, t.clamp_max = 3), 0);
+	CIRC_EXPECT(t.clamp_min = -129, CIRCE_HW_ILL_CLAMP);
+	CIRC_EXPECT(t.clamp_max = 128, CIRCE_HW_ILL_CLAMP);
+	CIRC_EXPECT((t.flags |= CIRCE_HW_CIRC_OUT16, t.ldy = 16, t.clamp_min = -32768,
+		     t.clamp_max = 32767),
+		    0);
+	CIRC_EXPECT((t.flags |= CIRCE_HW_CIRC_OUT16, t.ldy = 16, t.clamp_max = 32768),
+		    CIRCE_HW_ILL_CLAMP);
+	/* order: with two faults the earlier reason wins */
+	CIRC_EXPECT((t.opcode = 0, t.flags = 1), CIRCE_HW_ILL_OPCODE);
+	CIRC_EXPECT((t.flags = 1, t.k = 3), CIRCE_HW_ILL_FLAGS);
+	CIRC_EXPECT((t.k = 3, t.ldw = 0), CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT((t.n_out = 7, t.ldx = 0), CIRCE_HW_ILL_DIMS);
+	CIRC_EXPECT((t.ldx = 0, t.out_zp = 1000), CIRCE_HW_ILL_STRIDE);
+	CIRC_EXPECT((t.out_zp = 1000, t.clamp_min = 1000), CIRCE_HW_ILL_ZERO_POINT);
+#undef CIRC_EXPECT
+}
+
+/* One random CIRC: device-layout buffers, and the reference's view: the
+ * block-circulant matrix expanded to a dense [n_out][n_in] one, per-block
+ * requant entries repeated per output. */
+struct hls_circ_case {
+	struct circe_hw_desc_circ d;
+	int8_t *w, *x;
+	int32_t *bias;
+	struct circe_hw_requant *rq;
+	uint8_t *y, *y_init;
+	int8_t *dense;
+	int32_t *m0, *shift, *y_ref;
+};
+
+static void hls_circ_case_free(struct hls_circ_case *c)
+{
+	free(c->w);
+	free(c->x);
+	free(c->bias);
+	free(c->rq);
+	free(c->y);
+	free(c->y_init);
+	free(c->dense);
+	free(c->m0);
+	free(c->shift);
+	free(c->y_ref);
+	memset(c, 0, sizeof(*c));
+}
+
+/* extreme: operands only -128 and 127 (the accumulator's largest terms). */
+static void hls_circ_case_make(struct hls_circ_case *c, struct tu_rng *r, uint32_t k, uint32_t n_in,
+			       uint32_t n_out, uint32_t batch, uint32_t flags, bool extreme)
+{
+	struct circe_hw_desc_circ *d = &c->d;
+	bool out16 = flags & CIRCE_HW_CIRC_OUT16;
+	uint32_t p = n_out / k, q = (n_in + k - 1) / k;
+	size_t w_len, x_len, y_len;
+	double typical;
+
+	memset(c, 0, sizeof(*c));
+	d->opcode = CIRCE_HW_OP_CIRC;
+	d->flags = flags;
+	d->k = k;
+	d->n_in = n_in;
+	d->n_out = n_out;
+	d->batch = batch;
+	d->ldw = q * k + (uint32_t)tu_rng_range(r, 0, 3);
+	d->ldx = n_in + (uint32_t)tu_rng_range(r, 0, 5);
+	d->ldy = n_out * (out16 ? 2u : 1u) + (uint32_t)tu_rng_range(r, 0, 3);
+	d->out_zp = (int32_t)(out16 ? tu_rng_range(r, -3000, 3000) : tu_rng_range(r, -30, 30));
+	d->clamp_min = out16 ? INT16_MIN : INT8_MIN;
+	d->clamp_max = out16 ? INT16_MAX : INT8_MAX;
+	if (tu_rng_range(r, 0, 3) == 0)
+		d->clamp_min = d->out_zp; /* ReLU */
+	assert_int_equal(circe_hls_circ_check(d), 0);
+
+	w_len = (size_t)p * d->ldw;
+	x_len = (size_t)batch * d->ldx;
+	y_len = (size_t)batch * d->ldy;
+	c->w = malloc(w_len);
+	c->x = malloc(x_len);
+	c->bias = malloc((size_t)n_out * sizeof(int32_t));
+	c->rq = malloc((size_t)p * sizeof(*c->rq));
+	c->y = malloc(y_len);
+	c->y_init = malloc(y_len);
+	c->dense = calloc((size_t)n_out * n_in, 1);
+	c->m0 = malloc((size_t)n_out * sizeof(int32_t));
+	c->shift = malloc((size_t)n_out * sizeof(int32_t));
+	c->y_ref = malloc((size_t)batch * n_out * sizeof(int32_t));
+	assert_true(c->w && c->x && c->bias && c->rq && c->y && c->y_init && c->dense && c->m0 &&
+		    c->shift && c->y_ref);
+	tu_rng_fill_i8(r, c->w, w_len, -128, 127);
+	tu_rng_fill_i8(r, c->x, x_len, -128, 127);
+	if (extreme) {
+		for (size_t i = 0; i < w_len; i++)
+			c->w[i] = c->w[i] < 0 ? -128 : 127;
+		for (size_t i = 0; i < x_len; i++)
+			c->x[i] = c->x[i] < 0 ? -128 : 127;
+	}
+	tu_rng_fill_i8(r, (int8_t *)c->y_init, y_len, -128, 127);
+	memcpy(c->y, c->y_init, y_len);
+	/* typical |acc|: 74^2 * sqrt(n_in) (128^2 n_in when extreme) */
+	typical = extreme ? 16384.0 * n_in : 74.0 * 74.0 * sqrt((double)n_in);
+	for (uint32_t i = 0; i < n_out; i++)
+		c->bias[i] = (int32_t)tu_rng_range(r, -(int64_t)typical, (int64_t)typical);
+	for (uint32_t i = 0; i < p; i++) {
+		/* scale the typical accumulator to about the output range */
+		double real = (out16 ? 8000.0 : 60.0) / typical * (0.5 + hls_rand_unit(r));
+
+		assert_int_equal(ref_quantize_multiplier(real, &c->rq[i].m0, &c->rq[i].shift), 0);
+	}
+	for (uint32_t o = 0; o < n_out; o++) {
+		uint32_t i = o / k, rr = o % k;
+		struct circe_hw_requant e = c->rq[(flags & CIRCE_HW_CIRC_PER_BLOCK) ? i : 0];
+
+		c->m0[o] = e.m0;
+		c->shift[o] = e.shift;
+		for (uint32_t col = 0; col < n_in; col++) {
+			uint32_t j = col / k, cc = col % k;
+
+			c->dense[(size_t)o * n_in + col] =
+				c->w[(size_t)i * d->ldw + (size_t)j * k + ((rr + k - cc) % k)];
+		}
+	}
+	/* the reference reads x densely: pack it */
+	{
+		int8_t *xd = malloc((size_t)batch * n_in);
+		struct ref_gemm_case rc = {
+			.m = batch,
+			.k = n_in,
+			.n = n_out,
+			.a = xd,
+			.w = c->dense,
+			.bias = (flags & CIRCE_HW_CIRC_BIAS) ? c->bias : NULL,
+			.m0 = c->m0,
+			.shift = c->shift,
+			.in_zp = 0,
+			.out_zp = d->out_zp,
+			.clamp_min = d->clamp_min,
+			.clamp_max = d->clamp_max,
+		};
+
+		assert_non_null(xd);
+		for (uint32_t b = 0; b < batch; b++)
+			memcpy(xd + (size_t)b * n_in, c->x + (size_t)b * d->ldx, n_in);
+		ref_gemm(&rc, c->y_ref);
+		free(xd);
+	}
+}
+
+/* Run the kernel; compare outputs with the reference and the gaps with
+ * their initial bytes. Returns the number of outputs at a clamp bound. */
+static unsigned hls_circ_case_run(struct hls_circ_case *c)
+{
+	struct circe_hw_desc_circ *d = &c->d;
+	bool out16 = d->flags & CIRCE_HW_CIRC_OUT16;
+	size_t esz = out16 ? 2 : 1;
+	unsigned bad = 0, clamped = 0;
+
+	circe_hls_circ(d, c->w, c->x, c->bias, c->rq, c->y);
+	for (uint32_t b = 0; b < d->batch; b++) {
+		const uint8_t *row = c->y + (size_t)b * d->ldy;
+		const uint8_t *row0 = c->y_init + (size_t)b * d->ldy;
+
+		for (uint32_t o = 0; o < d->n_out; o++) {
+			int32_t got = out16 ? (int16_t)(row[2 * o] | row[2 * o + 1] << 8)
+					    : (int8_t)row[o];
+			int32_t want = c->y_ref[(size_t)b * d->n_out + o];
+
+			clamped += want == d->clamp_min || want == d->clamp_max;
+			if (got != want && bad++ < 8)
+				print_error("b %u o %u: %d, ref %d\n", b, o, got, want);
+		}
+		for (size_t i = d->n_out * esz; i < d->ldy; i++)
+			if (row[i] != row0[i] && bad++ < 8)
+				print_error("b %u: gap byte %zu written\n", b, i);
+	}
+	if (bad)
+		print_error("case k=%u n_in=%u n_out=%u batch=%u flags=0x%x out_zp=%d\n", d->k,
+			    d->n_in, d->n_out, d->batch, d->flags, d->out_zp);
+	assert_int_equal(bad, 0);
+	return clamped;
+}
+
+static void test_circ_random(void **state)
+{
+	static const uint32_t ks[] = { 1, 2, 4, 8, 16 };
+	struct tu_rng rng;
+	struct hls_circ_case c;
+	unsigned cases = 0, outputs = 0, clamped = 0;
+
+	(void)state;
+	tu_rng_init(&rng, tu_seed("test_hls random circ", 13));
+	/* every k with every flag combination, then random shapes */
+	for (unsigned t = 0; t < 5 * 8 + 60; t++) {
+		uint32_t k = t < 40 ? ks[t / 8] : ks[tu_rng_range(&rng, 0, 4)];
+		uint32_t flags = (t < 40 ? t % 8 : (uint32_t)tu_rng_range(&rng, 0, 7)) << 1;
+		uint32_t n_in = (uint32_t)tu_rng_range(&rng, 1, 200);
+		uint32_t n_out = k * (uint32_t)tu_rng_range(&rng, 1, 160 / k + 1);
+		uint32_t batch = (uint32_t)tu_rng_range(&rng, 1, 5);
+
+		hls_circ_case_make(&c, &rng, k, n_in, n_out, batch, flags, t % 10 == 9);
+		clamped += hls_circ_case_run(&c);
+		outputs += batch * n_out;
+		cases++;
+		hls_circ_case_free(&c);
+	}
+	printf("# %u CIRC cases, %u outputs, %u at a clamp bound\n", cases, outputs, clamped);
+	/* the scales keep most outputs inside the type */
+	assert_true(clamped < outputs / 4);
+}
+
+/* Shapes at the edges: n_in = 1, n_in just below and above a multiple of
+ * k, one block, k = n_out, the largest n_in with extreme operands (|acc| up
+ * to 128^2 * 16384 = 2^28). */
+static void test_circ_edges(void **state)
+{
+	static const uint32_t shapes[][3] = {
+		/* k, n_in, n_out */
+		{ 16, 1, 16 }, { 16, 15, 16 }, { 16, 17, 32 },	  { 8, 7, 8 },
+		{ 8, 9, 8 },   { 4, 1, 4 },    { 2, 3, 2 },	  { 1, 1, 1 },
+		{ 1, 37, 5 },  { 16, 16, 16 }, { 16, 16384, 16 }, { 4, 16383, 8 },
+	};
+	struct tu_rng rng;
+	struct hls_circ_case c;
+
+	(void)state;
+	tu_rng_init(&rng, tu_seed("test_hls circ edges", 17));
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		for (int extreme = 0; extreme < 2; extreme++) {
+			uint32_t flags = (uint32_t)tu_rng_range(&rng, 0, 7) << 1;
+
+			hls_circ_case_make(&c, &rng, shapes[i][0], shapes[i][1], shapes[i][2], 2,
+					   flags, extreme);
+			hls_circ_case_run(&c);
+			hls_circ_case_free(&c);
+		}
+}
+
+/* A hand case: k = 2, w = [1, 2 | 3, 4], x = [10, 20, 30] (q = 2, x[3] is
+ * past n_in): circ([1,2]) = [[1,2],[2,1]], circ([3,4]) = [[3,4],[4,3]],
+ * y0 = 1*10 + 2*20 + 3*30 = 140, y1 = 2*10 + 1*20 + 4*30 = 160; bias
+ * [1, -1], multiplier 1/2 (m0 = 2^30, shift 0): 70.5 -> 71, 79.5 -> 80 (ties
+ * away from zero after the doubling high multiply rounds to nearest). */
+static void test_circ_hand(void **state)
+{
+	struct circe_hw_desc_circ d = {
+		.opcode = CIRCE_HW_OP_CIRC,
+		.flags = CIRCE_HW_CIRC_BIAS | CIRCE_HW_CIRC_OUT16,
+		.k = 2,
+		.n_in = 3,
+		.n_out = 2,
+		.batch = 1,
+		.clamp_min = INT16_MIN,
+		.clamp_max = INT16_MAX,
+		.ldw = 4,
+		.ldx = 3,
+		.ldy = 4,
+	};
+	const int8_t w[] = { 1, 2, 3, 4 }, x[] = { 10, 20, 30 };
+	const int32_t bias[] = { 1, -1 };
+	const struct circe_hw_requant rq = { 1 << 30, 0 };
+	uint8_t y[4];
+
+	(void)state;
+	circe_hls_circ(&d, w, x, bias, &rq, y);
+	assert_int_equal((int16_t)(y[0] | y[1] << 8), 71);
+	assert_int_equal((int16_t)(y[2] | y[3] << 8), 80);
+	/* without bias, int8 with a clamp at 75 */
+	d.flags = 0;
+	d.clamp_min = -128;
+	d.clamp_max = 75;
+	d.ldy = 2;
+	circe_hls_circ(&d, w, x, NULL, &rq, y);
+	assert_int_equal((int8_t)y[0], 70);
+	assert_int_equal((int8_t)y[1], 75);
+}
+
+static void test_circ_illegal_writes_nothing(void **state)
+{
+	struct circe_hw_desc_circ d;
+	uint8_t y[64], want[64];
+
+	(void)state;
+	hls_circ_base(&d);
+	d.n_out = 6;
+	memset(y, 0x5A, sizeof(y));
+	memset(want, 0x5A, sizeof(want));
+	circe_hls_circ(&d, NULL, NULL, NULL, NULL, y);
+	assert_memory_equal(y, want, sizeof(y));
+}
+
+/* ------------------------------------------------------------------------ */
+/* The LSTM cell                                                             */
+/* ------------------------------------------------------------------------ */
+
+static double hls_sigmoid(double x)
+{
+	return 1.0 / (1.0 + exp(-x));
+}
+
+/* The committed tables are what tools/gen_act.c computes: f(i/32) in
+ * Q0.15 rounded to nearest; checked here against libm within 1 LSB. */
+static void test_act_tables(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < CIRCE_HLS_ACT_ENTRIES; i++) {
+		double x = i / 32.0;
+		double s = hls_sigmoid(x) * 32768.0, t = tanh(x) * 32768.0;
+
+		if (s > 32767.0)
+			s = 32767.0;
+		if (t > 32767.0)
+			t = 32767.0;
+		assert_true(fabs(circe_hls_sigmoid_table[i] - s) <= 1.0);
+		assert_true(fabs(circe_hls_tanh_table[i] - t) <= 1.0);
+		if (i) {
+			assert_true(circe_hls_sigmoid_table[i] >= circe_hls_sigmoid_table[i - 1]);
+			assert_true(circe_hls_tanh_table[i] >= circe_hls_tanh_table[i - 1]);
+		}
+	}
+	/* endpoints */
+	assert_int_equal(circe_hls_sigmoid_table[0], 16384);
+	assert_int_equal(circe_hls_tanh_table[0], 0);
+	assert_int_equal(circe_hls_sigmoid_table[CIRCE_HLS_ACT_ENTRIES - 1], 32757); /* 0.99966 */
+	assert_int_equal(circe_hls_tanh_table[CIRCE_HLS_ACT_ENTRIES - 1], 32767);    /* clamped */
+	assert_int_equal(CIRCE_HLS_ACT_FRAC_BITS, 7);
+}
+
+/* Every Q3.12 input: exact properties, and the error against libm. */
+static void test_act_all_inputs(void **state)
+{
+	double max_s = 0, max_t = 0;
+	int16_t prev_s = 0, prev_t = 0;
+
+	(void)state;
+	for (int32_t v = INT16_MIN; v <= INT16_MAX; v++) {
+		int16_t x = (int16_t)v;
+		int16_t s = circe_hls_sigmoid_q12(x), t = circe_hls_tanh_q12(x);
+		double es = fabs(s - hls_sigmoid(v / 4096.0) * 32768.0);
+		double et = fabs(t - tanh(v / 4096.0) * 32768.0);
+
+		if (v > INT16_MIN) {
+			/* monotone */
+			assert_true(s >= prev_s);
+			assert_true(t >= prev_t);
+			/* symmetric: sigmoid(-x) = 1 - sigmoid(x), tanh odd */
+			assert_int_equal(s + circe_hls_sigmoid_q12((int16_t)-v), 32768);
+			assert_int_equal(t, -circe_hls_tanh_q12((int16_t)-v));
+		}
+		/* ranges */
+		assert_true(s >= 1); /* and <= 32767 by its type */
+		assert_true(t >= -32767);
+		/* grid points are the table entries */
+		if (v >= 0 && (v & 127) == 0) {
+			assert_int_equal(s, circe_hls_sigmoid_table[v >> 7]);
+			assert_int_equal(t, circe_hls_tanh_table[v >> 7]);
+		}
+		max_s = es > max_s ? es : max_s;
+		max_t = et > max_t ? et : max_t;
+		prev_s = s;
+		prev_t = t;
+	}
+	printf("# activations vs libm over all 65536 Q3.12 inputs: sigmoid %.2f LSB, tanh %.2f "
+	       "LSB (Q0.15)\n",
+	       max_s, max_t);
+	/* table rounding (0.5) + linear interpolation at step 1/32 (max|f''|
+	 * h^2 / 8: 0.77 / 8192 for tanh = 3.1 LSB) + the rounding of the
+	 * interpolation (0.5) */
+	assert_true(max_s <= 4.0);
+	assert_true(max_t <= 4.0);
+	/* hand values: sigmoid(1) = 0.731059 -> 23955, tanh(-1) = -0.761594 */
+	assert_int_equal(circe_hls_sigmoid_q12(4096), 23955);
+	assert_int_equal(circe_hls_tanh_q12(-4096), -24956);
+	assert_int_equal(circe_hls_sigmoid_q12(0), 16384);
+	assert_int_equal(circe_hls_tanh_q12(0), 0);
+	assert_int_equal(circe_hls_sigmoid_q12(INT16_MIN),
+			 32768 - circe_hls_sigmoid_q12(INT16_MAX));
+}
+
+static void hls_lstm_base(struct circe_hw_desc_lstm *d, uint32_t hidden)
+{
+	memset(d, 0, sizeof(*d));
+	d->opcode = CIRCE_HW_OP_LSTM;
+	d->hidden = hidden;
+	d->h_zp = 3;
+	d->h_rq = (struct circe_hw_requant){ 1 << 30, -22 }; /* Q0.30 * 2^-23: 1.0 -> 128 */
+	d->gx_va = 0x1000;
+	d->gh_va = 0x2000;
+	d->c_in_va = 0x3000;
+	d->c_out_va = 0x3000;
+	d->h_va = 0x4001;
+}
+
+static void test_lstm_check(void **state)
+{
+	struct circe_hw_desc_lstm d, t;
+
+	(void)state;
+	hls_lstm_base(&d, 10);
+	assert_int_equal(circe_hls_lstm_check(&d), 0);
+#define LSTM_EXPECT(field_assign, reason)                           \
+	do {                                                        \
+		t = d;                                              \
+		field_assign;                                       \
+		assert_int_equal(circe_hls_lstm_check(&t), reason); \
+	} while (0)
+	LSTM_EXPECT(t.opcode = CIRCE_HW_OP_CIRC, CIRCE_HW_ILL_OPCODE);
+	LSTM_EXPECT(t.flags = 2, CIRCE_HW_ILL_FLAGS);
+	LSTM_EXPECT(t.flags = CIRCE_HW_LSTM_NO_GH, 0);
+	LSTM_EXPECT(t.hidden = 0, CIRCE_HW_ILL_DIMS);
+	LSTM_EXPECT(t.hidden = CIRCE_HW_LSTM_MAX_HIDDEN, 0);
+	LSTM_EXPECT(t.hidden = CIRCE_HW_LSTM_MAX_HIDDEN + 1, CIRCE_HW_ILL_DIMS);
+	LSTM_EXPECT(t.h_zp = 128, CIRCE_HW_ILL_ZERO_POINT);
+	LSTM_EXPECT(t.h_zp = -128, 0);
+	LSTM_EXPECT(t.h_rq.m0 = -1, CIRCE_HW_ILL_REQUANT);
+	LSTM_EXPECT(t.h_rq.m0 = 0, 0);
+	LSTM_EXPECT(t.h_rq.shift = 31, CIRCE_HW_ILL_REQUANT);
+	LSTM_EXPECT(t.h_rq.shift = -32, CIRCE_HW_ILL_REQUANT);
+	LSTM_EXPECT(t.h_rq.shift = 30, 0);
+	LSTM_EXPECT(t.gx_va |= 1, CIRCE_HW_ILL_ALIGN);
+	LSTM_EXPECT(t.gh_va |= 1, CIRCE_HW_ILL_ALIGN);
+	LSTM_EXPECT((t.gh_va |= 1, t.flags = CIRCE_HW_LSTM_NO_GH), 0);
+	LSTM_EXPECT(t.c_in_va |= 1, CIRCE_HW_ILL_ALIGN);
+	LSTM_EXPECT(t.c_out_va |= 1, CIRCE_HW_ILL_ALIGN);
+	LSTM_EXPECT(t.h_va |= 2, 0); /* int8: any alignment */
+	/* order */
+	LSTM_EXPECT((t.opcode = 0, t.flags = 2), CIRCE_HW_ILL_OPCODE);
+	LSTM_EXPECT((t.flags = 2, t.hidden = 0), CIRCE_HW_ILL_FLAGS);
+	LSTM_EXPECT((t.hidden = 0, t.h_zp = 200), CIRCE_HW_ILL_DIMS);
+	LSTM_EXPECT((t.h_zp = 200, t.h_rq.m0 = -1), CIRCE_HW_ILL_ZERO_POINT);
+	LSTM_EXPECT((t.h_rq.m0 = -1, t.gx_va = 1), CIRCE_HW_ILL_REQUANT);
+#undef LSTM_EXPECT
+}
+
+/* One unit in double precision from the same integer inputs: exact
+ * activations, no intermediate rounding. c_ref in Q4.11 units (saturated),
+ * h_ref before rounding (clamped). */
+static void hls_lstm_ref(const struct circe_hw_desc_lstm *d, const int16_t pre[4], int16_t c,
+			 double *c_ref, double *h_ref)
+{
+	double i = hls_sigmoid(pre[0] / 4096.0), f = hls_sigmoid(pre[1] / 4096.0);
+	double g = tanh(pre[2] / 4096.0), o = hls_sigmoid(pre[3] / 4096.0);
+	double cn = f * (c / 2048.0) + i * g;
+	double mult = d->h_rq.m0 / 2147483648.0 * pow(2.0, d->h_rq.shift);
+	double h;
+
+	cn = cn * 2048.0;
+	cn = cn > 32767 ? 32767 : (cn < -32768 ? -32768 : cn);
+	h = d->h_zp + o * tanh(cn / 2048.0) * 1073741824.0 * mult;
+	*c_ref = cn;
+	*h_ref = h > 127 ? 127 : (h < -128 ? -128 : h);
+}
+
+static void test_lstm_vs_double(void **state)
+{
+	enum { N = 4096 };
+	struct tu_rng rng;
+	struct circe_hw_desc_lstm d;
+	int16_t *gx = malloc(8 * N), *gh = malloc(8 * N), *c = malloc(2 * N), *cn = malloc(2 * N);
+	int8_t *h = malloc(N);
+	double max_c = 0, max_h = 0, sum_c = 0;
+
+	(void)state;
+	assert_true(gx && gh && c && cn && h);
+	tu_rng_init(&rng, tu_seed("test_hls lstm", 19));
+	for (int round = 0; round < 8; round++) {
+		hls_lstm_base(&d, N);
+		d.flags = round & 1 ? CIRCE_HW_LSTM_NO_GH : 0;
+		d.h_zp = (int32_t)tu_rng_range(&rng, -20, 20);
+		/* 1.0 in Q0.30 -> 64..256 int8 steps: some saturate */
+		d.h_rq.m0 = (int32_t)tu_rng_range(&rng, 1 << 30, INT32_MAX);
+		d.h_rq.shift = (int32_t)tu_rng_range(&rng, -24, -22);
+		for (size_t i = 0; i < 4 * N; i++) {
+			/* pre-activations mostly in [-6, 6], the cell in [-12, 12] */
+			gx[i] = (int16_t)tu_rng_range(&rng, -16384, 16384);
+			gh[i] = (int16_t)tu_rng_range(&rng, -8192, 8192);
+		}
+		for (size_t i = 0; i < N; i++)
+			c[i] = (int16_t)tu_rng_range(&rng, -24576, 24576);
+		circe_hls_lstm(&d, gx, gh, c, cn, h);
+		for (size_t j = 0; j < N; j++) {
+			int16_t pre[4];
+			double c_ref, h_ref, ec, eh;
+
+			for (int g = 0; g < 4; g++) {
+				int32_t s = gx[g * N + j] + (d.flags ? 0 : gh[g * N + j]);
+
+				pre[g] = (int16_t)(s > 32767 ? 32767 : (s < -32768 ? -32768 : s));
+			}
+			hls_lstm_ref(&d, pre, c[j], &c_ref, &h_ref);
+			ec = fabs(cn[j] - c_ref);
+			eh = fabs(h[j] - h_ref);
+			sum_c += ec * ec;
+			max_c = ec > max_c ? ec : max_c;
+			max_h = eh > max_h ? eh : max_h;
+		}
+	}
+	printf("# LSTM vs double (%d units): c max %.2f LSB (rms %.2f) of Q4.11, h max %.2f LSB\n",
+	       8 * N, max_c, sqrt(sum_c / (8.0 * N)), max_h);
+	/* c: |f c| error <= |c| 4/32768 (<= 2 LSB at |c| <= 12) + i g
+	 * error (about 0.5 LSB) + two rounding shifts (1) */
+	assert_true(max_c <= 4.0);
+	/* h: one rounding (0.5) plus the propagated activation and cell
+	 * errors (a few hundredths at these scales) */
+	assert_true(max_h <= 1.0);
+	free(h);
+	free(cn);
+	free(c);
+	free(gh);
+	free(gx);
+}
+
+/* Exact properties of the cell: saturation of the pre-activations, of the
+ * cell and of h; NO_GH equals gh = 0; in place equals out of place. */
+static void test_lstm_exact(void **state)
+{
+	struct circe_hw_desc_lstm d;
+	int16_t gx[4 * 4], gh[4 * 4], zero[4 * 4] = { 0 }, c[4], cn[4], cn2[4];
+	int8_t h[4], h2[4];
+
+	(void)state;
+	hls_lstm_base(&d, 4);
+	/* unit 0: everything at +max: f c = 32767 * 32757 / 32768 = 32756,
+	 * i g = 32757 * 32767 / 2^19 = 2047: the sum saturates */
+	/* unit 1: the mirror: c = -32768, g at -max */
+	/* unit 2: gx + gh overflows int16 and saturates to the same result
+	 * as unit 0 */
+	/* unit 3: all zero: c' = 0.5 * 0 + 0.5 * 0 = 0, h = h_zp */
+	for (int g = 0; g < 4; g++) {
+		gx[g * 4 + 0] = 32767, gh[g * 4 + 0] = 0;
+		gx[g * 4 + 1] = g == 2 ? -32768 : 32767, gh[g * 4 + 1] = 0;
+		gx[g * 4 + 2] = 20000, gh[g * 4 + 2] = 20000;
+		gx[g * 4 + 3] = 0, gh[g * 4 + 3] = 0;
+	}
+	c[0] = 32767, c[1] = -32768, c[2] = 32767, c[3] = 0;
+	circe_hls_lstm(&d, gx, gh, c, cn, h);
+	assert_int_equal(cn[0], 32767);
+	assert_int_equal(cn[1], -32768);
+	assert_int_equal(cn[2], 32767);
+	assert_int_equal(cn[3], 0);
+	/* o * tanh(16 -> 8 saturated) = 32757 * 32767 ~ 1.0 Q0.30 -> 128 + 3:
+	 * clamped to 127; the mirror: -128 + 3 = -125 */
+	assert_int_equal(h[0], 127);
+	assert_int_equal(h[2], 127);
+	assert_int_equal(h[1], -125);
+	assert_int_equal(h[3], 3);
+	/* hand-computed small case: pre = 0 everywhere, c = 2048 (1.0):
+	 * f c = 16384 * 2048 / 2^15 = 1024, i g = 0: c' = 1024 (0.5);
+	 * tanh(0.5) from Q3.12 2048: i = 16, T[16] = 15143 (tanh 0.5 =
+	 * 0.462117); o * tanh = 16384 * 15143 = 248102912 (Q0.30 0.2311);
+	 * * 2^-23 = 29.58 -> 30, + h_zp 3 = 33 */
+	memset(gx, 0, sizeof(gx));
+	memset(gh, 0, sizeof(gh));
+	c[0] = 2048;
+	hls_lstm_base(&d, 1);
+	circe_hls_lstm(&d, gx, gh, c, cn, h);
+	assert_int_equal(cn[0], 1024);
+	assert_int_equal(circe_hls_tanh_table[16], 15143);
+	assert_int_equal(h[0], 3 + 30);
+	/* NO_GH equals gh = 0, in place equals out of place */
+	for (int i = 0; i < 16; i++)
+		gx[i] = (int16_t)(i * 3001 - 20000), gh[i] = (int16_t)(i * 977);
+	for (int i = 0; i < 4; i++)
+		c[i] = (int16_t)(i * 9000 - 15000);
+	hls_lstm_base(&d, 4);
+	d.flags = CIRCE_HW_LSTM_NO_GH;
+	circe_hls_lstm(&d, gx, gh, c, cn, h);
+	d.flags = 0;
+	circe_hls_lstm(&d, gx, zero, c, cn2, h2);
+	assert_memory_equal(cn, cn2, sizeof(cn));
+	assert_memory_equal(h, h2, sizeof(h));
+	memcpy(cn2, c, sizeof(c));
+	circe_hls_lstm(&d, gx, zero, cn2, cn2, h2);
+	assert_memory_equal(cn, cn2, sizeof(cn));
+	/* an illegal descriptor writes nothing */
+	memset(h2, 0x5A, sizeof(h2));
+	memcpy(cn2, c, sizeof(c));
+	d.h_zp = 300;
+	circe_hls_lstm(&d, gx, gh, c, cn2, h2);
+	assert_memory_equal(cn2, c, sizeof(c));
+	for (int i = 0; i < 4; i++)
+		assert_int_equal((uint8_t)h2[i], 0x5A);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1208,6 +1874,16 @@ int main(void)
 		cmocka_unit_test(test_gemm_max_k),
 		cmocka_unit_test(test_gemm_random),
 		cmocka_unit_test(test_gemm_golden),
+		cmocka_unit_test(test_circ_check_each_reason),
+		cmocka_unit_test(test_circ_hand),
+		cmocka_unit_test(test_circ_illegal_writes_nothing),
+		cmocka_unit_test(test_circ_random),
+		cmocka_unit_test(test_circ_edges),
+		cmocka_unit_test(test_act_tables),
+		cmocka_unit_test(test_act_all_inputs),
+		cmocka_unit_test(test_lstm_check),
+		cmocka_unit_test(test_lstm_exact),
+		cmocka_unit_test(test_lstm_vs_double),
 	};
 
 	return cmocka_run_group_tests_name("hls", tests, NULL, NULL);

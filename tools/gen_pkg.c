@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "circe/hw.h"
+#include "hw/hls/circe_hls.h"
 
 /* A 64-bit localparam, sized and named as in C. */
 static void gen_pkg_param(const char *name, unsigned bits, uint64_t value)
@@ -65,6 +66,18 @@ static void gen_pkg_field(const char *type, const char *field, size_t off, size_
 #define GEN_FIELD(type, field)                                                     \
 	gen_pkg_field(#type, #field, offsetof(struct circe_hw_desc_##type, field), \
 		      sizeof(((struct circe_hw_desc_##type *)0)->field))
+
+/* A table of int16 as one flat packed vector, entry i at [i*16 +: 16]
+ * (Yosys 0.23 takes no unpacked-array parameters); the concatenation lists
+ * the last entry first. */
+static void gen_pkg_table16(const char *name, const int16_t *t, unsigned n)
+{
+	printf("  localparam logic [%u*16-1:0] %s = {", n, name);
+	for (unsigned i = n; i-- > 0;)
+		printf("%s16'h%04x%s", (n - 1u - i) % 8u == 0 ? "\n    " : " ",
+		       (unsigned)(uint16_t)t[i], i ? "," : "");
+	printf("\n  };\n");
+}
 
 /*
  * --defines: the few numbers that other packages need, as macros. Yosys 0.23
@@ -248,6 +261,62 @@ int main(int argc, char **argv)
 	gen_pkg_int("CIRCE_HW_FOREST_MAX_FEATURES", CIRCE_HW_FOREST_MAX_FEATURES);
 	gen_pkg_int("CIRCE_HW_FOREST_MAX_DEPTH", CIRCE_HW_FOREST_MAX_DEPTH);
 	gen_pkg_param("CIRCE_HW_TREE_LEAF", 32, CIRCE_HW_TREE_LEAF);
+
+	GEN_FIELD(circ, opcode);
+	GEN_FIELD(circ, flags);
+	GEN_FIELD(circ, k);
+	GEN_FIELD(circ, n_in);
+	GEN_FIELD(circ, n_out);
+	GEN_FIELD(circ, batch);
+	GEN_FIELD(circ, out_zp);
+	GEN_FIELD(circ, clamp_min);
+	GEN_FIELD(circ, clamp_max);
+	GEN_FIELD(circ, ldw);
+	GEN_FIELD(circ, ldx);
+	GEN_FIELD(circ, ldy);
+	GEN_FIELD(circ, w_va);
+	GEN_FIELD(circ, x_va);
+	GEN_FIELD(circ, bias_va);
+	GEN_FIELD(circ, rq_va);
+	GEN_FIELD(circ, y_va);
+	GEN_FIELD(circ, status);
+	gen_pkg_param("CIRCE_HW_CIRC_OUT16", 32, CIRCE_HW_CIRC_OUT16);
+	gen_pkg_param("CIRCE_HW_CIRC_BIAS", 32, CIRCE_HW_CIRC_BIAS);
+	gen_pkg_param("CIRCE_HW_CIRC_PER_BLOCK", 32, CIRCE_HW_CIRC_PER_BLOCK);
+	gen_pkg_param("CIRCE_HW_CIRC_FLAGS_ALL", 32, CIRCE_HW_CIRC_FLAGS_ALL);
+	gen_pkg_int("CIRCE_HW_CIRC_K_MAX", CIRCE_HW_CIRC_K_MAX);
+	gen_pkg_int("CIRCE_HW_CIRC_MAX_IN", CIRCE_HW_CIRC_MAX_IN);
+	gen_pkg_int("CIRCE_HW_CIRC_MAX_OUT", CIRCE_HW_CIRC_MAX_OUT);
+	gen_pkg_int("CIRCE_HW_CIRC_MAX_BATCH", CIRCE_HW_CIRC_MAX_BATCH);
+	GEN_FIELD(lstm, opcode);
+	GEN_FIELD(lstm, flags);
+	GEN_FIELD(lstm, hidden);
+	GEN_FIELD(lstm, h_zp);
+	GEN_FIELD(lstm, h_rq);
+	gen_pkg_int("CIRCE_DESC_LSTM_H_RQ_M0_OFF", offsetof(struct circe_hw_desc_lstm, h_rq) +
+							   offsetof(struct circe_hw_requant, m0));
+	gen_pkg_int("CIRCE_DESC_LSTM_H_RQ_SHIFT_OFF",
+		    offsetof(struct circe_hw_desc_lstm, h_rq) +
+			    offsetof(struct circe_hw_requant, shift));
+	GEN_FIELD(lstm, gx_va);
+	GEN_FIELD(lstm, gh_va);
+	GEN_FIELD(lstm, c_in_va);
+	GEN_FIELD(lstm, c_out_va);
+	GEN_FIELD(lstm, h_va);
+	GEN_FIELD(lstm, status);
+	gen_pkg_param("CIRCE_HW_LSTM_NO_GH", 32, CIRCE_HW_LSTM_NO_GH);
+	gen_pkg_param("CIRCE_HW_LSTM_FLAGS_ALL", 32, CIRCE_HW_LSTM_FLAGS_ALL);
+	gen_pkg_int("CIRCE_HW_LSTM_MAX_HIDDEN", CIRCE_HW_LSTM_MAX_HIDDEN);
+	gen_pkg_int("CIRCE_HW_LSTM_GATE_FRAC", CIRCE_HW_LSTM_GATE_FRAC);
+	gen_pkg_int("CIRCE_HW_LSTM_CELL_FRAC", CIRCE_HW_LSTM_CELL_FRAC);
+	gen_pkg_int("CIRCE_HW_LSTM_ACT_FRAC", CIRCE_HW_LSTM_ACT_FRAC);
+
+	gen_pkg_section("LSTM activation tables (hw/hls/act_tables.c): f(i / 32) in Q0.15");
+	gen_pkg_int("CIRCE_HLS_ACT_STEP_BITS", CIRCE_HLS_ACT_STEP_BITS);
+	gen_pkg_int("CIRCE_HLS_ACT_ENTRIES", CIRCE_HLS_ACT_ENTRIES);
+	gen_pkg_int("CIRCE_HLS_ACT_FRAC_BITS", CIRCE_HLS_ACT_FRAC_BITS);
+	gen_pkg_table16("CIRCE_HLS_SIGMOID_TABLE", circe_hls_sigmoid_table, CIRCE_HLS_ACT_ENTRIES);
+	gen_pkg_table16("CIRCE_HLS_TANH_TABLE", circe_hls_tanh_table, CIRCE_HLS_ACT_ENTRIES);
 
 	gen_pkg_section("page table");
 	gen_pkg_int("CIRCE_HW_VA_BITS", CIRCE_HW_VA_BITS);

@@ -95,6 +95,16 @@ const char *circe_cli_shape_str(const struct circe_npy *npy, char *buf, size_t l
 /* JSON string literal of s (quotes included) to f. */
 void circe_cli_json_string(FILE *f, const char *s);
 
+/* The index of arg in words[n], or -EINVAL naming opt, arg and the known
+ * words. */
+int circe_cli_parse_word(const char *opt, const char *arg, const char *const *words, size_t n,
+			 size_t *out);
+
+/* JSON members printed to stdout after the first one: ', "key": v'; the
+ * _opt one prints null unless have (v with the printf format fmt). */
+void circe_cli_json_u64(const char *key, uint64_t v);
+void circe_cli_json_opt(const char *key, bool have, double v, const char *fmt);
+
 /* Page-aligned zeroed buffer (so it can be registered on its own pages);
  * NULL when out of memory. Free with free(). */
 void *circe_cli_alloc(size_t bytes);
@@ -103,8 +113,11 @@ void *circe_cli_alloc(size_t bytes);
 int circe_cli_cmd_info(struct circe_cli *cli, int argc, char **argv);
 int circe_cli_cmd_gemm(struct circe_cli *cli, int argc, char **argv);
 int circe_cli_cmd_bench(struct circe_cli *cli, int argc, char **argv);
+int circe_cli_cmd_run(struct circe_cli *cli, int argc, char **argv);
 /* circe bench svm (cmd_bench_svm.c), after the word "svm". */
 int circe_cli_bench_svm(struct circe_cli *cli, struct circe_cli_iter *it);
+/* circe bench lstm (cmd_bench_lstm.c), after the word "lstm". */
+int circe_cli_bench_lstm(struct circe_cli *cli, struct circe_cli_iter *it);
 
 /* One-line help of the global options, shared by every usage text. */
 #define CIRCE_CLI_GLOBAL_HELP                                                              \

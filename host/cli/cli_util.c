@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,4 +229,34 @@ void *circe_cli_alloc(size_t bytes)
 		return NULL;
 	memset(p, 0, len);
 	return p;
+}
+
+int circe_cli_parse_word(const char *opt, const char *arg, const char *const *words, size_t n,
+			 size_t *out)
+{
+	char known[128] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(arg, words[i])) {
+			*out = i;
+			return 0;
+		}
+		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+			 i ? ", " : "", words[i]);
+	}
+	return circe_err(-EINVAL, "%s: unknown value '%s' (known: %s)", opt, arg, known);
+}
+
+void circe_cli_json_u64(const char *key, uint64_t v)
+{
+	printf(", \"%s\": %" PRIu64, key, v);
+}
+
+void circe_cli_json_opt(const char *key, bool have, double v, const char *fmt)
+{
+	printf(", \"%s\": ", key);
+	if (have)
+		printf(fmt, v);
+	else
+		printf("null");
 }

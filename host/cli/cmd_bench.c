@@ -74,9 +74,10 @@ static void circe_cli_bench_list(FILE *f)
 		   "  gemm     random quantized GEMM, checked against the host reference\n"
 		   "  faults   on-demand paging: a GEMM over memory that is not registered\n"
 		   "  svm      SVM studies: memcpy, list chase, SpMV, forest under each TLB\n"
-		   "           mode and the ideal MMU; zero-copy SVM against copy-based offload\n\n"
-		   "'circe bench gemm --help', 'circe bench faults --help' and 'circe bench "
-		   "svm --help' list their options.\n");
+		   "           mode and the ideal MMU; zero-copy SVM against copy-based offload\n"
+		   "  lstm     an LSTM layer (dense or block-circulant): cycles per step, array\n"
+		   "           utilization, weight bytes per step, frames per second\n\n"
+		   "'circe bench BENCHMARK --help' lists the options of each.\n");
 }
 
 static int circe_cli_bench_parse(struct circe_cli *cli, struct circe_cli_iter *it,
@@ -793,11 +794,15 @@ int circe_cli_cmd_bench(struct circe_cli *cli, int argc, char **argv)
 		cli->cmd = "bench svm";
 		return circe_cli_bench_svm(cli, &it);
 	}
+	if (!strcmp(arg, "lstm")) {
+		cli->cmd = "bench lstm";
+		return circe_cli_bench_lstm(cli, &it);
+	}
 	if (strcmp(arg, "gemm"))
 		return circe_cli_usage(
 			cli, "benchmark",
-			circe_err(-EINVAL, "unknown benchmark '%s' (known: gemm, faults, svm)",
-				  arg));
+			circe_err(-EINVAL,
+				  "unknown benchmark '%s' (known: gemm, faults, svm, lstm)", arg));
 	cli->cmd = "bench gemm";
 	return circe_cli_bench_gemm(cli, &it);
 }

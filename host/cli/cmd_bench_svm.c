@@ -173,22 +173,6 @@ static void circe_cli_svm_help(void)
 	       CIRCE_CLI_SVM_DEFAULT_VISIT, CIRCE_CLI_SVM_DEFAULT_TREES, CIRCE_CLI_SVM_MAX_REPEAT);
 }
 
-static int circe_cli_svm_word(const char *opt, const char *arg, const char *const *words, size_t n,
-			      size_t *out)
-{
-	char known[128] = "";
-
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(arg, words[i])) {
-			*out = i;
-			return 0;
-		}
-		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
-			 i ? ", " : "", words[i]);
-	}
-	return circe_err(-EINVAL, "%s: unknown value '%s' (known: %s)", opt, arg, known);
-}
-
 static int circe_cli_svm_parse_tlb(const char *arg, bool *tlb)
 {
 	char buf[128], *save = NULL, *tok;
@@ -205,7 +189,8 @@ static int circe_cli_svm_parse_tlb(const char *arg, bool *tlb)
 		return circe_err(-EINVAL, "--tlb: '%s' is not a list of modes", arg);
 	strcpy(buf, arg);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		err = circe_cli_svm_word("--tlb", tok, circe_cli_svm_tlbs, CIRCE_CLI_SVM_NTLB, &i);
+		err = circe_cli_parse_word("--tlb", tok, circe_cli_svm_tlbs, CIRCE_CLI_SVM_NTLB,
+					   &i);
 		if (err)
 			return err;
 		tlb[i] = true;
@@ -263,7 +248,7 @@ static int circe_cli_svm_parse(struct circe_cli *cli, struct circe_cli_iter *it,
 			*help = true;
 			return 0;
 		case CIRCE_CLI_SVM_OPT_PATTERN:
-			err = circe_cli_svm_word("--pattern", arg, circe_cli_svm_patterns, 4, &w);
+			err = circe_cli_parse_word("--pattern", arg, circe_cli_svm_patterns, 4, &w);
 			a->pattern = (enum circe_cli_svm_pattern)w;
 			have_pattern = true;
 			break;
@@ -1167,20 +1152,6 @@ static void circe_cli_svm_json_rate(const char *key, uint64_t hits, uint64_t mis
 		printf(", \"%s\": null", key);
 }
 
-static void circe_cli_svm_json_u64(const char *key, uint64_t v)
-{
-	printf(", \"%s\": %" PRIu64, key, v);
-}
-
-static void circe_cli_svm_json_opt(const char *key, bool have, double v, const char *fmt)
-{
-	printf(", \"%s\": ", key);
-	if (have)
-		printf(fmt, v);
-	else
-		printf("null");
-}
-
 /* A JSON array of n numbers, or null. */
 static void circe_cli_svm_json_list(const uint64_t *v, uint64_t n)
 {
@@ -1262,60 +1233,58 @@ static void circe_cli_svm_report(const struct circe_cli *cli, const struct circe
 		printf(", \"pattern\": \"%s\", \"tlb\": \"%s\", \"pages\": \"%s\"",
 		       circe_cli_svm_patterns[a->pattern], circe_cli_svm_tlbs[r->tlb],
 		       a->huge ? "2m" : "4k");
-		circe_cli_svm_json_u64("size", a->size);
+		circe_cli_json_u64("size", a->size);
 		printf(", \"workload\": ");
 		circe_cli_json_string(stdout, w->shape);
-		circe_cli_svm_json_u64("data_bytes", w->data_bytes);
-		circe_cli_svm_json_u64("seed", a->seed);
+		circe_cli_json_u64("data_bytes", w->data_bytes);
+		circe_cli_json_u64("seed", a->seed);
 		printf(", \"offload\": \"%s\"", offload);
 		printf(", \"correct\": %s", r->correct ? "true" : "false");
 		if (cyc)
-			circe_cli_svm_json_u64("cycles", st->cycles);
+			circe_cli_json_u64("cycles", st->cycles);
 		else
 			printf(", \"cycles\": null");
-		circe_cli_svm_json_opt("ideal_cycles", have_ovh,
-				       have_ovh ? (double)ideal->st.cycles : 0, "%.0f");
-		circe_cli_svm_json_opt("translation_overhead", have_ovh, ovh, "%.6f");
+		circe_cli_json_opt("ideal_cycles", have_ovh,
+				   have_ovh ? (double)ideal->st.cycles : 0, "%.0f");
+		circe_cli_json_opt("translation_overhead", have_ovh, ovh, "%.6f");
 		circe_cli_svm_json_rate("l1_hit_rate", st->tlb_l1_hits, st->tlb_l1_misses);
 		circe_cli_svm_json_rate("l2_hit_rate", st->tlb_l2_hits, st->tlb_l2_misses);
-		circe_cli_svm_json_u64("tlb_l1_hits", st->tlb_l1_hits);
-		circe_cli_svm_json_u64("tlb_l1_misses", st->tlb_l1_misses);
-		circe_cli_svm_json_u64("tlb_l2_hits", st->tlb_l2_hits);
-		circe_cli_svm_json_u64("tlb_l2_misses", st->tlb_l2_misses);
-		circe_cli_svm_json_u64("walks", st->walks);
-		circe_cli_svm_json_u64("pte_reads", st->pte_reads);
-		circe_cli_svm_json_u64("walk_cache_hits", st->walk_cache_hits);
+		circe_cli_json_u64("tlb_l1_hits", st->tlb_l1_hits);
+		circe_cli_json_u64("tlb_l1_misses", st->tlb_l1_misses);
+		circe_cli_json_u64("tlb_l2_hits", st->tlb_l2_hits);
+		circe_cli_json_u64("tlb_l2_misses", st->tlb_l2_misses);
+		circe_cli_json_u64("walks", st->walks);
+		circe_cli_json_u64("pte_reads", st->pte_reads);
+		circe_cli_json_u64("walk_cache_hits", st->walk_cache_hits);
 		if (cyc) {
-			circe_cli_svm_json_u64("walk_cycles", st->walk_cycles);
-			circe_cli_svm_json_u64("stall_cycles", st->stall_cycles);
+			circe_cli_json_u64("walk_cycles", st->walk_cycles);
+			circe_cli_json_u64("stall_cycles", st->stall_cycles);
 		} else {
 			printf(", \"walk_cycles\": null, \"stall_cycles\": null");
 		}
-		circe_cli_svm_json_u64("dma_read_bytes", st->dma_read_bytes);
-		circe_cli_svm_json_u64("dma_write_bytes", st->dma_write_bytes);
-		circe_cli_svm_json_u64("clock_hz", info->clock_hz);
+		circe_cli_json_u64("dma_read_bytes", st->dma_read_bytes);
+		circe_cli_json_u64("dma_write_bytes", st->dma_write_bytes);
+		circe_cli_json_u64("clock_hz", info->clock_hz);
 		printf(", \"host_seconds\": %.9f, \"device_seconds\": %.9f"
 		       ", \"device_seconds_method\": \"%s\", \"total_seconds\": %.9f"
 		       ", \"setup_seconds\": %.6f",
 		       r->host_seconds, r->device_seconds,
 		       cyc ? "cycles / clock_hz" : "wall (no cycle counts)", circe_cli_svm_total(r),
 		       r->setup_seconds);
-		circe_cli_svm_json_opt("speedup", have_speedup, speedup, "%.3f");
-		circe_cli_svm_json_opt("speedup_with_setup", have_speedup_setup, speedup_setup,
-				       "%.3f");
+		circe_cli_json_opt("speedup", have_speedup, speedup, "%.3f");
+		circe_cli_json_opt("speedup_with_setup", have_speedup_setup, speedup_setup, "%.3f");
 		/* --repeat: the cold first query and the warm rest apart. */
-		circe_cli_svm_json_u64("repeat", a->repeat);
+		circe_cli_json_u64("repeat", a->repeat);
 		printf(", \"cmd_list\": \"%s\"", a->list_run ? "run" : "job");
-		circe_cli_svm_json_opt("cold_cycles", cyc, (double)r->cold.cycles, "%.0f");
-		circe_cli_svm_json_u64("cold_walks", r->cold.walks);
+		circe_cli_json_opt("cold_cycles", cyc, (double)r->cold.cycles, "%.0f");
+		circe_cli_json_u64("cold_walks", r->cold.walks);
 		circe_cli_svm_json_rate("cold_l1_hit_rate", r->cold.tlb_l1_hits,
 					r->cold.tlb_l1_misses);
 		circe_cli_svm_json_rate("cold_l2_hit_rate", r->cold.tlb_l2_hits,
 					r->cold.tlb_l2_misses);
-		circe_cli_svm_json_u64("warm_queries", a->repeat - 1);
-		circe_cli_svm_json_opt("warm_cycles_per_query", wm.have_cyc, wm.cycles, "%.1f");
-		circe_cli_svm_json_opt("warm_translation_overhead", wm.have_ovh, wm.overhead,
-				       "%.6f");
+		circe_cli_json_u64("warm_queries", a->repeat - 1);
+		circe_cli_json_opt("warm_cycles_per_query", wm.have_cyc, wm.cycles, "%.1f");
+		circe_cli_json_opt("warm_translation_overhead", wm.have_ovh, wm.overhead, "%.6f");
 		if (wm.have) {
 			circe_cli_svm_json_rate("warm_l1_hit_rate", r->warm.tlb_l1_hits,
 						r->warm.tlb_l1_misses);
@@ -1324,14 +1293,14 @@ static void circe_cli_svm_report(const struct circe_cli *cli, const struct circe
 		} else {
 			printf(", \"warm_l1_hit_rate\": null, \"warm_l2_hit_rate\": null");
 		}
-		circe_cli_svm_json_opt("warm_walks_per_query", wm.have, wm.walks, "%.2f");
-		circe_cli_svm_json_opt("warm_pte_reads_per_query", wm.have, wm.pte_reads, "%.2f");
-		circe_cli_svm_json_opt("warm_walk_cache_hits_per_query", wm.have,
-				       wm.walk_cache_hits, "%.2f");
-		circe_cli_svm_json_opt("warm_walk_cycles_per_query", wm.have_cyc, wm.walk_cycles,
-				       "%.1f");
-		circe_cli_svm_json_opt("warm_stall_cycles_per_query", wm.have_cyc, wm.stall_cycles,
-				       "%.1f");
+		circe_cli_json_opt("warm_walks_per_query", wm.have, wm.walks, "%.2f");
+		circe_cli_json_opt("warm_pte_reads_per_query", wm.have, wm.pte_reads, "%.2f");
+		circe_cli_json_opt("warm_walk_cache_hits_per_query", wm.have, wm.walk_cache_hits,
+				   "%.2f");
+		circe_cli_json_opt("warm_walk_cycles_per_query", wm.have_cyc, wm.walk_cycles,
+				   "%.1f");
+		circe_cli_json_opt("warm_stall_cycles_per_query", wm.have_cyc, wm.stall_cycles,
+				   "%.1f");
 		printf(", \"query_cycles\": ");
 		circe_cli_svm_json_list(cyc ? r->q_cycles : NULL, a->repeat);
 		printf(", \"query_walks\": ");

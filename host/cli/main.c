@@ -16,8 +16,8 @@ struct circe_cli_command {
 static const struct circe_cli_command circe_cli_commands[] = {
 	{ "info", "show the device: device tree, ID registers, features", circe_cli_cmd_info },
 	{ "gemm", "run a quantized GEMM on .npy files", circe_cli_cmd_gemm },
-	{ "bench", "benchmarks checked against the host reference (bench gemm, bench faults)",
-	  circe_cli_cmd_bench },
+	{ "run", "run a model file (safetensors) on a .npy input", circe_cli_cmd_run },
+	{ "bench", "benchmarks: bench gemm, faults, svm, lstm", circe_cli_cmd_bench },
 };
 
 #define CIRCE_CLI_NUM_COMMANDS (sizeof(circe_cli_commands) / sizeof(circe_cli_commands[0]))

@@ -82,8 +82,9 @@ void circe_hls_gemm(const struct circe_hw_desc_gemm *d, const int8_t *a, const u
 
 /* 0 if the CIRC descriptor is legal, else a CIRCE_HW_ILL_* reason, checked
  * in the order OPCODE, FLAGS, DIMS (k not in {1, 2, 4, 8, 16}; n_in, n_out,
- * batch zero or above the limit; n_out not a multiple of k), STRIDE, CLAMP.
- * Ignores addresses, status and the requant table. */
+ * batch zero or above the limit; n_out not a multiple of k), STRIDE,
+ * ZERO_POINT (out_zp within the output type, as GEMM), CLAMP. Ignores
+ * addresses, status and the requant table. */
 uint32_t circe_hls_circ_check(const struct circe_hw_desc_circ *d);
 
 /*
@@ -105,9 +106,25 @@ void circe_hls_circ(const struct circe_hw_desc_circ *d, const int8_t *w, const i
  * int16 pointers). */
 uint32_t circe_hls_lstm_check(const struct circe_hw_desc_lstm *d);
 
-/* Fixed-point activations: x in Q3.12, result in Q0.15. */
+/*
+ * Fixed-point activations: x in Q3.12, result in Q0.15. For a = |x|
+ * (clamped to 32767) the tables give f at a's 1/32 grid point below it,
+ * i = a >> CIRCE_HLS_ACT_FRAC_BITS, and the next, and the fraction
+ * f = a & (2^CIRCE_HLS_ACT_FRAC_BITS - 1) interpolates:
+ *   y = T[i] + RoundingDivideByPOT((T[i+1] - T[i]) * f, 7)
+ * then sigmoid(-a) = 32768 - sigmoid(a), tanh(-a) = -tanh(a).
+ */
 int16_t circe_hls_sigmoid_q12(int16_t x);
 int16_t circe_hls_tanh_q12(int16_t x);
+
+/* The activation tables (hw/hls/act_tables.c, written by tools/gen_act.c;
+ * tools/gen_pkg.c copies them into circe_pkg.sv): entry i is f(i / 32) in
+ * Q0.15, rounded to nearest and clamped to 32767, i = 0..256. */
+#define CIRCE_HLS_ACT_STEP_BITS 5u /* grid step 2^-5 = 1/32 */
+#define CIRCE_HLS_ACT_ENTRIES 257u /* x in [0, 8] */
+#define CIRCE_HLS_ACT_FRAC_BITS (CIRCE_HW_LSTM_GATE_FRAC - CIRCE_HLS_ACT_STEP_BITS) /* 7 */
+extern const int16_t circe_hls_sigmoid_table[CIRCE_HLS_ACT_ENTRIES];
+extern const int16_t circe_hls_tanh_table[CIRCE_HLS_ACT_ENTRIES];
 
 /*
  * One element-wise step of a legal descriptor on local buffers:

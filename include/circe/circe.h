@@ -207,6 +207,38 @@ int circe_int4_pack(const int8_t *src, size_t rows, size_t k, uint8_t *dst);
  * -EINVAL for negative, NaN or infinite, -ERANGE if shift > 30. */
 int circe_quantize_multiplier(double real, int32_t *m0, int32_t *shift);
 
+/* ---- block-circulant products ----
+ *
+ * y_b[n_out] = clamp(out_zp + requant_i(C x_b + bias)) for b < batch, with C
+ * [n_out][n_in] made of p x q blocks of k x k (p = n_out / k, q = ceil(n_in
+ * / k)), block (i, j) circ(w_ij)[r][c] = w_ij[(r - c) mod k]; input elements
+ * at or past n_in count as 0. requant_i is the fixed-point multiplier of
+ *   (double)input_scale * (double)weight_scales[i] / (double)output_scale
+ * for the k outputs of block row i (per tensor: weight_scales[0]). The
+ * input is symmetric (no zero point). k = 1 is a dense matrix-vector
+ * product per batch element (W [n_out][n_in], one scale per output row).
+ * All arrays are row-major and must be registered with the context.
+ * docs/numerics.md, "Quantized layers".
+ */
+struct circe_circ {
+	size_t n_in, n_out, k, batch; /* k in 1, 2, 4, 8, 16; n_out a multiple of k */
+	const int8_t *input;	      /* [batch][n_in] */
+	float input_scale;
+	const int8_t *weights;	    /* [n_out / k][q * k]: row i holds w_i0 .. w_i(q-1) */
+	const float *weight_scales; /* [num_weight_scales] */
+	size_t num_weight_scales;   /* 1 (per tensor) or n_out / k (per block row) */
+	const int32_t *bias;	    /* [n_out], scale input_scale * weight_scale; or NULL */
+	void *output;		    /* int8 [batch][n_out], or int16 with output_bits 16 */
+	unsigned output_bits;	    /* 8 (default when 0) or 16 */
+	float output_scale;
+	int32_t output_zero_point;
+	bool relu;
+};
+
+/* Runs on the device; stats may be NULL. */
+int circe_circ_run(struct circe_ctx *ctx, const struct circe_circ *c,
+		   struct circe_job_stats *stats);
+
 /* ---- memory engine (docs/memeng.md) ----
  *
  * Pointer-rich commands that the device runs on the caller's memory by
@@ -295,6 +327,67 @@ struct circe_forest {
 
 int circe_forest_run(struct circe_ctx *ctx, const struct circe_forest *f,
 		     struct circe_job_stats *stats);
+
+/* ---- models (docs/model-format.md) ----
+ *
+ * A trained network in a safetensors file: float weights plus the layer
+ * graph and calibration ranges in its __metadata__. Loading validates the
+ * whole file (bad input is -EINVAL with circe_errmsg() naming the tensor or
+ * the graph field), then quantizes the weights into device layers of the
+ * context (host/layers.h), which keep their own registered memory: the
+ * file is not needed after the load.
+ */
+struct circe_model; /* one loaded model on one context */
+
+/* The model lives on ctx (destroy it before the context). */
+int circe_model_load(struct circe_ctx *ctx, const char *path, struct circe_model **out);
+/* The same from a file already in memory (buf is not kept). */
+int circe_model_load_buffer(struct circe_ctx *ctx, const void *buf, size_t len,
+			    struct circe_model **out);
+void circe_model_destroy(struct circe_model *m);
+
+struct circe_model_info {
+	size_t in_features;  /* size of one input step */
+	size_t out_features; /* size of one output (step) */
+	/* true: the output has every step, [N][T][out]; false: the last
+	 * step only, [N][out] (an LSTM with return_sequences false). */
+	bool out_sequence;
+	size_t num_layers;
+	float input_absmax; /* input scale = input_absmax / 127 */
+};
+int circe_model_get_info(const struct circe_model *m, struct circe_model_info *info);
+
+enum circe_model_layer_type {
+	CIRCE_MODEL_LAYER_LSTM,
+	CIRCE_MODEL_LAYER_FC,
+};
+
+struct circe_model_layer_info {
+	enum circe_model_layer_type type;
+	const char *name;			 /* owned by the model */
+	size_t in, out;				 /* input and output sizes of one step */
+	size_t hidden, proj, k_ih, k_hh, k_proj; /* lstm */
+	bool return_sequences;			 /* lstm */
+	size_t k;				 /* fc */
+	bool relu;				 /* fc */
+	float in_scale, out_scale;		 /* of the int8/int16 activations */
+	unsigned out_bits;			 /* 8, or 16 (a last fc layer) */
+};
+/* Layer i (0 = first); -EINVAL past the last. */
+int circe_model_get_layer(const struct circe_model *m, size_t i,
+			  struct circe_model_layer_info *info);
+
+/*
+ * Run n sequences of steps steps: x float [n][steps][in_features], y float
+ * [n][steps][out_features] (out_sequence) or [n][out_features]. Each
+ * sequence starts from a zero LSTM state. The input is quantized with the
+ * model's input scale (round half away from zero, clamped to [-127, 127];
+ * NaN or infinite values are -EINVAL), runs through the layers on the
+ * device, and the last layer's output is dequantized. stats (may be NULL)
+ * gets the sum over every job of the run.
+ */
+int circe_model_run(struct circe_model *m, const float *x, size_t n, size_t steps, float *y,
+		    struct circe_job_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -348,7 +348,14 @@ CIRCE_HW_STATIC_ASSERT(sizeof(struct circe_hw_requant) == 8, "requant entry size
  * with CIRCE_HW_CIRC_PER_BLOCK (entry i for the k outputs of block row i:
  * a circulant block row shares one weight scale), else one. On the array
  * this is a GEMM with M = p, K = q * k, N = k whose stationary operand,
- * circ(x_j), is expanded on chip from k input values (docs/rtl.md). */
+ * circ(x_j), is expanded on chip from k input values (docs/rtl.md).
+ * Access order: the requant table is read and checked first (a bad entry
+ * is ILLEGAL REQUANT before any other access), then bias, W, and for b =
+ * 0, 1, ... x_b is read before y_b is written. A fault or bus error
+ * reports the first failing access in this order with its VA (the first
+ * VA of the failing 4 KiB piece); with one unreadable buffer every
+ * implementation reports the same one. After such an error y is partly
+ * written (which part is unspecified). */
 #define CIRCE_HW_CIRC_OUT16 (1u << 1)
 #define CIRCE_HW_CIRC_BIAS (1u << 2)
 #define CIRCE_HW_CIRC_PER_BLOCK (1u << 3)

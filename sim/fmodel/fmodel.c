@@ -32,9 +32,9 @@
 /* Rows of A per compute step: bounds the local A/Y buffers of a huge M. */
 #define CIRCE_FMODEL_CHUNK_BYTES (1u << 20)
 
-#define CIRCE_FMODEL_FEATURES                                                                   \
-	(CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 | CIRCE_HW_FEAT_MEMENG | \
-	 CIRCE_HW_FEAT_DEMAND_PAGING)
+#define CIRCE_FMODEL_FEATURES                                                                 \
+	(CIRCE_HW_FEAT_GEMM | CIRCE_HW_FEAT_INT4 | CIRCE_HW_FEAT_OUT16 | CIRCE_HW_FEAT_CIRC | \
+	 CIRCE_HW_FEAT_LSTM | CIRCE_HW_FEAT_MEMENG | CIRCE_HW_FEAT_DEMAND_PAGING)
 
 struct circe_fmodel_cfg {
 	uint32_t rows, cols;
@@ -525,6 +525,129 @@ out_free:
 	free(w);
 }
 
+/* CIRC in hw.h's access order: requant table (checked), bias, W, then x
+ * and y by chunks of batch vectors (x of the chunk, then its y). */
+static void circe_fmodel_circ(struct circe_fmodel_job *job, const struct circe_hw_desc_circ *d,
+			      struct circe_fmodel_res *res)
+{
+	struct circe_hw_desc_circ l = *d; /* the descriptor on packed local buffers */
+	uint32_t ill = circe_hls_circ_check(d);
+	size_t k, p, wrow, yrow, nrq, widest, chunk;
+	int8_t *w = NULL, *x = NULL;
+	uint8_t *y = NULL;
+	int32_t *bias = NULL;
+	struct circe_hw_requant *rq = NULL;
+	bool has_bias = (d->flags & CIRCE_HW_CIRC_BIAS) != 0;
+
+	if (ill) {
+		*res = (struct circe_fmodel_res){ CIRCE_HW_ST_ILLEGAL, ill, 0 };
+		return;
+	}
+	k = d->k;
+	p = d->n_out / k;
+	wrow = (d->n_in + k - 1) / k * k;
+	yrow = (size_t)d->n_out * ((d->flags & CIRCE_HW_CIRC_OUT16) ? 2 : 1);
+	nrq = (d->flags & CIRCE_HW_CIRC_PER_BLOCK) ? p : 1;
+	widest = yrow > d->n_in ? yrow : d->n_in;
+	chunk = CIRCE_FMODEL_CHUNK_BYTES / widest;
+	if (chunk == 0)
+		chunk = 1;
+	if (chunk > d->batch)
+		chunk = d->batch;
+	l.ldw = (uint32_t)wrow;
+	l.ldx = d->n_in;
+	l.ldy = (uint32_t)yrow;
+
+	rq = malloc(nrq * sizeof(*rq));
+	if (has_bias)
+		bias = malloc((size_t)d->n_out * sizeof(*bias));
+	w = malloc(p * wrow);
+	x = malloc(chunk * d->n_in);
+	y = malloc(chunk * yrow);
+	if (!rq || (has_bias && !bias) || !w || !x || !y) {
+		/* As for GEMM: W too big for host memory is beyond the model. */
+		*res = (struct circe_fmodel_res){ CIRCE_HW_ST_ILLEGAL, CIRCE_HW_ILL_DIMS, 0 };
+		goto out_free;
+	}
+	if (circe_fmodel_dma(job, d->rq_va, rq, nrq * sizeof(*rq), false, res))
+		goto out_free;
+	ill = circe_hls_requant_check(rq, (uint32_t)nrq);
+	if (ill) {
+		*res = (struct circe_fmodel_res){ CIRCE_HW_ST_ILLEGAL, ill, 0 };
+		goto out_free;
+	}
+	if ((bias &&
+	     circe_fmodel_dma(job, d->bias_va, bias, d->n_out * sizeof(*bias), false, res)) ||
+	    circe_fmodel_dma_rows(job, d->w_va, d->ldw, p, wrow, w, false, res))
+		goto out_free;
+	for (size_t b0 = 0; b0 < d->batch; b0 += chunk) {
+		size_t rows = d->batch - b0 < chunk ? d->batch - b0 : chunk;
+
+		if (circe_fmodel_dma_rows(job, d->x_va + b0 * d->ldx, d->ldx, rows, d->n_in, x,
+					  false, res))
+			goto out_free;
+		l.batch = (uint32_t)rows;
+		circe_hls_circ(&l, w, x, bias, rq, y);
+		if (circe_fmodel_dma_rows(job, d->y_va + b0 * d->ldy, d->ldy, rows, yrow, y, true,
+					  res))
+			goto out_free;
+	}
+	/* The array's multiply-accumulates: k lanes times q * k weights per
+	 * block row, the zero inputs past n_in included (they occupy it). */
+	circe_fmodel_perf_add(job->fm, CIRCE_PERF_MACS, (uint64_t)d->batch * d->n_out * wrow);
+	*res = (struct circe_fmodel_res){ CIRCE_HW_ST_OK, 0, 0 };
+out_free:
+	free(y);
+	free(x);
+	free(w);
+	free(bias);
+	free(rq);
+}
+
+/* LSTM in hw.h's access order: gx, gh, c_in read whole, then c_out and h
+ * written. hidden <= 16384 bounds the buffers at 320 KiB. Element-wise:
+ * nothing is added to MACS. */
+static void circe_fmodel_lstm(struct circe_fmodel_job *job, const struct circe_hw_desc_lstm *d,
+			      struct circe_fmodel_res *res)
+{
+	uint32_t ill = circe_hls_lstm_check(d);
+	bool no_gh = (d->flags & CIRCE_HW_LSTM_NO_GH) != 0;
+	size_t n, gbytes;
+	int16_t *gx = NULL, *gh = NULL, *c = NULL;
+	int8_t *h = NULL;
+
+	if (ill) {
+		*res = (struct circe_fmodel_res){ CIRCE_HW_ST_ILLEGAL, ill, 0 };
+		return;
+	}
+	n = d->hidden;
+	gbytes = 4 * n * sizeof(int16_t);
+	gx = malloc(gbytes);
+	if (!no_gh)
+		gh = malloc(gbytes);
+	c = malloc(n * sizeof(int16_t));
+	h = malloc(n);
+	if (!gx || (!no_gh && !gh) || !c || !h) {
+		*res = (struct circe_fmodel_res){ CIRCE_HW_ST_ILLEGAL, CIRCE_HW_ILL_DIMS, 0 };
+		goto out_free;
+	}
+	/* Memory is little-endian, as this host: int16 arrays move as bytes. */
+	if (circe_fmodel_dma(job, d->gx_va, gx, gbytes, false, res) ||
+	    (gh && circe_fmodel_dma(job, d->gh_va, gh, gbytes, false, res)) ||
+	    circe_fmodel_dma(job, d->c_in_va, c, n * sizeof(int16_t), false, res))
+		goto out_free;
+	circe_hls_lstm(d, gx, gh, c, c, h);
+	if (circe_fmodel_dma(job, d->c_out_va, c, n * sizeof(int16_t), true, res) ||
+	    circe_fmodel_dma(job, d->h_va, h, n, true, res))
+		goto out_free;
+	*res = (struct circe_fmodel_res){ CIRCE_HW_ST_OK, 0, 0 };
+out_free:
+	free(h);
+	free(c);
+	free(gh);
+	free(gx);
+}
+
 /* The memory port of the hw/hls memory-engine reference: every access
  * translated and moved like a GEMM operand; the first failure is kept. */
 struct circe_fmodel_memport {
@@ -582,6 +705,12 @@ static struct circe_fmodel_res circe_fmodel_desc(struct circe_fmodel_job *job, u
 		break;
 	case CIRCE_HW_OP_GEMM:
 		circe_fmodel_gemm(job, &d.gemm, &res);
+		break;
+	case CIRCE_HW_OP_CIRC:
+		circe_fmodel_circ(job, &d.circ, &res);
+		break;
+	case CIRCE_HW_OP_LSTM:
+		circe_fmodel_lstm(job, &d.lstm, &res);
 		break;
 	case CIRCE_HW_OP_COPY:
 	case CIRCE_HW_OP_PCHASE:

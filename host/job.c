@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The job plumbing GEMM, CIRC and the layers share (host/job.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "circe/circe.h"
+#include "common/error.h"
+#include "driver/driver.h"
+#include "host/job.h"
+
+double circe_host_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int circe_host_requant(const char *what, const char *entry, float s_in, const float *s_w, size_t n,
+		       float s_out, struct circe_hw_requant *rq)
+{
+	for (size_t i = 0; i < n; i++) {
+		double real = (double)s_in * (double)s_w[i] / (double)s_out;
+		int err = circe_quantize_multiplier(real, &rq[i].m0, &rq[i].shift);
+
+		if (err) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", circe_errmsg());
+			return circe_err(err,
+					 "%s: %s %zu: input_scale %g * weight_scale %g / "
+					 "output_scale %g: %s",
+					 what, entry, i, (double)s_in, (double)s_w[i],
+					 (double)s_out, msg);
+		}
+	}
+	return 0;
+}
+
+int circe_host_job_run(struct circe_ctx *ctx, void *job, size_t job_bytes, uint32_t count,
+		       circe_host_explain_fn explain, void *arg, struct circe_job_stats *stats,
+		       double start)
+{
+	struct circe_job_result res;
+	int err;
+
+	if (job_bytes) {
+		err = circe_mem_register(ctx, job, job_bytes, CIRCE_MEM_RW);
+		if (err)
+			return err;
+	}
+	memset(&res, 0, sizeof(res));
+	err = circe_ctx_submit(ctx, job, count, &res);
+	if (err && explain)
+		err = explain(err, job, &res, arg);
+	if (stats) {
+		circe_job_stats_from_result(circe_ctx_dev(ctx), &res, stats);
+		stats->wall_seconds = circe_host_now() - start;
+	}
+	if (job_bytes) {
+		int uerr = circe_mem_unregister(ctx, job, job_bytes);
+
+		if (uerr && !err)
+			err = uerr;
+	}
+	return err;
+}
+
+void circe_host_stats_add(struct circe_job_stats *a, const struct circe_job_stats *b)
+{
+	a->cycles_valid = a->cycles_valid && b->cycles_valid;
+	a->cycles += b->cycles;
+	a->compute_cycles += b->compute_cycles;
+	a->macs += b->macs;
+	a->dma_read_bytes += b->dma_read_bytes;
+	a->dma_write_bytes += b->dma_write_bytes;
+	a->tlb_l1_hits += b->tlb_l1_hits;
+	a->tlb_l1_misses += b->tlb_l1_misses;
+	a->tlb_l2_hits += b->tlb_l2_hits;
+	a->tlb_l2_misses += b->tlb_l2_misses;
+	a->walks += b->walks;
+	a->walk_cycles += b->walk_cycles;
+	a->faults += b->faults;
+	a->stall_cycles += b->stall_cycles;
+	a->pte_reads += b->pte_reads;
+	a->walk_cache_hits += b->walk_cache_hits;
+	a->descriptors += b->descriptors;
+	a->wall_seconds += b->wall_seconds;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Host-private helpers shared by the commands that build a command list
+ * (GEMM, CIRC, the layers): the requantization table of a set of scales and
+ * the run of one job with its figures. */
+#ifndef CIRCE_HOST_JOB_H
+#define CIRCE_HOST_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "circe/circe.h"
+#include "circe/hw.h"
+#include "driver/driver.h"
+
+/* CLOCK_MONOTONIC in seconds. */
+double circe_host_now(void);
+
+/* rq[i] = the fixed-point multiplier of s_in * s_w[i] / s_out for i < n.
+ * On error the message names what ("gemm", "circ", ...), the entry and the
+ * three scales. */
+int circe_host_requant(const char *what, const char *entry, float s_in, const float *s_w, size_t n,
+		       float s_out, struct circe_hw_requant *rq);
+
+/* Adds to the driver's message where the job went wrong (called with the
+ * error of circe_ctx_submit and its result); returns the error to report. */
+typedef int (*circe_host_explain_fn)(int err, const void *job, const struct circe_job_result *res,
+				     void *arg);
+
+/*
+ * Run the count descriptors at job as one job. With job_bytes > 0 the job
+ * buffer (page aligned, descriptors first, tables after) is registered for
+ * the job and unregistered after it; with 0 the caller keeps it registered.
+ * explain (may be NULL) rewrites the error message of a failed job. stats
+ * (may be NULL) gets the job's figures, wall time since start.
+ */
+int circe_host_job_run(struct circe_ctx *ctx, void *job, size_t job_bytes, uint32_t count,
+		       circe_host_explain_fn explain, void *arg, struct circe_job_stats *stats,
+		       double start);
+
+/* a += b, figure by figure (cycles_valid only if both are). */
+void circe_host_stats_add(struct circe_job_stats *a, const struct circe_job_stats *b);
+
+#endif
