@@ -187,7 +187,7 @@ def main():
             "params": cm.param_count(tensors),
             "golden_seqs": GOLDEN_SEQS, "seq": SEQ, "float_bpc": golden_bpc,
             "heldback_chars": int(ay.size), "float_bpc_heldback": held_bpc,
-            "train_seconds": round(seconds, 1), "steps": args.steps,
+            "steps": args.steps,
         })
         print(f"{name}: float bpc {golden_bpc:.3f} on the golden sequences, "
               f"{held_bpc:.3f} on {ay.size} held-back characters, "

@@ -138,7 +138,7 @@ def main():
             "model": name, "k_ih": k_ih, "k_hh": k_hh, "hidden": HIDDEN,
             "params": cm.param_count(tensors),
             "n": int(len(yte)), "float_accuracy": acc,
-            "train_seconds": round(seconds, 1), "epochs": args.epochs,
+            "epochs": args.epochs,
         })
         print(f"{name}: float accuracy {100 * acc:.2f} % on {len(yte)} held-back "
               f"images, {cm.param_count(tensors)} parameters, {seconds:.0f} s", flush=True)
