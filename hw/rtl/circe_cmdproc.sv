@@ -61,7 +61,8 @@ module circe_cmdproc #(
   parameter int unsigned YRowBytes = 256,     // Y staging per row and half: power of 2
   parameter int unsigned SideSlots = 8,       // chunks' bias/requant sets in flight
   parameter int unsigned RdTags    = 32,      // DMA read commands in flight (>= engine queue)
-  parameter int unsigned WrTags    = 32       // DMA write commands in flight (>= engine queue)
+  parameter int unsigned WrTags    = 32,      // DMA write commands in flight (>= engine queue)
+  parameter int unsigned LstmLanes = 4        // LSTM units per cycle: 2, 4, 8 or 16
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,
@@ -167,6 +168,10 @@ module circe_cmdproc #(
   localparam int unsigned TfDepth   = 8;                 // tiles in the array at once
   localparam int unsigned RqLat     = 5;                 // circe_requant latency
   localparam int unsigned YgLog2    = $clog2(YRowBytes / Cols);  // int8 chunks per group
+  localparam int unsigned RqSlotBeats = (MtMax >= 16) ? MtMax / 8 : 2;  // CIRC: a block's requant entries
+  localparam int unsigned RqSlotAW  = $clog2(RqSlotBeats);
+  localparam int unsigned XBytes    = (Rows > 16) ? Rows : 16;   // CIRC: x window of a tile
+  localparam int unsigned CircMtLog2 = (ColsLog2 + 1 > RowsLog2) ? ColsLog2 + 1 : RowsLog2;
 
   // ---------------------------------------------------------------------
   // Types
@@ -183,7 +188,8 @@ module circe_cmdproc #(
     SStatus,
     SStatusWait,
     SEnd,
-    SMem
+    SMem,
+    SLstm
   } state_e;
 
   // What a read command's beats are (read tag kinds).
@@ -193,6 +199,7 @@ module circe_cmdproc #(
   localparam logic [2:0] KW    = 3'd3;  // a W chunk or row piece
   localparam logic [2:0] KBias = 3'd4;  // a chunk's bias
   localparam logic [2:0] KRq   = 3'd5;  // a chunk's requant entries
+  localparam logic [2:0] KLstm = 3'd6;  // LSTM: one 64-byte piece of a gate / cell stream
 
   typedef enum logic [3:0] {
     LIdle,
@@ -213,7 +220,9 @@ module circe_cmdproc #(
   // Tile (feeder -> output side): {first, last, slot, half, gpos, glast, rows}
   localparam int unsigned TfW = 1 + 1 + SideW + 1 + 16 + 1 + MtW;
   // Stream job (writer -> streamer): {status, half, row, nrows, bpr, group_last}
-  localparam int unsigned SjW = 1 + 1 + MtAW + MtW + (YBW + 1) + 1;
+  // (+ {lin, beats}: a CIRC block staged densely, streamed linearly)
+  // (+ {lstm, h}: one beat of an LSTM chunk's c_out or h)
+  localparam int unsigned SjW = 1 + 1 + MtAW + MtW + (YBW + 1) + 1 + 1 + (MtAW + YBW + 1) + 2;
 
   // ---------------------------------------------------------------------
   // Job state
@@ -398,6 +407,103 @@ module circe_cmdproc #(
     end
   end
 
+  // CIRC fields and checks (circe_hls_circ_check order: FLAGS, DIMS,
+  // STRIDE, ZERO_POINT, CLAMP). On the array a CIRC is a GEMM with M = p =
+  // n_out / k, K = q * k, N = k (docs/rtl.md, "Block-circulant mode").
+  logic [31:0] x_flags, x_k, x_n_in, x_n_out, x_batch, x_out_zp, x_cmin, x_cmax;
+  logic [31:0] x_ldw, x_ldx, x_ldy;
+  logic [63:0] x_w_va, x_x_va, x_bias_va, x_rq_va, x_y_va;
+  logic [7:0]  x_ill;
+  logic        d_circ, x_out16, x_kok;
+  logic [31:0] x_kmask;
+  logic [32:0] x_kq;               // q * k: n_in rounded up to a multiple of k
+  logic [32:0] x_ldy_min;
+  logic signed [31:0] x_lo, x_hi;
+
+  always_comb begin
+    x_flags   = desc_q[circe_pkg::CIRCE_DESC_CIRC_FLAGS_OFF*8 +: 32];
+    x_k       = desc_q[circe_pkg::CIRCE_DESC_CIRC_K_OFF*8 +: 32];
+    x_n_in    = desc_q[circe_pkg::CIRCE_DESC_CIRC_N_IN_OFF*8 +: 32];
+    x_n_out   = desc_q[circe_pkg::CIRCE_DESC_CIRC_N_OUT_OFF*8 +: 32];
+    x_batch   = desc_q[circe_pkg::CIRCE_DESC_CIRC_BATCH_OFF*8 +: 32];
+    x_out_zp  = desc_q[circe_pkg::CIRCE_DESC_CIRC_OUT_ZP_OFF*8 +: 32];
+    x_cmin    = desc_q[circe_pkg::CIRCE_DESC_CIRC_CLAMP_MIN_OFF*8 +: 32];
+    x_cmax    = desc_q[circe_pkg::CIRCE_DESC_CIRC_CLAMP_MAX_OFF*8 +: 32];
+    x_ldw     = desc_q[circe_pkg::CIRCE_DESC_CIRC_LDW_OFF*8 +: 32];
+    x_ldx     = desc_q[circe_pkg::CIRCE_DESC_CIRC_LDX_OFF*8 +: 32];
+    x_ldy     = desc_q[circe_pkg::CIRCE_DESC_CIRC_LDY_OFF*8 +: 32];
+    x_w_va    = desc_q[circe_pkg::CIRCE_DESC_CIRC_W_VA_OFF*8 +: 64];
+    x_x_va    = desc_q[circe_pkg::CIRCE_DESC_CIRC_X_VA_OFF*8 +: 64];
+    x_bias_va = desc_q[circe_pkg::CIRCE_DESC_CIRC_BIAS_VA_OFF*8 +: 64];
+    x_rq_va   = desc_q[circe_pkg::CIRCE_DESC_CIRC_RQ_VA_OFF*8 +: 64];
+    x_y_va    = desc_q[circe_pkg::CIRCE_DESC_CIRC_Y_VA_OFF*8 +: 64];
+
+    x_out16   = |(x_flags & circe_pkg::CIRCE_HW_CIRC_OUT16);
+    x_lo      = x_out16 ? -32'sd32768 : -32'sd128;
+    x_hi      = x_out16 ? 32'sd32767 : 32'sd127;
+    x_kok     = (x_k == 32'd1) || (x_k == 32'd2) || (x_k == 32'd4) || (x_k == 32'd8) ||
+                (x_k == 32'd16);
+    x_kmask   = x_k - 32'd1;
+    x_kq      = ({1'b0, x_n_in} + {1'b0, x_kmask}) & ~{1'b0, x_kmask};
+    x_ldy_min = x_out16 ? {x_n_out, 1'b0} : {1'b0, x_n_out};
+
+    x_ill = 8'd0;
+    if ((x_flags & ~circe_pkg::CIRCE_HW_CIRC_FLAGS_ALL) != '0) begin
+      x_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (!x_kok ||
+                 x_n_in == '0 || x_n_in > 32'(circe_pkg::CIRCE_HW_CIRC_MAX_IN) ||
+                 x_n_out == '0 || x_n_out > 32'(circe_pkg::CIRCE_HW_CIRC_MAX_OUT) ||
+                 x_batch == '0 || x_batch > 32'(circe_pkg::CIRCE_HW_CIRC_MAX_BATCH) ||
+                 (x_n_out & x_kmask) != '0) begin
+      x_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if ({1'b0, x_ldw} < x_kq || x_ldx < x_n_in || {1'b0, x_ldy} < x_ldy_min) begin
+      x_ill = circe_pkg::CIRCE_HW_ILL_STRIDE;
+    end else if ($signed(x_out_zp) < x_lo || $signed(x_out_zp) > x_hi) begin
+      x_ill = circe_pkg::CIRCE_HW_ILL_ZERO_POINT;
+    end else if ($signed(x_cmin) > $signed(x_cmax) || $signed(x_cmin) < x_lo ||
+                 $signed(x_cmax) > x_hi) begin
+      x_ill = circe_pkg::CIRCE_HW_ILL_CLAMP;
+    end
+  end
+
+  assign d_circ     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_CIRC);
+
+  // LSTM fields and checks (circe_hls_lstm_check order: FLAGS, DIMS,
+  // ZERO_POINT, REQUANT, ALIGN)
+  logic [31:0] l_flags, l_hidden, l_h_zp, l_m0, l_shift;
+  logic [63:0] l_gx, l_gh, l_cin, l_cout, l_h;
+  logic [7:0]  l_ill;
+  logic        d_lstm, l_nogh;
+
+  always_comb begin
+    l_flags  = desc_q[circe_pkg::CIRCE_DESC_LSTM_FLAGS_OFF*8 +: 32];
+    l_hidden = desc_q[circe_pkg::CIRCE_DESC_LSTM_HIDDEN_OFF*8 +: 32];
+    l_h_zp   = desc_q[circe_pkg::CIRCE_DESC_LSTM_H_ZP_OFF*8 +: 32];
+    l_m0     = desc_q[circe_pkg::CIRCE_DESC_LSTM_H_RQ_M0_OFF*8 +: 32];
+    l_shift  = desc_q[circe_pkg::CIRCE_DESC_LSTM_H_RQ_SHIFT_OFF*8 +: 32];
+    l_gx     = desc_q[circe_pkg::CIRCE_DESC_LSTM_GX_VA_OFF*8 +: 64];
+    l_gh     = desc_q[circe_pkg::CIRCE_DESC_LSTM_GH_VA_OFF*8 +: 64];
+    l_cin    = desc_q[circe_pkg::CIRCE_DESC_LSTM_C_IN_VA_OFF*8 +: 64];
+    l_cout   = desc_q[circe_pkg::CIRCE_DESC_LSTM_C_OUT_VA_OFF*8 +: 64];
+    l_h      = desc_q[circe_pkg::CIRCE_DESC_LSTM_H_VA_OFF*8 +: 64];
+    l_nogh   = |(l_flags & circe_pkg::CIRCE_HW_LSTM_NO_GH);
+    l_ill    = 8'd0;
+    if ((l_flags & ~circe_pkg::CIRCE_HW_LSTM_FLAGS_ALL) != '0) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_FLAGS;
+    end else if (l_hidden == '0 || l_hidden > 32'(circe_pkg::CIRCE_HW_LSTM_MAX_HIDDEN)) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_DIMS;
+    end else if ($signed(l_h_zp) < -32'sd128 || $signed(l_h_zp) > 32'sd127) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_ZERO_POINT;
+    end else if (l_m0[31] ||
+                 $signed(l_shift) < 32'(circe_pkg::CIRCE_HW_REQUANT_SHIFT_MIN) ||
+                 $signed(l_shift) > 32'(circe_pkg::CIRCE_HW_REQUANT_SHIFT_MAX)) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_REQUANT;
+    end else if ((l_gx[0] | l_cin[0] | l_cout[0] | (l_gh[0] & !l_nogh)) != 1'b0) begin
+      l_ill = circe_pkg::CIRCE_HW_ILL_ALIGN;
+    end
+  end
+
+  assign d_lstm = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_LSTM);
   assign d_copy     = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_COPY);
   assign d_pchase   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_PCHASE);
   assign d_forest   = d_opcode == 32'(circe_pkg::CIRCE_HW_OP_FOREST);
@@ -448,6 +554,52 @@ module circe_cmdproc #(
   logic        cfg_ydense;        // a block's Y is one write
   logic [30:0] cfg_mk;
   logic [47:0] cfg_macs;
+  // CIRC (cfg_circ): the GEMM above is M = p, K = q * k, N = k with A = the
+  // weight rows (w_va, ldw) and the stationary operand expanded from x.
+  logic        cfg_circ;
+  logic [2:0]  cfg_klog2;         // log2 k
+  logic [14:0] cfg_nin;           // n_in: x elements past it are 0
+  logic [15:0] cfg_nrq;           // requant entries with PER_CHANNEL / PER_BLOCK
+  logic [15:0] cfg_batch;
+  logic [31:0] cfg_ldx, cfg_ldyb; // batch strides of x and y
+  logic        cfg_ylin;          // Y staged densely, one write per block
+  logic        cfg_y2;            // an out16 chunk fills two staging lanes
+  logic [15:0] cb_idx_q;          // batch element being computed
+  logic [47:0] cb_macs_q;         // MACs of the batch elements done
+
+  // LSTM (SLstm): chunks of 128 hidden units (256 bytes = 4 beats of each
+  // int16 stream), 4 chunks' reads in flight
+  localparam int unsigned LChunk  = 128;
+  localparam int unsigned LSlots  = 4;
+  localparam int unsigned LuSteps = LChunk / LstmLanes;  // unit steps per chunk
+  localparam int unsigned LuStepW = $clog2(LuSteps);
+  logic         lrun;
+  logic [14:0]  cl_hidden;
+  logic         cl_nogh;
+  logic [31:0]  cl_hzp, cl_m0, cl_shift;
+  circe_axi_pkg::addr_t cl_gx, cl_gh, cl_cin, cl_cout, cl_h;
+  logic [9:0]   cl_nch;                   // chunks: ceil(hidden / 32)
+  logic [9:0]   lr_j_d, lr_j_q;           // reads: chunk being issued
+  logic [3:0]   lr_s_d, lr_s_q;           // ... its stream: gx 0-3, gh 4-7, c_in 8
+  logic         lr_issue;
+  circe_axi_pkg::addr_t lr_va;
+  logic [31:0]  lr_bytes;
+  logic [9:0]   l_loaded_q;               // chunks whose reads completed
+  logic [9:0]   lf_j_q;                   // chunks fed to the unit
+  logic [LuStepW-1:0] lf_u_q;             // step of the chunk being fed
+  logic         lf_go;
+  logic [9:0]   lo_j_q;                   // chunks whose results are complete
+  logic [LuStepW-1:0] lo_u_q;
+  logic [9:0]   lw_j_q;                   // chunks written
+  logic         lw_h_q;                   // its c_out piece is issued, h next
+  logic [7:0]   lw_units;                 // units of chunk lw_j
+  logic [9:0]   l_obfree_q;               // chunks whose result buffer was streamed
+  logic         l_ob_free;
+  logic [2047:0] lob_c_q [2];             // results: c_out, 4 beats
+  logic [1023:0] lob_h_q [2];             //          h, 2 beats
+  logic [4:0]   lu_cnt_q;                 // steps inside the unit
+  logic         lu_busy, lstm_ok;
+  logic [9:0]   l_done_q;
 
   // Values computed from the descriptor for the configuration.
   logic [14:0] c_k, c_wrow, c_pitch_a, c_pitch_w, c_kc;
@@ -455,13 +607,22 @@ module circe_cmdproc #(
   logic [3:0]  c_mt_log2, c_mt_full, c_g_log2;
   logic [WBW:0] c_wchunk;
   logic [16:0] c_yrow;
+  logic [31:0] c_lda;
+  logic [2:0]  c_klog2;
 
   always_comb begin
-    c_k        = d_k[14:0];
-    c_int4     = d_int4;
-    c_out16    = d_out16;
+    c_klog2 = 3'd0;
+    for (int unsigned i = 1; i <= 4; i++) begin
+      if (x_k[i]) begin
+        c_klog2 = 3'(i);
+      end
+    end
+    c_k        = d_circ ? x_kq[14:0] : d_k[14:0];
+    c_lda      = d_circ ? x_ldw : d_lda;
+    c_int4     = d_int4 && !d_circ;
+    c_out16    = d_circ ? x_out16 : d_out16;
     c_wrow     = c_int4 ? 15'((16'(c_k) + 16'd1) >> 1) : c_k;
-    c_a_contig = (d_lda == {17'd0, c_k});
+    c_a_contig = (c_lda == {17'd0, c_k});
     c_pitch_a  = c_a_contig ? c_k : ((c_k + 15'd63) & ~15'd63);
     // Rows per M block: the largest power of 2 (up to MtMax) whose block
     // fits half the A ring (so the next block loads meanwhile), or, if that
@@ -479,6 +640,12 @@ module circe_cmdproc #(
     if (c_mt_log2 < 4'(RowsLog2)) begin
       c_mt_log2 = c_mt_full;
     end
+    // CIRC: blocks of 2 Cols rows at most. A block's tiles then still take
+    // longer than the expansion of their weights (Cols + 3 cycles), and the
+    // first block, which the array waits for whole, loads sooner.
+    if (d_circ && c_mt_log2 > 4'(CircMtLog2)) begin
+      c_mt_log2 = 4'(CircMtLog2);
+    end
     // W chunks: whole rows if Cols of them fit half the ring, else pieces.
     if (32'(c_wrow) <= 32'(WPiece)) begin
       c_kc       = c_k;
@@ -492,6 +659,15 @@ module circe_cmdproc #(
     c_wchunk = c_w_single ? (WBW + 1)'((32'(c_wrow) * Cols + 32'd63) >> 6)
                           : (WBW + 1)'((32'(c_pitch_w) * Cols) >> 6);
     c_yrow   = c_out16 ? {d_n[15:0], 1'b0} : {1'b0, d_n[15:0]};
+    if (d_circ) begin
+      // The "W chunk" of a CIRC is x itself: one row, in pieces of half the
+      // ring when longer (n_in > WBytes / 2).
+      c_kc       = (32'(c_k) <= 32'(WBytes / 2)) ? c_k : 15'(WBytes / 2);
+      c_w_single = 1'b1;
+      c_pitch_w  = c_kc;
+      c_wchunk   = (WBW + 1)'((32'(c_kc) + 32'd63) >> 6);
+      c_yrow     = 17'(x_k[4:0]) << (c_out16 ? 1 : 0);
+    end
     c_g_log2 = c_out16 ? 4'(YgLog2 - 1) : 4'(YgLog2);
   end
 
@@ -512,7 +688,25 @@ module circe_cmdproc #(
   logic         stop;                     // no new work: error, abort or drain
   logic         run;
 
+  logic         circ_next;                // SRun: a CIRC's next batch element
+  logic         gemm_ok;                  // every group written and acknowledged
+
   assign gemm_init = (st_q == SSetup);
+  assign circ_next = (st_q == SRun) && !fail_q && gemm_ok && cfg_circ &&
+                     (cb_idx_q + 16'd1 != cfg_batch);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cb_idx_q  <= '0;
+      cb_macs_q <= '0;
+    end else if (st_q == SDecode) begin
+      cb_idx_q  <= '0;
+      cb_macs_q <= '0;
+    end else if (circ_next) begin
+      cb_idx_q  <= cb_idx_q + 16'd1;
+      cb_macs_q <= cb_macs_q + cfg_macs;
+    end
+  end
   assign run       = (st_q == SRun) && !fail_q;
   assign stop      = !run;
 
@@ -633,6 +827,25 @@ module circe_cmdproc #(
   assign bias_we   = rd_beat && (rh_kind == KBias);
   assign rq_we     = rd_beat && (rh_kind == KRq);
   assign side_widx = SideW'(rh_base);
+
+  // CIRC: per M block (two slots) the block's biases, k per row, and its
+  // requant entries, one per row, as they come from memory.
+  logic [511:0]          cb_mem [2*MtMax];
+  logic [511:0]          crq_mem [2*RqSlotBeats];
+  logic [MtAW:0]         cb_waddr;
+  logic [RqSlotAW:0]     crq_waddr;
+
+  assign cb_waddr  = (MtAW + 1)'(rh_base) + (MtAW + 1)'(rb_cnt_q);
+  assign crq_waddr = (RqSlotAW + 1)'(rh_base) + (RqSlotAW + 1)'(rb_cnt_q);
+
+  always_ff @(posedge clk_i) begin
+    if (bias_we && cfg_circ) begin
+      cb_mem[cb_waddr] <= rd_data_i;
+    end
+    if (rq_we && cfg_circ) begin
+      crq_mem[crq_waddr] <= rd_data_i;
+    end
+  end
 
   if (BiasBeats > 1) begin : g_bias_multi
     always_ff @(posedge clk_i) begin
@@ -815,7 +1028,7 @@ module circe_cmdproc #(
       LChk: begin
         rd_cmd_valid = run;
         rd_cmd_va    = cfg_rq_va;
-        rd_cmd_bytes = cfg_perch ? {13'd0, cfg_n, 3'd0} : 32'd8;
+        rd_cmd_bytes = cfg_perch ? {13'd0, cfg_nrq, 3'd0} : 32'd8;
         rd_cmd_tag   = {KChk, TagBW'(0), 2'b00};
         if (rd_cmd_fire) begin
           ld_d = LBlk;
@@ -863,7 +1076,8 @@ module circe_cmdproc #(
 
       LWRes: begin
         if (run && ((WBW + 2)'(w_used_q) + (WBW + 2)'(cfg_wchunk) <= (WBW + 2)'(WBeats)) &&
-            (!li_first_q || side_used_q < (SideW + 1)'(SideSlots))) begin
+            (!li_first_q || side_used_q < (SideW + 1)'(SideSlots)) &&
+            (!cfg_circ || !ld_side || side_used_q < (SideW + 1)'(2))) begin
           ld_w_alloc    = 1'b1;
           ld_side_alloc = li_first_q;
           w_alloc_d     = w_alloc_q + WBW'(cfg_wchunk);
@@ -877,7 +1091,15 @@ module circe_cmdproc #(
       LW: begin
         rd_cmd_valid = run;
         rd_cmd_va    = ld_va_q;
-        if (cfg_w_single) begin
+        if (cfg_circ) begin
+          // x[kq .. kq + klen), cut at n_in (the gatherer zeroes the rest)
+          rd_cmd_bytes = (32'(cfg_nin) - 32'(li_kq) < 32'(li_klen)) ? 32'(cfg_nin) - 32'(li_kq)
+                                                                    : 32'(li_klen);
+          rd_cmd_tag   = {KW, ld_dst_q, 1'b0, !ld_side};
+          if (rd_cmd_fire) begin
+            ld_d = ld_side ? (cfg_bias ? LBias : LRq) : LStep;
+          end
+        end else if (cfg_w_single) begin
           rd_cmd_bytes = 32'(li_cols) * 32'(cfg_wrow);
           rd_cmd_tag   = {KW, ld_dst_q, 1'b0, !ld_side};
           if (rd_cmd_fire) begin
@@ -903,6 +1125,12 @@ module circe_cmdproc #(
         rd_cmd_va    = cfg_bias_va + {46'd0, li_n0, 2'b00};
         rd_cmd_bytes = 32'(li_cols) << 2;
         rd_cmd_tag   = {KBias, TagBW'(li_pair[SideW-1:0]), 1'b0, !cfg_perch};
+        if (cfg_circ) begin
+          // The block's k biases per row, bias[m0*k ..], into its bias slot.
+          rd_cmd_va    = cfg_bias_va + (64'(li_m0) << (cfg_klog2 + 3'd2));
+          rd_cmd_bytes = 32'(li_rows) << (cfg_klog2 + 3'd2);
+          rd_cmd_tag   = {KBias, TagBW'({li_pair[0], MtAW'(0)}), 1'b0, !cfg_perch};
+        end
         if (rd_cmd_fire) begin
           ld_d = cfg_perch ? LRq : LStep;
         end
@@ -913,6 +1141,12 @@ module circe_cmdproc #(
         rd_cmd_va    = cfg_rq_va + {45'd0, li_n0, 3'b000};
         rd_cmd_bytes = 32'(li_cols) << 3;
         rd_cmd_tag   = {KRq, TagBW'(li_pair[SideW-1:0]), 1'b0, 1'b1};
+        if (cfg_circ) begin
+          // The block's entries, one per row, into its requant slot.
+          rd_cmd_va    = cfg_rq_va + {45'd0, li_m0, 3'b000};
+          rd_cmd_bytes = 32'(li_rows) << 3;
+          rd_cmd_tag   = {KRq, TagBW'({li_pair[0], RqSlotAW'(0)}), 1'b0, 1'b1};
+        end
         if (rd_cmd_fire) begin
           ld_d = LStep;
         end
@@ -924,7 +1158,7 @@ module circe_cmdproc #(
           if (li_last_j) begin
             chunk_w_va_d = cfg_w_va;
             blk_a_va_d   = blk_a_va_q + (64'(cfg_lda) << cfg_mt_log2);
-          end else begin
+          end else if (!cfg_circ) begin
             chunk_w_va_d = chunk_w_va_q + (64'(cfg_ldw) << ColsLog2);
           end
         end
@@ -937,6 +1171,14 @@ module circe_cmdproc #(
       default: ld_d = LIdle;
     endcase
 
+    // LSTM: the chunks' gate and cell pieces.
+    if (st_q == SLstm) begin
+      rd_cmd_valid = lr_issue;
+      rd_cmd_va    = lr_va;
+      rd_cmd_bytes = lr_bytes;
+      rd_cmd_tag   = {KLstm, TagBW'({lr_j_q[1:0], lr_s_q}), lr_s_q == 4'd8, 1'b0};
+    end
+
     // The main FSM's own reads: descriptor fetch.
     if (st_q == SFetch) begin
       rd_cmd_valid = 1'b1;
@@ -947,6 +1189,14 @@ module circe_cmdproc #(
 
     if (st_q != SRun && st_q != SSetup) begin
       ld_d = LIdle;
+    end
+    // A CIRC's next batch element starts over from LDone.
+    if (gemm_init) begin
+      ld_d         = LChk;
+      a_alloc_d    = '0;
+      w_alloc_d    = '0;
+      blk_a_va_d   = cfg_a_va;
+      chunk_w_va_d = cfg_w_va;
     end
   end
 
@@ -968,6 +1218,33 @@ module circe_cmdproc #(
   logic [Rows*8-1:0] g_col_data;             // the column, unpacked
   logic [1:0]     wt_full_d, wt_full_q;
   logic           g_start;
+
+  // CIRC expansion (cfg_circ)
+  typedef enum logic [1:0] {
+    CgIdle,
+    CgLoad,
+    CgCols
+  } cg_state_e;
+  cg_state_e        cg_d, cg_q;
+  logic [3:0]       cg_ri_d, cg_ri_q;        // window reads issued
+  logic [3:0]       cg_di_q;                 // the read whose data arrives
+  logic             cg_dv_q;
+  logic [3:0]       cg_nr, cg_nr_q;          // reads per window
+  logic [ColsW-1:0] cg_c_d, cg_c_q;          // column being expanded
+  logic             cg_kbig;                 // k > Rows
+  logic [3:0]       cg_kmask;                // k - 1
+  logic [14:0]      cg_xoff, cg_xoff_q;      // window start in the K piece
+  logic [14:0]      cg_gk;                   // ... in x
+  logic [5:0]       cg_avail, cg_avail_q;    // window bytes below n_in
+  logic             cg_last_t_q;
+  logic [3:0]       cg_kt_q;                 // tile start and first output, mod 16
+  logic [3:0]       cg_n0_q;
+  logic [XBytes*8-1:0] cg_x_q, cg_xm;
+  logic [3:0]       cg_r;
+  logic [Rows*5-1:0] cg_idx;                // element e: window byte [e*5 +: 5]
+  logic [Rows*8-1:0] cg_col;
+  logic             col_v, col_last, col_buf;  // a column for the tile registers
+  logic [Rows*8-1:0] col_data;
 
   // Tile registers: beat r (W[n0 + c][k0 + r] for all c) at [r*Cols*8 +: Cols*8].
   logic [Rows*Cols*8-1:0] wt0_q, wt1_q;
@@ -1056,7 +1333,7 @@ module circe_cmdproc #(
 
   // The buffer the gatherer fills next may still be emitting its last beat.
   assign e_last  = (e_beat_q == RowsW'(Rows - 1));
-  assign g_start = run && !g_act_q && gi_valid && (w_loaded_q != gi_chunk) &&
+  assign g_start = run && !g_act_q && (cg_q == CgIdle) && gi_valid && (w_loaded_q != gi_chunk) &&
                    (!wt_full_q[g_buf_q] || (e_fire && e_last && (e_buf_q == g_buf_q)));
 
   always_comb begin
@@ -1070,7 +1347,7 @@ module circe_cmdproc #(
     g_re        = 1'b0;
     g_raddr     = g_addr_q;
 
-    if (g_start) begin
+    if (g_start && !cfg_circ) begin
       // Column 0 of the tile: chunk base + the tile's byte offset.
       g_raddr  = {w_rd_base_q, 6'd0} + WAW'(gi_ktb);
       g_re     = 1'b1;
@@ -1083,7 +1360,7 @@ module circe_cmdproc #(
       g_addr_d = g_addr_q + WAW'(cfg_pitch_w);
     end
     // The tile's last column read: next tile; the chunk's last tile frees it.
-    if (g_re && ((g_start ? ColsW'(0) : g_col_q) == ColsW'(Cols - 1))) begin
+    if (g_re && !cfg_circ && ((g_start ? ColsW'(0) : g_col_q) == ColsW'(Cols - 1))) begin
       g_act_d = 1'b0;
       g_buf_d = !g_buf_q;
       gi_step = 1'b1;
@@ -1092,15 +1369,130 @@ module circe_cmdproc #(
         w_rd_base_d = w_rd_base_q + WBW'(cfg_wchunk);
       end
     end
+    // CIRC: the tile's x window (one read, or k / Rows when k > Rows),
+    // then Cols columns expanded from it, one per cycle.
+    cg_d    = cg_q;
+    cg_ri_d = cg_ri_q;
+    cg_c_d  = cg_c_q;
+    unique case (cg_q)
+      CgIdle: begin
+        if (g_start && cfg_circ) begin
+          g_re    = 1'b1;
+          g_raddr = {w_rd_base_q, 6'd0} + WAW'(cg_xoff);
+          cg_ri_d = 4'd1;
+          cg_d    = CgLoad;
+        end
+      end
+      CgLoad: begin
+        if (cg_ri_q != cg_nr_q) begin
+          g_re    = 1'b1;
+          g_raddr = {w_rd_base_q, 6'd0} + WAW'(cg_xoff_q) + WAW'(32'(cg_ri_q) * Rows);
+          cg_ri_d = cg_ri_q + 4'd1;
+        end
+        if (cg_dv_q && (cg_di_q + 4'd1 == cg_nr_q)) begin
+          cg_c_d = '0;
+          cg_d   = CgCols;
+        end
+      end
+      CgCols: begin
+        cg_c_d = cg_c_q + 1'b1;
+        if (cg_c_q == ColsW'(Cols - 1)) begin
+          cg_d    = CgIdle;
+          g_buf_d = !g_buf_q;
+          gi_step = 1'b1;
+          if (cg_last_t_q) begin
+            g_w_free    = 1'b1;
+            w_rd_base_d = w_rd_base_q + WBW'(cfg_wchunk);
+          end
+        end
+      end
+      default: cg_d = CgIdle;
+    endcase
     if (stop) begin
       g_act_d = 1'b0;
+      cg_d    = CgIdle;
     end
     if (gemm_init) begin
       g_act_d     = 1'b0;
       g_buf_d     = 1'b0;
       w_rd_base_d = '0;
+      cg_d        = CgIdle;
     end
   end
+
+  // CIRC window of the tile: k <= Rows: the tile's own Rows elements of x
+  // (whole blocks); k > Rows: the k elements of its block.
+  always_comb begin
+    cg_kbig = (cfg_klog2 > 3'(RowsLog2));
+    cg_kmask = 4'((5'd1 << cfg_klog2) - 5'd1);
+    cg_xoff = cg_kbig ? (gi_kt & ~(15'(cg_kmask))) : gi_kt;
+    cg_nr   = cg_kbig ? 4'(5'd1 << (cfg_klog2 - 3'(RowsLog2))) : 4'd1;
+    cg_gk   = gi_u_kq + cg_xoff;
+    if (cg_gk >= cfg_nin) begin
+      cg_avail = '0;
+    end else if (cfg_nin - cg_gk >= 15'(XBytes)) begin
+      cg_avail = 6'(XBytes);
+    end else begin
+      cg_avail = 6'(cfg_nin - cg_gk);
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cg_q        <= CgIdle;
+      cg_ri_q     <= '0;
+      cg_c_q      <= '0;
+      cg_dv_q     <= 1'b0;
+      cg_di_q     <= '0;
+      cg_nr_q     <= '0;
+      cg_xoff_q   <= '0;
+      cg_avail_q  <= '0;
+      cg_last_t_q <= 1'b0;
+      cg_kt_q     <= '0;
+      cg_n0_q     <= '0;
+    end else begin
+      cg_q    <= cg_d;
+      cg_ri_q <= cg_ri_d;
+      cg_c_q  <= cg_c_d;
+      cg_dv_q <= g_re && cfg_circ;
+      cg_di_q <= (cg_q == CgIdle) ? 4'd0 : cg_ri_q;
+      if (g_start && cfg_circ && cg_q == CgIdle) begin
+        cg_nr_q     <= cg_nr;
+        cg_xoff_q   <= cg_xoff;
+        cg_avail_q  <= cg_avail;
+        cg_last_t_q <= gi_last_t;
+        cg_kt_q     <= gi_kt[3:0];
+        cg_n0_q     <= gi_u_n0[3:0];
+      end
+    end
+  end
+
+  // The window's bytes as they arrive (no reset: read only after written).
+  always_ff @(posedge clk_i) begin
+    if (cg_dv_q) begin
+      cg_x_q[32'(cg_di_q) * Rows * 8 +: Rows * 8] <= w_win;
+    end
+  end
+
+  // Column c of the tile, output r = n0 + c: element e (K index kk = kt + e,
+  // t = kk mod k) is W[r][kk] = x[block base + ((r - t) mod k)], zero at or
+  // past n_in.
+  always_comb begin
+    for (int unsigned b = 0; b < XBytes; b++) begin
+      cg_xm[b*8 +: 8] = (6'(b) < cg_avail_q) ? cg_x_q[b*8 +: 8] : 8'd0;
+    end
+    cg_r = cg_n0_q + 4'(cg_c_q);
+    for (int unsigned e = 0; e < Rows; e++) begin
+      cg_idx[e*5 +: 5] = (cg_kbig ? 5'd0 : (5'(e) & ~{1'b0, cg_kmask})) +
+                         {1'b0, (cg_r - ((cg_kt_q + 4'(e)) & cg_kmask)) & cg_kmask};
+      cg_col[e*8 +: 8] = cg_xm[32'(cg_idx[e*5 +: 5])*8 +: 8];
+    end
+  end
+
+  assign col_v    = cfg_circ ? (cg_q == CgCols) : g1_vld_q;
+  assign col_last = cfg_circ ? (cg_c_q == ColsW'(Cols - 1)) : g1_last_q;
+  assign col_buf  = cfg_circ ? g_buf_q : g1_buf_q;
+  assign col_data = cfg_circ ? cg_col : g_col_data;
 
   circe_spad_win #(
     .Bytes     (WBytes),
@@ -1138,11 +1530,11 @@ module circe_cmdproc #(
   endfunction
 
   always_ff @(posedge clk_i) begin
-    if (g1_vld_q && !g1_buf_q) begin
-      wt0_q <= wt_shift_in(wt0_q, g_col_data);
+    if (col_v && !col_buf) begin
+      wt0_q <= wt_shift_in(wt0_q, col_data);
     end
-    if (g1_vld_q && g1_buf_q) begin
-      wt1_q <= wt_shift_in(wt1_q, g_col_data);
+    if (col_v && col_buf) begin
+      wt1_q <= wt_shift_in(wt1_q, col_data);
     end
   end
 
@@ -1168,8 +1560,8 @@ module circe_cmdproc #(
         wt_full_d[e_buf_q] = 1'b0;
       end
     end
-    if (g1_vld_q && g1_last_q) begin
-      wt_full_d[g1_buf_q] = 1'b1;
+    if (col_v && col_last) begin
+      wt_full_d[col_buf] = 1'b1;
     end
     if (gemm_init) begin
       e_beat_d  = '0;
@@ -1431,9 +1823,41 @@ module circe_cmdproc #(
     end
   end
 
+  // CIRC: the row's biases (k per row: element m*k + n0 of the block) and
+  // its requant entry, read with the result row like the accumulator.
+  logic [15:0]        cb_elem;
+  logic [3:0]         cb_lane_q;
+  logic [2:0]         crq_ent_q;
+  logic [511:0]       cb_rdata_q, crq_rdata_q;
+  logic [Cols*32-1:0] circ_bias;
+  logic [31:0]        circ_m0, circ_shift;
+
+  assign cb_elem = (16'(o_m) << cfg_klog2) + (th_gpos << ColsLog2);
+
+  always_ff @(posedge clk_i) begin
+    if (arr_y_valid && cfg_circ) begin
+      cb_rdata_q  <= cb_mem[{th_slot[0], MtAW'(cb_elem >> 4)}];
+      crq_rdata_q <= crq_mem[{th_slot[0], RqSlotAW'(o_m >> 3)}];
+      cb_lane_q   <= cb_elem[3:0];
+      crq_ent_q   <= 3'(o_m);
+    end
+  end
+
   always_comb begin
     for (int unsigned c = 0; c < Cols; c++) begin
-      o1_sum[c*32 +: 32] = (o1_first_q ? tile_bias_q[c*32 +: 32] : acc_rdata[c*32 +: 32]) +
+      circ_bias[c*32 +: 32] = '0;
+      if (cfg_bias && (32'(cb_lane_q) + c < 32'd16)) begin
+        circ_bias[c*32 +: 32] = cb_rdata_q[(32'(cb_lane_q) + c)*32 +: 32];
+      end
+    end
+    circ_m0    = crq_rdata_q[32'(crq_ent_q)*64 +: 32];
+    circ_shift = crq_rdata_q[32'(crq_ent_q)*64 + 32 +: 32];
+  end
+
+  always_comb begin
+    for (int unsigned c = 0; c < Cols; c++) begin
+      o1_sum[c*32 +: 32] = (o1_first_q ? (cfg_circ ? circ_bias[c*32 +: 32] : tile_bias_q[c*32 +: 32])
+                                       : acc_rdata[c*32 +: 32]) +
                            o1_y_q[c*32 +: 32];
     end
     acc_we   = o1_vld_q && !o1_last_q;
@@ -1483,8 +1907,8 @@ module circe_cmdproc #(
     .valid_i     (rq_valid),
     .ready_o     (rq_ready_unused),
     .acc_i       (o1_sum),
-    .m0_i        (tile_m0_q),
-    .shift_i     (tile_shift_q),
+    .m0_i        ((cfg_circ && cfg_perch) ? {Cols{circ_m0}} : tile_m0_q),
+    .shift_i     ((cfg_circ && cfg_perch) ? {Cols{circ_shift}} : tile_shift_q),
     .out_zp_i    (cfg_out_zp),
     .clamp_min_i (cfg_cmin),
     .clamp_max_i (cfg_cmax),
@@ -1529,11 +1953,18 @@ module circe_cmdproc #(
   assign y_we   = rqo_valid && !o_drop;
   assign o_group_filled = y_we && yo_gdone;
 
+  logic [16:0] yo_lin;   // CIRC, dense: byte offset in the block's half
+
   always_comb begin
     yo_off  = {1'b0, yo_gpos} << (ColsLog2 + (cfg_out16 ? 1 : 0));
+    yo_lin  = (17'(yo_m) << (cfg_klog2 + (cfg_out16 ? 3'd1 : 3'd0))) + yo_off;
     yo_beat = YBW'(yo_off >> 6);
     yo_lane = LaneLog2'(yo_off[5:0] >> ColsLog2);
     yo_addr = {yo_half, yo_m, yo_beat};
+    if (cfg_ylin) begin
+      yo_lane = LaneLog2'(yo_lin[5:0] >> ColsLog2);
+      yo_addr = {yo_half, (MtAW + YBW)'(yo_lin >> 6)};
+    end
     for (int unsigned c = 0; c < Cols; c++) begin
       yo_data8[c*8 +: 8]    = rqo_y[c*32 +: 8];
       yo_data16[c*16 +: 16] = rqo_y[c*32 +: 16];
@@ -1550,7 +1981,7 @@ module circe_cmdproc #(
 
     always_comb begin
       if (cfg_out16) begin
-        we    = y_we && ((yo_lane == LaneLog2'(l)) || (yo_lane + 1'b1 == LaneLog2'(l)));
+        we    = y_we && ((yo_lane == LaneLog2'(l)) || (cfg_y2 && (yo_lane + 1'b1 == LaneLog2'(l))));
         wdata = (yo_lane == LaneLog2'(l)) ? yo_data16[Cols*8-1:0] : yo_data16[2*Cols*8-1:Cols*8];
       end else begin
         we    = y_we && (yo_lane == LaneLog2'(l));
@@ -1573,6 +2004,194 @@ module circe_cmdproc #(
   end
 
   // ---------------------------------------------------------------------
+  // LSTM element-wise step (docs/rtl.md, "LSTM"): per chunk of 32 units the
+  // reads of its gx (4 gates), gh (4 gates, not with NO_GH) and c_in
+  // pieces (64 bytes each, 2 chunks in flight), LstmLanes units per cycle
+  // through circe_lstm_unit, then one write of c_out and one of h.
+  // ---------------------------------------------------------------------
+  logic [7:0]   lr_units;
+
+  assign lrun = (st_q == SLstm) && !fail_q;
+
+  always_comb begin
+    lr_units = (32'(cl_hidden) - (32'(lr_j_q) << 7) < 32'(LChunk))
+             ? 8'(32'(cl_hidden) - (32'(lr_j_q) << 7)) : 8'(LChunk);
+    lw_units = (32'(cl_hidden) - (32'(lw_j_q) << 7) < 32'(LChunk))
+             ? 8'(32'(cl_hidden) - (32'(lw_j_q) << 7)) : 8'(LChunk);
+    lr_bytes = 32'(lr_units) << 1;
+    if (lr_s_q == 4'd8) begin
+      lr_va = cl_cin;
+    end else begin
+      lr_va = (lr_s_q[2] ? cl_gh : cl_gx) + ((64'(lr_s_q[1:0]) * 64'(cl_hidden)) << 1);
+    end
+    lr_va    = lr_va + (64'(lr_j_q) << 8);
+    // chunk j's input slot is free once chunk j - LSlots was fed to the unit
+    lr_issue = lrun && (lr_j_q != cl_nch) && (lr_j_q - lf_j_q < 10'(LSlots)) && !rt_full;
+    lr_j_d   = lr_j_q;
+    lr_s_d   = lr_s_q;
+    if (rd_cmd_fire && st_q == SLstm) begin
+      lr_s_d = (lr_s_q == 4'd3 && cl_nogh) ? 4'd8 : lr_s_q + 4'd1;
+      if (lr_s_q == 4'd8) begin
+        lr_s_d = '0;
+        lr_j_d = lr_j_q + 10'd1;
+      end
+    end
+  end
+
+  // Feed: a loaded chunk whose result buffer is free (chunk j - 2 streamed).
+  logic [LstmLanes*64-1:0] lu_gx, lu_gh;
+  logic [LstmLanes*16-1:0] lu_c, lu_c_o;
+  logic [LstmLanes*8-1:0]  lu_h_o;
+  logic                    lu_valid_o;
+
+  assign lf_go = lrun && (l_loaded_q != lf_j_q) && (lf_j_q - l_obfree_q < 10'd2);
+
+  // Input slots: one RAM per stream (gx 0-3, gh 4-7, c_in 8), word {slot,
+  // beat}; read for a step one cycle before the unit takes it.
+  logic [9*512-1:0] lb_rdata;
+  logic             lf1_vld_q;
+  logic [8:0]       lf1_off_q;            // bit offset of the step's units in the beat
+
+  for (genvar st = 0; st < 9; st++) begin : g_lbuf
+    circe_spad #(
+      .Width (512),
+      .Depth (LSlots * 4)
+    ) u_lb (
+      .clk_i   (clk_i),
+      .we_i    (rd_beat && rh_kind == KLstm && rh_base[3:0] == 4'(st)),
+      .waddr_i ({rh_base[5:4], rb_cnt_q[1:0]}),
+      .wdata_i (rd_data_i),
+      .re_i    (lf_go),
+      .raddr_i ({lf_j_q[1:0], 2'((32'(lf_u_q) * LstmLanes) >> 5)}),
+      .rdata_o (lb_rdata[st*512 +: 512])
+    );
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lf1_vld_q <= 1'b0;
+      lf1_off_q <= '0;
+    end else begin
+      lf1_vld_q <= lf_go;
+      lf1_off_q <= 9'((32'(lf_u_q) * LstmLanes * 16) & 32'd511);
+    end
+  end
+
+  always_comb begin
+    for (int unsigned l = 0; l < LstmLanes; l++) begin
+      for (int unsigned g = 0; g < 4; g++) begin
+        lu_gx[(l*4 + g)*16 +: 16] = lb_rdata[g*512 + 32'(lf1_off_q) + l*16 +: 16];
+        lu_gh[(l*4 + g)*16 +: 16] = lb_rdata[(g + 4)*512 + 32'(lf1_off_q) + l*16 +: 16];
+      end
+      lu_c[l*16 +: 16] = lb_rdata[8*512 + 32'(lf1_off_q) + l*16 +: 16];
+    end
+  end
+
+  circe_lstm_unit #(
+    .Lanes (LstmLanes)
+  ) u_lstm (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .valid_i (lf1_vld_q),
+    .no_gh_i (cl_nogh),
+    .gx_i    (lu_gx),
+    .gh_i    (lu_gh),
+    .c_i     (lu_c),
+    .h_zp_i  (cl_hzp),
+    .m0_i    (cl_m0),
+    .shift_i (cl_shift),
+    .valid_o (lu_valid_o),
+    .c_o     (lu_c_o),
+    .h_o     (lu_h_o)
+  );
+
+  always_ff @(posedge clk_i) begin
+    if (lu_valid_o) begin
+      lob_c_q[lo_j_q[0]][32'(lo_u_q) * LstmLanes * 16 +: LstmLanes * 16] <= lu_c_o;
+      lob_h_q[lo_j_q[0]][32'(lo_u_q) * LstmLanes * 8 +: LstmLanes * 8]   <= lu_h_o;
+    end
+  end
+
+  assign lu_busy  = (lu_cnt_q != '0) || lf1_vld_q;
+  assign l_done_q = lo_j_q;
+  assign lstm_ok  = (lw_j_q == cl_nch) && (wtg_cnt_q == '0) && (sj_cnt_q == '0) &&
+                    (of_cnt_q == '0) && !ss1_vld_q && (rt_cnt_q == '0);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lr_j_q     <= '0;
+      lr_s_q     <= '0;
+      l_loaded_q <= '0;
+      lf_j_q     <= '0;
+      lf_u_q     <= '0;
+      lo_j_q     <= '0;
+      lo_u_q     <= '0;
+      lw_j_q     <= '0;
+      lw_h_q     <= 1'b0;
+      l_obfree_q <= '0;
+      lu_cnt_q   <= '0;
+    end else begin
+      lr_j_q   <= lr_j_d;
+      lr_s_q   <= lr_s_d;
+      lu_cnt_q <= lu_cnt_q + 5'(lf1_vld_q) - 5'(lu_valid_o);
+      if (rd_sts_fire && rh_kind == KLstm && rh_a_done &&
+          rd_sts_code_i == circe_pkg::CIRCE_HW_ST_OK) begin
+        l_loaded_q <= l_loaded_q + 10'd1;
+      end
+      if (lf_go) begin
+        lf_u_q <= lf_u_q + 1'b1;
+        if (lf_u_q == LuStepW'(LuSteps - 1)) begin
+          lf_j_q <= lf_j_q + 10'd1;
+        end
+      end
+      if (lu_valid_o) begin
+        lo_u_q <= lo_u_q + 1'b1;
+        if (lo_u_q == LuStepW'(LuSteps - 1)) begin
+          lo_j_q <= lo_j_q + 10'd1;
+        end
+      end
+      if (wr_cmd_fire && wr_cmd_lstm) begin
+        lw_h_q <= !lw_h_q;
+        if (lw_h_q) begin
+          lw_j_q <= lw_j_q + 10'd1;
+        end
+      end
+      if (l_ob_free) begin
+        l_obfree_q <= l_obfree_q + 10'd1;
+      end
+      if (st_q == SDecode) begin
+        lr_j_q     <= '0;
+        lr_s_q     <= '0;
+        l_loaded_q <= '0;
+        lf_j_q     <= '0;
+        lf_u_q     <= '0;
+        lo_j_q     <= '0;
+        lo_u_q     <= '0;
+        lw_j_q     <= '0;
+        lw_h_q     <= 1'b0;
+        l_obfree_q <= '0;
+      end
+    end
+  end
+
+  // LSTM configuration (no reset: read only in SLstm).
+  always_ff @(posedge clk_i) begin
+    if (st_q == SDecode) begin
+      cl_hidden <= l_hidden[14:0];
+      cl_nogh   <= l_nogh;
+      cl_hzp    <= l_h_zp;
+      cl_m0     <= l_m0;
+      cl_shift  <= l_shift;
+      cl_gx     <= l_gx;
+      cl_gh     <= l_gh;
+      cl_cin    <= l_cin;
+      cl_cout   <= l_cout;
+      cl_h      <= l_h;
+      cl_nch    <= 10'((l_hidden[14:0] + 15'(LChunk - 1)) >> 7);
+    end
+  end
+
+  // ---------------------------------------------------------------------
   // Writer: Y commands per complete group, then the stream
   // ---------------------------------------------------------------------
   logic           wy_valid_d, wy_valid_q;
@@ -1590,6 +2209,7 @@ module circe_cmdproc #(
   circe_axi_pkg::addr_t          wr_cmd_va;
   logic [31:0]    wr_cmd_bytes;
   logic           wr_cmd_status;            // the command is a status block
+  logic           wr_cmd_lstm;              // ... an LSTM chunk's c_out / h piece
   logic           wr_cmd_fire;
   logic           wt_full;                  // write tags
   logic           sj_full;
@@ -1640,6 +2260,15 @@ module circe_cmdproc #(
       end
     end
 
+    wr_cmd_lstm = 1'b0;
+    if (st_q == SLstm) begin
+      // LSTM: per finished chunk its c_out piece, then its h piece.
+      wr_cmd_valid = lrun && (l_done_q != lw_j_q);
+      wr_cmd_lstm  = 1'b1;
+      wr_cmd_va    = lw_h_q ? cl_h + (64'(lw_j_q) << 7) : cl_cout + (64'(lw_j_q) << 8);
+      wr_cmd_bytes = lw_h_q ? 32'(lw_units) : 32'(lw_units) << 1;
+    end
+
     if (st_q == SStatus) begin
       wr_cmd_valid  = 1'b1;
       wr_cmd_va     = dva_q + 64'(circe_pkg::CIRCE_HW_STATUS_OFFSET);
@@ -1679,20 +2308,27 @@ module circe_cmdproc #(
   logic [WrTagAW:0]   sj_cnt_d, sj_cnt_q;
   logic [SjW-1:0]  sj_wdata, sj_head;
   logic            sj_pop;
-  logic            sh_status, sh_half, sh_glast;
+  logic            sh_status, sh_half, sh_glast, sh_lin, sh_lstm, sh_lh;
   logic [MtAW-1:0] sh_row;
   logic [MtW-1:0]  sh_nrows;
   logic [YBW:0]    sh_bpr;
+  logic [MtAW+YBW:0] sh_beats;
+  logic [MtAW+YBW+4:0] wy_lin_bytes;
 
   assign sj_full  = (sj_cnt_q == (WrTagAW + 1)'(WrTags));
   assign sj_wdata = wr_cmd_status ? {1'b1, (SjW - 1)'(0)}
+                  : wr_cmd_lstm ? {1'b0, lw_j_q[0], (SjW - MtAW - YBW - 5)'(0),
+                                   (MtAW + YBW + 1)'((wr_cmd_bytes + 32'd63) >> 6), 1'b1, lw_h_q}
                   : {1'b0, wy_gseq_q[0],
                      cfg_ydense ? MtAW'(0) : MtAW'(wy_r_q),
                      cfg_ydense ? wy_rows : MtW'(1),
                      cfg_ydense ? (YBW + 1)'(cfg_yrow >> 6) : (YBW + 1)'((wy_gbytes + 17'd63) >> 6),
-                     wy_last_row};
+                     wy_last_row, cfg_ylin, (MtAW + YBW + 1)'((wy_lin_bytes + (MtAW + YBW + 5)'(63)) >> 6),
+                     2'b00};
+  assign wy_lin_bytes = (MtAW + YBW + 5)'(wy_rows) * (MtAW + YBW + 5)'(cfg_yrow);
   assign sj_head  = sj_mem[sj_rptr_q];
-  assign {sh_status, sh_half, sh_row, sh_nrows, sh_bpr, sh_glast} = sj_head;
+  assign {sh_status, sh_half, sh_row, sh_nrows, sh_bpr, sh_glast, sh_lin, sh_beats, sh_lstm,
+          sh_lh} = sj_head;
 
   always_ff @(posedge clk_i) begin
     if (wr_cmd_fire) begin
@@ -1703,8 +2339,11 @@ module circe_cmdproc #(
   // Streamer: staging reads one beat ahead into a 2-entry output FIFO.
   logic [MtW-1:0] ss_r_d, ss_r_q;         // row within the job
   logic [YBW:0]   ss_b_d, ss_b_q;         // beat within the row
+  logic [MtAW+YBW-1:0] ss_l_d, ss_l_q;    // beat of a linear job
   logic           ss_rd;                  // issue a beat (read or status)
   logic           ss1_vld_q, ss1_status_q;
+  logic           ss1_lstm_q, ss1_lh_q, ss1_half_q;
+  logic [1:0]     ss1_beat_q;
   logic [511:0]   of_data_q [2];
   logic [1:0]     of_cnt_d, of_cnt_q;
   logic           of_wptr_d, of_wptr_q, of_rptr_d, of_rptr_q;
@@ -1715,16 +2354,34 @@ module circe_cmdproc #(
   assign ss_rd    = (sj_cnt_q != '0) && ({1'b0, of_cnt_q} + {2'b00, ss1_vld_q} < 3'd2) &&
                     !ss_flush;
   assign ys_re    = ss_rd && !sh_status;
-  assign ys_raddr = {sh_half, sh_row + MtAW'(ss_r_q), YBW'(ss_b_q)};
+  assign ys_raddr = sh_lin ? {sh_half, ss_l_q} : {sh_half, sh_row + MtAW'(ss_r_q), YBW'(ss_b_q)};
 
   always_comb begin
     ss_r_d           = ss_r_q;
     ss_b_d           = ss_b_q;
+    ss_l_d           = ss_l_q;
+    l_ob_free        = 1'b0;
     sj_pop           = 1'b0;
     s_group_drained  = 1'b0;
     if (ss_rd) begin
       if (sh_status) begin
         sj_pop = 1'b1;
+      end else if (sh_lstm) begin
+        // The beats of an LSTM chunk's c_out or h; its last h beat frees
+        // the chunk's result buffer.
+        ss_l_d = ss_l_q + 1'b1;
+        if ({1'b0, ss_l_q} == sh_beats - 1'b1) begin
+          ss_l_d    = '0;
+          sj_pop    = 1'b1;
+          l_ob_free = sh_lh;
+        end
+      end else if (sh_lin) begin
+        ss_l_d = ss_l_q + 1'b1;
+        if ({1'b0, ss_l_q} == sh_beats - 1'b1) begin
+          ss_l_d          = '0;
+          sj_pop          = 1'b1;
+          s_group_drained = sh_glast;
+        end
       end else begin
         ss_b_d = ss_b_q + 1'b1;
         if (ss_b_q == sh_bpr - 1'b1) begin
@@ -1741,6 +2398,7 @@ module circe_cmdproc #(
     if (ss_flush) begin
       ss_r_d = '0;
       ss_b_d = '0;
+      ss_l_d = '0;
     end
   end
 
@@ -1762,6 +2420,8 @@ module circe_cmdproc #(
     if (of_push) begin
       // The status block {code, detail, fault_va} in lanes 0 .. 15.
       of_data_q[of_wptr_q] <= ss1_status_q ? {384'd0, res_va_q, res_detail_q, 24'd0, res_code_q}
+                            : ss1_lstm_q ? (ss1_lh_q ? lob_h_q[ss1_half_q][32'(ss1_beat_q)*512 +: 512]
+                                                     : lob_c_q[ss1_half_q][32'(ss1_beat_q)*512 +: 512])
                                            : ys_rdata;
     end
   end
@@ -1773,9 +2433,8 @@ module circe_cmdproc #(
   // Main FSM
   // ---------------------------------------------------------------------
   logic quiet;   // nothing in flight anywhere
-  logic gemm_ok; // every group written and acknowledged
 
-  assign quiet   = (rt_cnt_q == '0) && (wtg_cnt_q == '0) && (sj_cnt_q == '0) &&
+  assign quiet   = (rt_cnt_q == '0) && (wtg_cnt_q == '0) && (sj_cnt_q == '0) && !lu_busy &&
                    (of_cnt_q == '0) && !ss1_vld_q && !arr_busy && !arr_a_valid &&
                    !o1_vld_q && (rqv_q == '0) && (e_beat_q == '0) && !g1_vld_q;
   assign gemm_ok = !wy_valid_q && (wtg_cnt_q == '0) && (sj_cnt_q == '0) &&
@@ -1808,7 +2467,7 @@ module circe_cmdproc #(
     end
 
     // The first error of a GEMM ends it (the loads after it are drained).
-    if (st_q == SRun && !fail_q) begin
+    if ((st_q == SRun || st_q == SLstm) && !fail_q) begin
       if (rd_err) begin
         fail_d       = 1'b1;
         res_code_d   = rd_sts_code_i;
@@ -1895,12 +2554,36 @@ module circe_cmdproc #(
           end else begin
             st_d = SMem;  // me_start_o is high in this cycle
           end
+        end else if (d_lstm) begin
+          if (l_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(l_ill);
+            st_d         = SStatus;
+          end else begin
+            st_d = SLstm;
+          end
+        end else if (d_circ) begin
+          if (x_ill != 8'd0) begin
+            res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
+            res_detail_d = 32'(x_ill);
+            st_d         = SStatus;
+          end else begin
+            st_d = SSetup;
+          end
         end else if (d_ill != 8'd0) begin
           res_code_d   = circe_pkg::CIRCE_HW_ST_ILLEGAL;
           res_detail_d = 32'(d_ill);
           st_d         = SStatus;
         end else begin
           st_d = SSetup;
+        end
+      end
+
+      SLstm: begin
+        if (fail_q) begin
+          st_d = SDrain;
+        end else if (lstm_ok) begin
+          st_d = SStatus;
         end
       end
 
@@ -1922,8 +2605,13 @@ module circe_cmdproc #(
         if (fail_q) begin
           st_d = SDrain;
         end else if (gemm_ok) begin
-          macs_owed_d = macs_owed_d + cfg_macs;
-          st_d        = SStatus;
+          if (cfg_circ && (cb_idx_q + 16'd1 != cfg_batch)) begin
+            // CIRC: the next batch element, the same GEMM on the next x.
+            st_d = SSetup;
+          end else begin
+            macs_owed_d = macs_owed_d + cfg_macs + cb_macs_q;
+            st_d        = SStatus;
+          end
         end
       end
 
@@ -2120,8 +2808,13 @@ module circe_cmdproc #(
       sj_cnt_q         <= '0;
       ss_r_q           <= '0;
       ss_b_q           <= '0;
+      ss_l_q           <= '0;
       ss1_vld_q        <= 1'b0;
       ss1_status_q     <= 1'b0;
+      ss1_lstm_q       <= 1'b0;
+      ss1_beat_q       <= '0;
+      ss1_lh_q         <= 1'b0;
+      ss1_half_q       <= 1'b0;
       of_cnt_q         <= '0;
       of_wptr_q        <= 1'b0;
       of_rptr_q        <= 1'b0;
@@ -2168,7 +2861,7 @@ module circe_cmdproc #(
       g_col_q          <= g_col_d;
       g_addr_q         <= g_addr_d;
       g_buf_q          <= g_buf_d;
-      g1_vld_q         <= g_re;
+      g1_vld_q         <= g_re && !cfg_circ;
       g1_last_q        <= g_re && ((g_start ? ColsW'(0) : g_col_q) == ColsW'(Cols - 1));
       g1_buf_q         <= g_buf_q;
       wt_full_q        <= wt_full_d;
@@ -2198,8 +2891,13 @@ module circe_cmdproc #(
       sj_cnt_q         <= sj_cnt_d;
       ss_r_q           <= ss_r_d;
       ss_b_q           <= ss_b_d;
+      ss_l_q           <= ss_l_d;
       ss1_vld_q        <= ss_rd;
       ss1_status_q     <= sh_status;
+      ss1_lstm_q       <= sh_lstm && !sh_status;
+      ss1_beat_q       <= ss_l_q[1:0];
+      ss1_lh_q         <= sh_lh;
+      ss1_half_q       <= sh_half;
       of_cnt_q         <= of_cnt_d;
       of_wptr_q        <= of_wptr_d;
       of_rptr_q        <= of_rptr_d;
@@ -2209,25 +2907,36 @@ module circe_cmdproc #(
   // Configuration registers (no reset: only read while a GEMM runs).
   always_ff @(posedge clk_i) begin
     if (st_q == SDecode) begin
-      cfg_m        <= d_m[15:0];
-      cfg_n        <= d_n[15:0];
+      cfg_m        <= d_circ ? 16'(x_n_out[15:0] >> c_klog2) : d_m[15:0];
+      cfg_n        <= d_circ ? 16'(x_k[4:0]) : d_n[15:0];
       cfg_k        <= c_k;
       cfg_int4     <= c_int4;
       cfg_out16    <= c_out16;
-      cfg_bias     <= |(d_flags & circe_pkg::CIRCE_HW_GEMM_BIAS);
-      cfg_perch    <= |(d_flags & circe_pkg::CIRCE_HW_GEMM_PER_CHANNEL);
-      cfg_in_zp    <= d_in_zp[7:0];
-      cfg_out_zp   <= d_out_zp;
-      cfg_cmin     <= d_cmin;
-      cfg_cmax     <= d_cmax;
-      cfg_lda      <= d_lda;
+      cfg_bias     <= d_circ ? |(x_flags & circe_pkg::CIRCE_HW_CIRC_BIAS)
+                             : |(d_flags & circe_pkg::CIRCE_HW_GEMM_BIAS);
+      cfg_perch    <= d_circ ? |(x_flags & circe_pkg::CIRCE_HW_CIRC_PER_BLOCK)
+                             : |(d_flags & circe_pkg::CIRCE_HW_GEMM_PER_CHANNEL);
+      cfg_in_zp    <= d_circ ? 8'd0 : d_in_zp[7:0];
+      cfg_out_zp   <= d_circ ? x_out_zp : d_out_zp;
+      cfg_cmin     <= d_circ ? x_cmin : d_cmin;
+      cfg_cmax     <= d_circ ? x_cmax : d_cmax;
+      cfg_lda      <= c_lda;
       cfg_ldw      <= d_ldw;
-      cfg_ldy      <= d_ldy;
-      cfg_a_va     <= d_a_va;
-      cfg_w_va     <= d_w_va;
-      cfg_bias_va  <= d_bias_va;
-      cfg_rq_va    <= d_rq_va;
-      cfg_y_va     <= d_y_va;
+      cfg_ldy      <= d_circ ? 32'(c_yrow) : d_ldy;
+      cfg_a_va     <= d_circ ? x_w_va : d_a_va;
+      cfg_w_va     <= d_circ ? x_x_va : d_w_va;
+      cfg_bias_va  <= d_circ ? x_bias_va : d_bias_va;
+      cfg_rq_va    <= d_circ ? x_rq_va : d_rq_va;
+      cfg_y_va     <= d_circ ? x_y_va : d_y_va;
+      cfg_circ     <= d_circ;
+      cfg_klog2    <= c_klog2;
+      cfg_nin      <= x_n_in[14:0];
+      cfg_nrq      <= d_circ ? 16'(x_n_out[15:0] >> c_klog2) : d_n[15:0];
+      cfg_batch    <= x_batch[15:0];
+      cfg_ldx      <= x_ldx;
+      cfg_ldyb     <= x_ldy;
+      cfg_ylin     <= d_circ && (32'(c_yrow) >= 32'(Cols));
+      cfg_y2       <= c_out16 && !(d_circ && x_k < 32'(Cols));
       cfg_yrow     <= c_yrow;
       cfg_a_contig <= c_a_contig;
       cfg_pitch_a  <= c_pitch_a;
@@ -2239,12 +2948,19 @@ module circe_cmdproc #(
       cfg_pitch_w  <= c_pitch_w;
       cfg_wchunk   <= c_wchunk;
       cfg_g_log2   <= c_g_log2;
-      cfg_ydense   <= (d_ldy == {15'd0, c_yrow}) && (c_yrow[5:0] == '0) &&
-                      (c_yrow <= 17'(YRowBytes));
-      cfg_mk       <= 31'(d_m[15:0]) * 31'(c_k);
+      cfg_ydense   <= d_circ ? (32'(c_yrow) >= 32'(Cols))
+                             : (d_ldy == {15'd0, c_yrow}) && (c_yrow[5:0] == '0) &&
+                               (c_yrow <= 17'(YRowBytes));
+      cfg_mk       <= d_circ ? 31'(16'(x_n_out[15:0] >> c_klog2)) * 31'(c_k)
+                             : 31'(d_m[15:0]) * 31'(c_k);
     end
     if (st_q == SSetup) begin
       cfg_macs <= 48'(cfg_mk) * 48'(cfg_n);
+    end
+    // The next batch element of a CIRC: x and y move by their strides.
+    if (circ_next) begin
+      cfg_w_va <= cfg_w_va + 64'(cfg_ldx);
+      cfg_y_va <= cfg_y_va + 64'(cfg_ldyb);
     end
   end
 

@@ -126,6 +126,8 @@ module circe_ctrl_regs #(
   localparam logic [31:0] Features = 32'((1 << circe_pkg::CIRCE_HW_FEAT_GEMM_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_INT4_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_OUT16_BIT) |
+                                         (1 << circe_pkg::CIRCE_HW_FEAT_CIRC_BIT) |
+                                         (1 << circe_pkg::CIRCE_HW_FEAT_LSTM_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_CYCLES_BIT) |
                                          (1 << circe_pkg::CIRCE_HW_FEAT_MEMENG_BIT) |
                                          ((L2Sets > 0 ? 1 : 0) << circe_pkg::CIRCE_HW_FEAT_TLB_L2_BIT) |

@@ -107,6 +107,10 @@ struct Hole {
 // One GEMM descriptor as the host fills it, plus where its buffers are.
 struct Gemm {
 	struct circe_hw_desc_gemm d;
+	bool circ = false;	     // a CIRC descriptor: c, not d
+	struct circe_hw_desc_circ c; // (its buffers and Y region as below)
+	bool lstm = false;	     // an LSTM descriptor: l; c_out and h in [y_lo, y_hi)
+	struct circe_hw_desc_lstm l;
 	uint64_t desc_va = 0;
 	uint64_t y_lo = 0, y_hi = 0; // output region with guards
 	std::vector<uint8_t> y_ref;  // expected bytes of [y_lo, y_hi)
@@ -581,12 +585,212 @@ struct Bench {
 		return g;
 	}
 
+	// ---- CIRC descriptors ---------------------------------------------
+
+	static uint32_t circ_q(const circe_hw_desc_circ &c)
+	{
+		return (c.n_in + c.k - 1) / c.k;
+	}
+
+	static uint32_t circ_es(const circe_hw_desc_circ &c)
+	{
+		return (c.flags & CIRCE_HW_CIRC_OUT16) ? 2 : 1;
+	}
+
+	static uint32_t circ_nrq(const circe_hw_desc_circ &c)
+	{
+		return (c.flags & CIRCE_HW_CIRC_PER_BLOCK) ? c.n_out / c.k : 1;
+	}
+
+	static uint64_t circ_macs(const circe_hw_desc_circ &c)
+	{
+		return uint64_t(c.n_out) * circ_q(c) * c.k * c.batch;
+	}
+
+	// A legal random CIRC: k (0: random of 1, 2, 4, 8, 16), n_in up to
+	// max_in, p = n_out / k up to max_p, batch up to max_batch.
+	Gemm make_circ(uint32_t k, uint32_t max_in, uint32_t max_p, uint32_t max_batch,
+		       bool strided_ok = true, uint32_t force_flags = ~0u)
+	{
+		Gemm g;
+		circe_hw_desc_circ &c = g.c;
+
+		g.circ = true;
+		memset(&g.d, 0, sizeof(g.d));
+		memset(&c, 0, sizeof(c));
+		c.opcode = CIRCE_HW_OP_CIRC;
+		c.k = k ? k : 1u << rnd(5);
+		c.n_in = rand_dim(max_in);
+		c.n_out = c.k * rand_dim(max_p);
+		c.batch = 1 + uint32_t(rnd(max_batch));
+		if (force_flags != ~0u) {
+			c.flags = force_flags;
+		} else {
+			c.flags |= chance(30) ? CIRCE_HW_CIRC_OUT16 : 0;
+			c.flags |= chance(50) ? CIRCE_HW_CIRC_BIAS : 0;
+			c.flags |= chance(50) ? CIRCE_HW_CIRC_PER_BLOCK : 0;
+		}
+		bool out16 = c.flags & CIRCE_HW_CIRC_OUT16;
+		int32_t lo = out16 ? INT16_MIN : INT8_MIN, hi = out16 ? INT16_MAX : INT8_MAX;
+		c.out_zp = chance(50) ? 0 : int32_t(rnd(64)) - 32;
+		if (chance(30)) {
+			c.clamp_min = c.out_zp;
+			c.clamp_max = hi;
+		} else if (chance(20)) {
+			c.clamp_min = lo + int32_t(rnd(20));
+			c.clamp_max = hi - int32_t(rnd(20));
+		} else {
+			c.clamp_min = lo;
+			c.clamp_max = hi;
+		}
+		uint32_t wrowb = circ_q(c) * c.k;
+		bool strided = strided_ok && chance(40);
+		c.ldw = wrowb + (strided && chance(60) ? uint32_t(rnd(100)) : 0);
+		c.ldx = c.n_in + (strided && chance(60) ? uint32_t(rnd(100)) : 0);
+		c.ldy = c.n_out * circ_es(c) + (strided && chance(60) ? uint32_t(rnd(100)) : 0);
+		uint32_t p = c.n_out / c.k;
+		uint64_t wbytes = uint64_t(p - 1) * c.ldw + wrowb;
+		uint64_t xbytes = uint64_t(c.batch - 1) * c.ldx + c.n_in;
+		uint64_t ybytes = uint64_t(c.batch - 1) * c.ldy + uint64_t(c.n_out) * circ_es(c);
+		c.w_va = alloc_data(wbytes);
+		c.x_va = alloc_data(xbytes);
+		fill(c.w_va, wbytes);
+		fill(c.x_va, xbytes);
+		if (c.flags & CIRCE_HW_CIRC_BIAS) {
+			c.bias_va = page_sep ? alloc_data(uint64_t(c.n_out) * 4) & ~3ull
+					     : alloc(uint64_t(c.n_out) * 4, 4);
+			int32_t *b = reinterpret_cast<int32_t *>(ptr(c.bias_va));
+			for (uint32_t i = 0; i < c.n_out; i++)
+				b[i] = chance(5) ? int32_t(rng()) : int32_t(rnd(1u << 20)) - (1 << 19);
+		}
+		c.rq_va = page_sep ? alloc_data(uint64_t(circ_nrq(c)) * 8) & ~7ull
+				   : alloc(uint64_t(circ_nrq(c)) * 8, 8);
+		for (uint32_t i = 0; i < circ_nrq(c); i++)
+			rand_requant(reinterpret_cast<struct circe_hw_requant *>(ptr(c.rq_va)) + i);
+		g.y_lo = alloc_data(ybytes + 2 * kGuard);
+		c.y_va = g.y_lo + kGuard;
+		g.y_hi = c.y_va + ybytes + kGuard;
+		fill(g.y_lo, g.y_hi - g.y_lo);
+		c.status.code = CIRCE_HW_ST_PENDING;
+		if (page_sep)
+			alloc(kPage, kPage);
+		return g;
+	}
+
+	// ---- LSTM descriptors ---------------------------------------------
+
+	int16_t rand_gate()
+	{
+		static const int16_t e[] = { 32767, -32768, 32640, -32640, 0, 1, -1, 4096, -4096 };
+		if (chance(5))
+			return e[rnd(sizeof(e) / sizeof(e[0]))];
+		if (chance(10))
+			return int16_t(int32_t(rnd(65536)) - 32768);
+		return int16_t(int32_t(rnd(24576)) - 12288);
+	}
+
+	// A legal random LSTM step: gx, gh, c_in in host memory; c_out and h
+	// inside one checked region (c_out in place of c_in sometimes).
+	Gemm make_lstm(uint32_t max_hidden, bool in_place_ok = true)
+	{
+		Gemm g;
+		circe_hw_desc_lstm &l = g.l;
+
+		g.lstm = true;
+		memset(&g.d, 0, sizeof(g.d));
+		memset(&l, 0, sizeof(l));
+		l.opcode = CIRCE_HW_OP_LSTM;
+		l.hidden = rand_dim(max_hidden);
+		l.flags = chance(25) ? CIRCE_HW_LSTM_NO_GH : 0;
+		l.h_zp = int32_t(rnd(256)) - 128;
+		double real = std::ldexp(0.5 + 0.5 * double(rnd(1u << 20)) / double(1u << 20),
+					 -int(22 + rnd(6)));
+		circe_quantize_multiplier(real, &l.h_rq.m0, &l.h_rq.shift);
+		uint64_t gbytes = uint64_t(l.hidden) * 8;
+		l.gx_va = alloc_data(gbytes) & ~1ull;
+		fill(l.gx_va, gbytes);
+		for (uint32_t i = 0; i < 4 * l.hidden; i++)
+			reinterpret_cast<int16_t *>(ptr(l.gx_va))[i] = rand_gate();
+		if (!(l.flags & CIRCE_HW_LSTM_NO_GH) || chance(50)) {
+			l.gh_va = alloc_data(gbytes) & ~1ull;
+			for (uint32_t i = 0; i < 4 * l.hidden; i++)
+				reinterpret_cast<int16_t *>(ptr(l.gh_va))[i] = rand_gate();
+		} else {
+			l.gh_va = 0x1235; // unused with NO_GH: any value
+		}
+		uint64_t cbytes = uint64_t(l.hidden) * 2;
+		g.y_lo = alloc_data(cbytes + l.hidden + 3 * kGuard + 64 + 2) & ~1ull;
+		l.c_out_va = g.y_lo + kGuard;
+		l.h_va = l.c_out_va + cbytes + kGuard + rnd(64);
+		g.y_hi = l.h_va + l.hidden + kGuard;
+		fill(g.y_lo, g.y_hi - g.y_lo);
+		bool in_place = in_place_ok && chance(30);
+		if (in_place) {
+			l.c_in_va = l.c_out_va;
+		} else {
+			l.c_in_va = alloc_data(cbytes) & ~1ull;
+			fill(l.c_in_va, cbytes);
+		}
+		l.status.code = CIRCE_HW_ST_PENDING;
+		if (page_sep)
+			alloc(kPage, kPage);
+		return g;
+	}
+
+	// What sim/fmodel ends an LSTM with, when no buffer is unreadable.
+	static Expect fmodel_lstm(const circe_hw_desc_lstm &l)
+	{
+		uint32_t ill = circe_hls_lstm_check(&l);
+
+		if (ill)
+			return Expect{ CIRCE_HW_ST_ILLEGAL, ill, 0 };
+		return Expect{};
+	}
+
+	// What sim/fmodel ends a CIRC with, when no buffer is unreadable.
+	Expect fmodel_circ(const circe_hw_desc_circ &c) const
+	{
+		uint32_t ill = circe_hls_circ_check(&c);
+
+		if (ill)
+			return Expect{ CIRCE_HW_ST_ILLEGAL, ill, 0 };
+		if (circe_hls_requant_check(reinterpret_cast<const struct circe_hw_requant *>(
+						    const_cast<Bench *>(this)->ptr(c.rq_va)),
+					    circ_nrq(c)))
+			return Expect{ CIRCE_HW_ST_ILLEGAL, CIRCE_HW_ILL_REQUANT, 0 };
+		return Expect{};
+	}
+
 	// The expected output region: circe_hls_gemm on the same strided buffers.
 	void reference(Gemm &g)
 	{
 		const circe_hw_desc_gemm &d = g.d;
 
 		g.y_ref.assign(ptr(g.y_lo), ptr(g.y_lo) + (g.y_hi - g.y_lo));
+		if (g.lstm) {
+			const circe_hw_desc_lstm &l = g.l;
+			std::vector<int16_t> c_in(l.hidden);
+			memcpy(c_in.data(), ptr(l.c_in_va), c_in.size() * 2);
+			circe_hls_lstm(&l, reinterpret_cast<const int16_t *>(ptr(l.gx_va)),
+				       (l.flags & CIRCE_HW_LSTM_NO_GH)
+					       ? nullptr
+					       : reinterpret_cast<const int16_t *>(ptr(l.gh_va)),
+				       c_in.data(),
+				       reinterpret_cast<int16_t *>(g.y_ref.data() + (l.c_out_va - g.y_lo)),
+				       reinterpret_cast<int8_t *>(g.y_ref.data() + (l.h_va - g.y_lo)));
+			return;
+		}
+		if (g.circ) {
+			const circe_hw_desc_circ &c = g.c;
+			circe_hls_circ(&c, reinterpret_cast<const int8_t *>(ptr(c.w_va)),
+				       reinterpret_cast<const int8_t *>(ptr(c.x_va)),
+				       (c.flags & CIRCE_HW_CIRC_BIAS)
+					       ? reinterpret_cast<const int32_t *>(ptr(c.bias_va))
+					       : nullptr,
+				       reinterpret_cast<const struct circe_hw_requant *>(ptr(c.rq_va)),
+				       g.y_ref.data() + (c.y_va - g.y_lo));
+			return;
+		}
 		circe_hls_gemm(&d, reinterpret_cast<const int8_t *>(ptr(d.a_va)), ptr(d.w_va),
 			       (d.flags & CIRCE_HW_GEMM_BIAS)
 				       ? reinterpret_cast<const int32_t *>(ptr(d.bias_va))
@@ -717,6 +921,22 @@ struct Bench {
 			if (got[i] != g.y_ref[i]) {
 				uint64_t va = g.y_lo + i;
 				int64_t off = int64_t(va) - int64_t(g.d.y_va);
+				if (g.lstm) {
+					failf("%s: LSTM byte at y_lo+%zu (c_out at +%" PRIu64 ", h at +%" PRIu64
+					      "): got 0x%02x want 0x%02x (hidden %u flags 0x%x)",
+					      what, i, g.l.c_out_va - g.y_lo, g.l.h_va - g.y_lo, got[i],
+					      g.y_ref[i], g.l.hidden, g.l.flags);
+					return;
+				}
+				if (g.circ) {
+					const circe_hw_desc_circ &c = g.c;
+					off = int64_t(va) - int64_t(c.y_va);
+					failf("%s: CIRC Y byte at y_va%+" PRId64 ": got 0x%02x want 0x%02x "
+					      "(k %u n_in %u n_out %u batch %u flags 0x%x ldw %u ldx %u ldy %u)",
+					      what, off, got[i], g.y_ref[i], c.k, c.n_in, c.n_out, c.batch,
+					      c.flags, c.ldw, c.ldx, c.ldy);
+					return;
+				}
 				failf("%s: Y byte at y_va%+" PRId64 " (row %" PRId64 ", byte %" PRId64
 				      "): got 0x%02x want 0x%02x (m %u k %u n %u flags 0x%x lda %u ldw %u ldy %u)",
 				      what, off, off >= 0 ? off / g.d.ldy : -1,
@@ -772,15 +992,22 @@ struct Bench {
 			std::swap(saved, holes);
 		for (uint32_t i = 0; i < count; i++) {
 			uint64_t dva = list + uint64_t(i) * CIRCE_HW_DESC_BYTES;
-			if (ops[i] == CIRCE_HW_OP_GEMM) {
+			if (ops[i] == CIRCE_HW_OP_GEMM || ops[i] == CIRCE_HW_OP_CIRC ||
+			    ops[i] == CIRCE_HW_OP_LSTM) {
 				Gemm &g = gemms[next];
 				gi[i] = int(next++);
 				g.desc_va = dva;
 				g.y_orig.assign(ptr(g.y_lo), ptr(g.y_hi));
-				put_desc(dva, &g.d);
+				if (g.lstm)
+					put_desc(dva, &g.l);
+				else if (g.circ)
+					put_desc(dva, &g.c);
+				else
+					put_desc(dva, &g.d);
 				if (g.check_y)
 					reference(g);
-				exp[i] = fmodel_gemm(g.d);
+				exp[i] = g.lstm ? fmodel_lstm(g.l)
+						: g.circ ? fmodel_circ(g.c) : fmodel_gemm(g.d);
 			} else {
 				put_generic(dva, ops[i]);
 				if (ops[i] != CIRCE_HW_OP_NOP && ops[i] != CIRCE_HW_OP_FENCE)
@@ -795,8 +1022,10 @@ struct Bench {
 			if (exp[i].code == CIRCE_HW_ST_OK) {
 				want_descs++;
 				if (gi[i] >= 0) {
-					const circe_hw_desc_gemm &d = gemms[size_t(gi[i])].d;
-					want_macs += uint64_t(d.m) * d.k * d.n;
+					const Gemm &g = gemms[size_t(gi[i])];
+					want_macs += g.lstm ? 0
+						     : g.circ ? circ_macs(g.c)
+							      : uint64_t(g.d.m) * g.d.k * g.d.n;
 				}
 			}
 		}
@@ -987,7 +1216,7 @@ void test_illegal(void **state)
 		std::function<void(circe_hw_desc_gemm &, Bench *)> spoil;
 	};
 	const Case cases[] = {
-		{ "opcode", [](circe_hw_desc_gemm &d, Bench *) { d.opcode = CIRCE_HW_OP_CIRC; } },
+		{ "opcode", [](circe_hw_desc_gemm &d, Bench *) { d.opcode = CIRCE_HW_OP_FENCE + 1; } },
 		{ "opcode big", [](circe_hw_desc_gemm &d, Bench *) { d.opcode = 0x101; } },
 		{ "flags", [](circe_hw_desc_gemm &d, Bench *bb) { d.flags |= 1u << (4 + bb->rnd(28)); } },
 		{ "m zero", [](circe_hw_desc_gemm &d, Bench *) { d.m = 0; } },
@@ -1034,7 +1263,7 @@ void test_illegal(void **state)
 	}
 	// An unknown opcode as a generic descriptor (after a NOP).
 	std::vector<Gemm> none;
-	b->run_list({ CIRCE_HW_OP_NOP, CIRCE_HW_OP_LSTM, CIRCE_HW_OP_NOP }, none, "generic LSTM");
+	b->run_list({ CIRCE_HW_OP_NOP, CIRCE_HW_OP_FENCE + 1, CIRCE_HW_OP_NOP }, none, "generic 9");
 	b->run_list({ CIRCE_HW_OP_FENCE, 77 }, none, "generic 77");
 	assert_int_equal(b->failures, 0);
 }
@@ -1272,6 +1501,189 @@ void test_abort(void **state)
 	assert_int_equal(b->failures, 0);
 }
 
+// CIRC jobs: every k, random n_in (not a multiple of k, longer than the W
+// ring's half on the small array: x in K pieces), p (several M blocks),
+// batch, OUT16, bias, per-block / per-tensor requantization, strides;
+// lists mixing CIRC and GEMM; checked byte for byte against circe_hls_circ.
+void test_circ(void **state)
+{
+	Bench *b = static_cast<Bench *>(*state);
+	static const uint32_t ks[] = { 1, 2, 4, 8, 16 };
+	unsigned jobs = 0;
+
+	for (int i = 0; i < 3 * CIRCE_TB_RANDOM_JOBS / 2 && !b->failures; i++) {
+		std::vector<Gemm> g;
+		uint32_t k = ks[i % 5];
+		bool big = b->chance(15);
+		g.push_back(b->make_circ(k, big ? 3000 : 300, big ? 8 : 40, b->chance(30) ? 3 : 1,
+					 true, i < 40 ? uint32_t(((i / 5) & 7) << 1) : ~0u));
+		char what[64];
+		snprintf(what, sizeof what, "circ %d (k %u)", i, k);
+		b->run_list({ CIRCE_HW_OP_CIRC }, g, what);
+		b->brk = 0;
+		jobs++;
+	}
+	for (int l = 0; l < 4 && !b->failures; l++) {
+		std::vector<uint32_t> ops;
+		std::vector<Gemm> g;
+		unsigned n = 2 + unsigned(b->rnd(5));
+		for (unsigned i = 0; i < n; i++) {
+			unsigned r = unsigned(b->rnd(10));
+			if (r < 1) {
+				ops.push_back(CIRCE_HW_OP_NOP);
+			} else if (r < 4) {
+				ops.push_back(CIRCE_HW_OP_GEMM);
+				g.push_back(b->make_gemm(80));
+			} else {
+				ops.push_back(CIRCE_HW_OP_CIRC);
+				g.push_back(b->make_circ(0, 200, 20, 2));
+			}
+		}
+		char what[64];
+		snprintf(what, sizeof what, "circ list %d", l);
+		b->run_list(ops, g, what);
+		b->brk = 0;
+	}
+	printf("# circ: %u single-CIRC jobs, 4 mixed lists\n", jobs);
+	assert_int_equal(b->failures, 0);
+}
+
+// LSTM steps: random hidden sizes (ragged last chunk), NO_GH, in-place
+// cells, gates at the saturation points; lists mixing LSTM, CIRC and GEMM;
+// illegal LSTM descriptors (each reason of circe_hls_lstm_check).
+void test_lstm(void **state)
+{
+	Bench *b = static_cast<Bench *>(*state);
+
+	for (int i = 0; i < CIRCE_TB_RANDOM_JOBS && !b->failures; i++) {
+		std::vector<Gemm> g;
+		g.push_back(b->make_lstm(i % 4 == 0 ? 3000 : 300));
+		char what[64];
+		snprintf(what, sizeof what, "lstm %d (hidden %u)", i, g[0].l.hidden);
+		b->run_list({ CIRCE_HW_OP_LSTM }, g, what);
+		b->brk = 0;
+	}
+	for (int l = 0; l < 3 && !b->failures; l++) {
+		std::vector<uint32_t> ops;
+		std::vector<Gemm> g;
+		for (unsigned i = 0; i < 2 + unsigned(b->rnd(4)); i++) {
+			unsigned r = unsigned(b->rnd(3));
+			ops.push_back(r == 0 ? CIRCE_HW_OP_LSTM : r == 1 ? CIRCE_HW_OP_CIRC : CIRCE_HW_OP_GEMM);
+			g.push_back(r == 0 ? b->make_lstm(200) : r == 1 ? b->make_circ(0, 100, 10, 2) : b->make_gemm(60));
+		}
+		char what[64];
+		snprintf(what, sizeof what, "lstm list %d", l);
+		b->run_list(ops, g, what);
+		b->brk = 0;
+	}
+	struct Case {
+		const char *name;
+		std::function<void(circe_hw_desc_lstm &)> spoil;
+	};
+	const Case cases[] = {
+		{ "flags", [](circe_hw_desc_lstm &l) { l.flags |= 2; } },
+		{ "hidden 0", [](circe_hw_desc_lstm &l) { l.hidden = 0; } },
+		{ "hidden big", [](circe_hw_desc_lstm &l) { l.hidden = 16385; } },
+		{ "h_zp", [](circe_hw_desc_lstm &l) { l.h_zp = 128; } },
+		{ "h_zp low", [](circe_hw_desc_lstm &l) { l.h_zp = -129; } },
+		{ "m0", [](circe_hw_desc_lstm &l) { l.h_rq.m0 = -5; } },
+		{ "shift", [](circe_hw_desc_lstm &l) { l.h_rq.shift = 31; } },
+		{ "shift low", [](circe_hw_desc_lstm &l) { l.h_rq.shift = -32; } },
+		{ "gx odd", [](circe_hw_desc_lstm &l) { l.gx_va |= 1; } },
+		{ "gh odd", [](circe_hw_desc_lstm &l) { l.flags = 0; l.gh_va |= 1; } },
+		{ "c_in odd", [](circe_hw_desc_lstm &l) { l.c_in_va |= 1; } },
+		{ "c_out odd", [](circe_hw_desc_lstm &l) { l.c_out_va |= 1; } },
+		{ "zp and align", [](circe_hw_desc_lstm &l) { l.h_zp = 1000; l.gx_va |= 1; } },
+	};
+	for (const Case &x : cases) {
+		if (b->failures)
+			break;
+		std::vector<Gemm> g;
+		g.push_back(b->make_lstm(100));
+		g.push_back(b->make_lstm(100));
+		x.spoil(g[1].l);
+		g[1].check_y = false;
+		std::vector<uint8_t> ybefore(b->ptr(g[1].y_lo), b->ptr(g[1].y_hi));
+		char what[64];
+		snprintf(what, sizeof what, "lstm illegal %s", x.name);
+		b->run_list({ CIRCE_HW_OP_LSTM, CIRCE_HW_OP_LSTM }, g, what);
+		for (size_t i = 0; i < ybefore.size(); i++) {
+			if (ybefore[i] != b->ptr(g[1].y_lo)[i]) {
+				b->failf("%s: the illegal descriptor's output was written at y_lo+%zu of "
+					 "%zu (c_out +%" PRIu64 ", h +%" PRIu64 ", c_in 0x%" PRIx64
+					 ", hidden %u; first: c_out 0x%" PRIx64 " h 0x%" PRIx64
+					 " hidden %u, y_lo 0x%" PRIx64 ")",
+					 what, i, ybefore.size(), g[1].l.c_out_va - g[1].y_lo,
+					 g[1].l.h_va - g[1].y_lo, g[1].l.c_in_va, g[1].l.hidden,
+					 g[0].l.c_out_va, g[0].l.h_va, g[0].l.hidden, g[1].y_lo);
+				break;
+			}
+		}
+		b->brk = 0;
+	}
+	assert_int_equal(b->failures, 0);
+}
+
+// Illegal CIRC descriptors (each reason of circe_hls_circ_check, and a
+// bad requant entry): the job ends there, nothing written.
+void test_circ_illegal(void **state)
+{
+	Bench *b = static_cast<Bench *>(*state);
+	struct Case {
+		const char *name;
+		std::function<void(circe_hw_desc_circ &, Bench *)> spoil;
+	};
+	const Case cases[] = {
+		{ "flags", [](circe_hw_desc_circ &c, Bench *) { c.flags |= 1u; } },
+		{ "flags high", [](circe_hw_desc_circ &c, Bench *bb) { c.flags |= 1u << (4 + bb->rnd(28)); } },
+		{ "k 3", [](circe_hw_desc_circ &c, Bench *) { c.k = 3; } },
+		{ "k 32", [](circe_hw_desc_circ &c, Bench *) { c.k = 32; } },
+		{ "k 0", [](circe_hw_desc_circ &c, Bench *) { c.k = 0; } },
+		{ "n_in 0", [](circe_hw_desc_circ &c, Bench *) { c.n_in = 0; } },
+		{ "n_in big", [](circe_hw_desc_circ &c, Bench *) { c.n_in = 16385; } },
+		{ "n_out 0", [](circe_hw_desc_circ &c, Bench *) { c.n_out = 0; } },
+		{ "n_out big", [](circe_hw_desc_circ &c, Bench *) { c.n_out = 65536; } },
+		{ "n_out ragged", [](circe_hw_desc_circ &c, Bench *) { c.k = 4; c.n_out = 6; } },
+		{ "batch 0", [](circe_hw_desc_circ &c, Bench *) { c.batch = 0; } },
+		{ "batch big", [](circe_hw_desc_circ &c, Bench *) { c.batch = 65536; } },
+		{ "ldw", [](circe_hw_desc_circ &c, Bench *) { c.ldw = Bench::circ_q(c) * c.k - 1; } },
+		{ "ldx", [](circe_hw_desc_circ &c, Bench *) { c.ldx = c.n_in - 1; } },
+		{ "ldy", [](circe_hw_desc_circ &c, Bench *) { c.ldy = c.n_out * Bench::circ_es(c) - 1; } },
+		{ "out_zp", [](circe_hw_desc_circ &c, Bench *) { c.out_zp = (c.flags & CIRCE_HW_CIRC_OUT16) ? -32769 : 128; } },
+		{ "clamp order", [](circe_hw_desc_circ &c, Bench *) { c.clamp_min = 5; c.clamp_max = 4; } },
+		{ "clamp range", [](circe_hw_desc_circ &c, Bench *) { c.clamp_max = (c.flags & CIRCE_HW_CIRC_OUT16) ? 40000 : 200; } },
+		{ "dims and stride", [](circe_hw_desc_circ &c, Bench *) { c.k = 5; c.ldw = 0; } },
+		{ "stride and clamp", [](circe_hw_desc_circ &c, Bench *) { c.ldx = 0; c.clamp_min = 1; c.clamp_max = 0; } },
+		{ "requant", [](circe_hw_desc_circ &c, Bench *bb) {
+			  auto *rq = reinterpret_cast<struct circe_hw_requant *>(bb->ptr(c.rq_va));
+			  rq[bb->rnd(Bench::circ_nrq(c))].shift = 31; } },
+	};
+
+	for (const Case &x : cases) {
+		if (b->failures)
+			break;
+		std::vector<uint32_t> ops;
+		std::vector<Gemm> g;
+		unsigned n = 1 + unsigned(b->rnd(3)), bad = unsigned(b->rnd(n));
+		for (unsigned i = 0; i < n; i++) {
+			ops.push_back(CIRCE_HW_OP_CIRC);
+			g.push_back(b->make_circ(0, 100, 10, 2));
+			if (i == bad) {
+				x.spoil(g.back().c, b);
+				g.back().check_y = false;
+			}
+		}
+		std::vector<uint8_t> ybefore(b->ptr(g[bad].y_lo), b->ptr(g[bad].y_hi));
+		char what[64];
+		snprintf(what, sizeof what, "circ illegal %s", x.name);
+		b->run_list(ops, g, what);
+		if (memcmp(ybefore.data(), b->ptr(g[bad].y_lo), ybefore.size()))
+			b->failf("%s: the illegal descriptor's output was written", what);
+		b->brk = 0;
+	}
+	assert_int_equal(b->failures, 0);
+}
+
 // Performance: square GEMMs as host/gemm.c lays them out (contiguous,
 // per-channel requantization with bias, int8).
 double perf_case(Bench *b, uint32_t s)
@@ -1326,9 +1738,129 @@ double perf_case(Bench *b, uint32_t s)
 	return util;
 }
 
+// Performance of CIRC at batch 1 (the recurrent step's products): contiguous
+// weights and x, bias, per-block requantization, int8.
+Gemm perf_circ_desc(Bench *b, uint32_t k, uint32_t n_out, uint32_t n_in)
+{
+	Gemm x = b->make_circ(k, 1, 1, 1, false,
+			      CIRCE_HW_CIRC_BIAS | CIRCE_HW_CIRC_PER_BLOCK);
+	circe_hw_desc_circ &c = x.c;
+	c.n_in = n_in;
+	c.n_out = n_out;
+	c.batch = 1;
+	uint32_t p = n_out / k, wrowb = Bench::circ_q(c) * k;
+	c.ldw = wrowb;
+	c.ldx = n_in;
+	c.ldy = n_out;
+	c.w_va = b->alloc(uint64_t(p) * wrowb, 4096);
+	c.x_va = b->alloc(n_in, 64);
+	c.bias_va = b->alloc(uint64_t(n_out) * 4, 64);
+	c.rq_va = b->alloc(uint64_t(p) * 8, 64);
+	x.y_lo = b->alloc(n_out + 2 * kGuard, 4096);
+	c.y_va = x.y_lo + kGuard;
+	x.y_hi = c.y_va + n_out + kGuard;
+	b->fill(c.w_va, uint64_t(p) * wrowb);
+	b->fill(c.x_va, n_in);
+	b->fill(x.y_lo, x.y_hi - x.y_lo);
+	for (uint32_t i = 0; i < n_out; i++)
+		reinterpret_cast<int32_t *>(b->ptr(c.bias_va))[i] = int32_t(b->rnd(1u << 16)) - (1 << 15);
+	for (uint32_t i = 0; i < p; i++) {
+		struct circe_hw_requant *rq = reinterpret_cast<struct circe_hw_requant *>(b->ptr(c.rq_va)) + i;
+		circe_quantize_multiplier(1.0 / double(1u << (10 + b->rnd(4))), &rq->m0, &rq->shift);
+	}
+	c.out_zp = 0;
+	c.clamp_min = -128;
+	c.clamp_max = 127;
+	return x;
+}
+
+double perf_circ(Bench *b, uint32_t k, uint32_t n_out, uint32_t n_in)
+{
+	std::vector<Gemm> g;
+	b->brk = 0;
+	g.push_back(perf_circ_desc(b, k, n_out, n_in));
+	char what[64];
+	snprintf(what, sizeof what, "perf circ k %u %ux%u", k, n_out, n_in);
+	b->run_list({ CIRCE_HW_OP_CIRC }, g, what, 100000000);
+	double util = double(Bench::circ_macs(g[0].c)) /
+		      (double(CIRCE_TB_ROWS * CIRCE_TB_COLS) * double(b->last.cycles));
+	printf("# perf circ k=%u n_out=%u n_in=%u batch 1: cycles %" PRIu64
+	       " MACs %" PRIu64 " utilization %.4f (array fed %" PRIu64 " cycles)\n",
+	       k, n_out, n_in, b->last.cycles, b->last.macs, util, b->last.compute);
+	b->brk = 0;
+	return util;
+}
+
+// One recurrent step of the Google LSTM shape (153 inputs, 1024 cells, 512
+// projection) at batch 1, k = 16: gh = W_hh h (CIRC 4096 x 512, int16 Q3.12
+// gates), the LSTM cell (hidden 1024, gx given), h_proj = W_proj h (CIRC
+// 512 x 1024, int8), alone and as one command list.
+double perf_step(Bench *b)
+{
+	b->brk = 0;
+	std::vector<Gemm> g;
+	g.push_back(perf_circ_desc(b, 16, 4096, 512));
+	g.push_back(b->make_lstm(1, false));
+	g.push_back(perf_circ_desc(b, 16, 512, 1024));
+	circe_hw_desc_circ &hh = g[0].c, &pr = g[2].c;
+	circe_hw_desc_lstm &l = g[1].l;
+	// W_hh's output is the gates' recurrent part, in Q3.12.
+	hh.flags |= CIRCE_HW_CIRC_OUT16;
+	hh.ldy = 4096 * 2;
+	hh.clamp_min = INT16_MIN;
+	hh.clamp_max = INT16_MAX;
+	g[0].y_lo = b->alloc(4096 * 2 + 2 * kGuard, 4096);
+	hh.y_va = g[0].y_lo + kGuard;
+	g[0].y_hi = hh.y_va + 4096 * 2 + kGuard;
+	for (uint32_t i = 0; i < 256; i++) {
+		struct circe_hw_requant *rq = reinterpret_cast<struct circe_hw_requant *>(b->ptr(hh.rq_va)) + i;
+		circe_quantize_multiplier(1.0 / double(1u << 6), &rq->m0, &rq->shift);
+	}
+	l.hidden = 1024;
+	l.flags = 0;
+	l.gx_va = b->alloc(1024 * 8, 64);
+	for (uint32_t i = 0; i < 4096; i++)
+		reinterpret_cast<int16_t *>(b->ptr(l.gx_va))[i] = b->rand_gate();
+	l.gh_va = hh.y_va;
+	l.c_in_va = b->alloc(1024 * 2, 64);
+	b->fill(l.c_in_va, 2048);
+	g[1].y_lo = b->alloc(2048 + 1024 + 3 * kGuard, 4096);
+	l.c_out_va = g[1].y_lo + kGuard;
+	l.h_va = l.c_out_va + 2048 + kGuard;
+	g[1].y_hi = l.h_va + 1024 + kGuard;
+	pr.x_va = l.h_va; // the projection reads the new h
+	// Alone, each (references on the chained inputs as they are then).
+	uint64_t alone = 0, macs = 0;
+	const uint32_t ops[] = { CIRCE_HW_OP_CIRC, CIRCE_HW_OP_LSTM, CIRCE_HW_OP_CIRC };
+	for (int i = 0; i < 3; i++) {
+		std::vector<Gemm> one{ g[size_t(i)] };
+		b->run_list({ ops[i] }, one, i == 1 ? "perf lstm 1024" : "perf step circ", 100000000);
+		alone += b->last.cycles;
+		macs += b->last.macs;
+		if (i == 1)
+			printf("# perf lstm hidden=1024: cycles %" PRIu64 "\n", b->last.cycles);
+	}
+	b->run_list({ CIRCE_HW_OP_CIRC, CIRCE_HW_OP_LSTM, CIRCE_HW_OP_CIRC }, g, "perf step", 100000000);
+	double util = double(b->last.macs) / (double(CIRCE_TB_ROWS * CIRCE_TB_COLS) * double(b->last.cycles));
+	printf("# perf recurrent step (circ 4096x512 k=16, lstm 1024, circ 512x1024 k=16) as one list: "
+	       "cycles %" PRIu64 " MACs %" PRIu64 " utilization %.4f (the three alone: %" PRIu64
+	       " cycles, utilization %.4f)\n",
+	       b->last.cycles, b->last.macs, util, alone,
+	       double(macs) / (double(CIRCE_TB_ROWS * CIRCE_TB_COLS) * double(alone)));
+	b->brk = 0;
+	return util;
+}
+
 void test_perf(void **state)
 {
 	Bench *b = static_cast<Bench *>(*state);
+
+	perf_step(b);
+
+	perf_circ(b, 16, 4096, 512);
+	perf_circ(b, 16, 512, 1024);
+	perf_circ(b, 8, 4096, 512);
+	perf_circ(b, 4, 4096, 512);
 
 	perf_case(b, 64);
 	double u256 = perf_case(b, 256);
@@ -1365,6 +1897,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_prestate_setup_teardown(test_access_errors, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_demand_paging, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_abort, setup, teardown, &seed),
+		cmocka_unit_test_prestate_setup_teardown(test_circ, setup, teardown, &seed),
+		cmocka_unit_test_prestate_setup_teardown(test_circ_illegal, setup, teardown, &seed),
+		cmocka_unit_test_prestate_setup_teardown(test_lstm, setup, teardown, &seed),
 		cmocka_unit_test_prestate_setup_teardown(test_perf, setup, teardown, &seed),
 	};
 
