@@ -16,6 +16,9 @@ evaluation, as `circe run` runs them. Variants:
 
   charlm_dense   dense matrices
   charlm_circ8   weight_ih and weight_hh circulant, k = 8 (fc dense)
+  charlm_circ8h  weight_hh circulant, k = 8; weight_ih dense (with a one-hot
+                 input, a circulant weight_ih ties the 8 characters of a
+                 block to rotations of one vector: it costs the most)
 
 Writes models/charlm_<variant>.safetensors and, under tests/golden/models/:
 charlm_X.npy (float32 [8, 64, V], one-hot held-back sequences),
@@ -48,7 +51,7 @@ TRAIN_SEQ = 32  # training windows (shorter: the machine is small)
 BATCH = 32
 GOLDEN_SEQS = 8
 VOCAB_MULTIPLE = 8
-VARIANTS = {"dense": (1, 1), "circ8": (8, 8)}
+VARIANTS = {"dense": (1, 1), "circ8": (8, 8), "circ8h": (1, 8)}
 
 
 class CharLM(nn.Module):

@@ -61,6 +61,7 @@ static const struct tm_case tm_cases[] = {
 	{ "digits_circ16", "digits", TM_DIGITS_TOL },
 	{ "charlm_dense", "charlm", TM_LM_DENSE_BPC_TOL },
 	{ "charlm_circ8", "charlm", TM_LM_CIRC_BPC_TOL },
+	{ "charlm_circ8h", "charlm", TM_LM_CIRC_BPC_TOL },
 };
 #define TM_NUM_CASES (sizeof(tm_cases) / sizeof(tm_cases[0]))
 
@@ -304,6 +305,7 @@ TM_CASE_TEST(2, test_digits_circ8)
 TM_CASE_TEST(3, test_digits_circ16)
 TM_CASE_TEST(4, test_charlm_dense)
 TM_CASE_TEST(5, test_charlm_circ8)
+TM_CASE_TEST(6, test_charlm_circ8h)
 
 /* A slice of every model on fmodel and vsim: identical output bytes. */
 static float *tm_run_slice(const char *backend, size_t ci, size_t *len)
