@@ -410,10 +410,10 @@ static int tm_print_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_digits_dense), cmocka_unit_test(test_digits_circ4),
-		cmocka_unit_test(test_digits_circ8), cmocka_unit_test(test_digits_circ16),
-		cmocka_unit_test(test_charlm_dense), cmocka_unit_test(test_charlm_circ8),
-		cmocka_unit_test(test_vsim_slice),
+		cmocka_unit_test(test_digits_dense),  cmocka_unit_test(test_digits_circ4),
+		cmocka_unit_test(test_digits_circ8),  cmocka_unit_test(test_digits_circ16),
+		cmocka_unit_test(test_charlm_dense),  cmocka_unit_test(test_charlm_circ8),
+		cmocka_unit_test(test_charlm_circ8h), cmocka_unit_test(test_vsim_slice),
 	};
 
 	return cmocka_run_group_tests_name("models", tests, NULL, tm_print_table);
