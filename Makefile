@@ -80,7 +80,7 @@ $(CIRCE): $(CLI_OBJS) $(LIB)
 
 # ---- targets ----
 .PHONY: all help deps deps-check test test-unit test-asan demo lint lint-c lint-format \
-        lint-rtl format bench synth-report clean
+        lint-rtl format bench synth-report models clean
 
 all: $(CIRCE) $(DTB) $(GENERATED) $(TEST_BINS) ## build the library, the CLI, the device tree and the tests
 
@@ -126,6 +126,15 @@ lint-format:
 
 format: ## reformat the C sources with clang-format
 	$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+
+# The trained models and their golden data (docs/models.md): PyTorch from
+# Debian (scripts/install-deps.sh --models), not the python3 first on PATH.
+# Minutes of CPU; CI uses the committed files.
+MODELS_PYTHON ?= /usr/bin/python3
+models: ## retrain models/*.safetensors and tests/golden/models/ (Debian python3-torch; minutes)
+	@scripts/install-deps.sh --ensure-models
+	$(MODELS_PYTHON) models/train_digits.py
+	$(MODELS_PYTHON) models/train_charlm.py
 
 # Every module is linted as a top of its own, in its default configuration.
 RTL_MODULES = $(basename $(notdir $(filter-out $(RTL_PKGS),$(RTL_SRCS))))

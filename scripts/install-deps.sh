@@ -7,6 +7,9 @@
 #   --fuzz     install what make fuzz / make fuzz-coverage need (clang with
 #              libFuzzer, llvm-profdata and llvm-cov); not part of the default
 #              list: CI runs the corpus in make test without them
+#   --models / --ensure-models  the same (install / check) for the packages
+#              `make models` trains with (not needed to build or test: CI
+#              uses the committed model files)
 set -euo pipefail
 
 PACKAGES=(
@@ -30,11 +33,18 @@ FUZZ_PACKAGES=(
 	llvm                 # llvm-profdata, llvm-cov (make fuzz-coverage)
 )
 
+# `make models`: Debian's PyTorch and scikit-learn (its bundled digits).
+MODEL_PACKAGES=(
+	python3-torch
+	python3-sklearn
+	python3-numpy
+)
+
 names() { printf '%s\n' "${PACKAGES[@]}"; }
 
 missing() {
 	local p
-	for p in "${PACKAGES[@]}"; do
+	for p in "$@"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 			echo "$p"
 		fi
@@ -50,10 +60,6 @@ apt_install() {
 mode=${1:---ensure}
 case "$mode" in
 --list) names ;;
---fuzz)
-	[ "$(id -u)" = 0 ] || { echo "install-deps: run as root: sudo $0 --fuzz" >&2; exit 1; }
-	apt_install "${FUZZ_PACKAGES[@]}"
-	;;
 --install)
 	[ "$(id -u)" = 0 ] || { echo "install-deps: run as root: sudo $0 --install" >&2; exit 1; }
 	mapfile -t all < <(names)
@@ -64,7 +70,7 @@ case "$mode" in
 		echo "install-deps: not a Debian system; install the equivalents of: $(names | tr '\n' ' ')" >&2
 		exit 1
 	fi
-	mapfile -t need < <(missing)
+	mapfile -t need < <(missing "${PACKAGES[@]}")
 	[ ${#need[@]} -eq 0 ] && exit 0
 	if [ "$(id -u)" = 0 ]; then
 		echo "install-deps: installing ${need[*]}"
@@ -75,5 +81,20 @@ case "$mode" in
 		exit 1
 	fi
 	;;
-*) echo "usage: $0 [--install|--ensure|--list|--fuzz]" >&2; exit 2 ;;
+--fuzz)
+	[ "$(id -u)" = 0 ] || { echo "install-deps: run as root: sudo $0 --fuzz" >&2; exit 1; }
+	apt_install "${FUZZ_PACKAGES[@]}"
+	;;
+--models)
+	[ "$(id -u)" = 0 ] || { echo "install-deps: run as root: sudo $0 --models" >&2; exit 1; }
+	apt_install "${MODEL_PACKAGES[@]}"
+	;;
+--ensure-models)
+	mapfile -t need < <(missing "${MODEL_PACKAGES[@]}")
+	[ ${#need[@]} -eq 0 ] && exit 0
+	echo "install-deps: make models needs Debian packages; run:" >&2
+	echo "  sudo $0 --models   (apt-get install -y ${need[*]})" >&2
+	exit 1
+	;;
+*) echo "usage: $0 [--install|--ensure|--list|--fuzz|--models|--ensure-models]" >&2; exit 2 ;;
 esac

@@ -719,7 +719,7 @@ struct Bench {
 			l.gh_va = 0x1235; // unused with NO_GH: any value
 		}
 		uint64_t cbytes = uint64_t(l.hidden) * 2;
-		g.y_lo = alloc_data(cbytes + l.hidden + 3 * kGuard) & ~1ull;
+		g.y_lo = alloc_data(cbytes + l.hidden + 3 * kGuard + 64 + 2) & ~1ull;
 		l.c_out_va = g.y_lo + kGuard;
 		l.h_va = l.c_out_va + cbytes + kGuard + rnd(64);
 		g.y_hi = l.h_va + l.hidden + kGuard;
@@ -1607,8 +1607,18 @@ void test_lstm(void **state)
 		char what[64];
 		snprintf(what, sizeof what, "lstm illegal %s", x.name);
 		b->run_list({ CIRCE_HW_OP_LSTM, CIRCE_HW_OP_LSTM }, g, what);
-		if (memcmp(ybefore.data(), b->ptr(g[1].y_lo), ybefore.size()))
-			b->failf("%s: the illegal descriptor's output was written", what);
+		for (size_t i = 0; i < ybefore.size(); i++) {
+			if (ybefore[i] != b->ptr(g[1].y_lo)[i]) {
+				b->failf("%s: the illegal descriptor's output was written at y_lo+%zu of "
+					 "%zu (c_out +%" PRIu64 ", h +%" PRIu64 ", c_in 0x%" PRIx64
+					 ", hidden %u; first: c_out 0x%" PRIx64 " h 0x%" PRIx64
+					 " hidden %u, y_lo 0x%" PRIx64 ")",
+					 what, i, ybefore.size(), g[1].l.c_out_va - g[1].y_lo,
+					 g[1].l.h_va - g[1].y_lo, g[1].l.c_in_va, g[1].l.hidden,
+					 g[0].l.c_out_va, g[0].l.h_va, g[0].l.hidden, g[1].y_lo);
+				break;
+			}
+		}
 		b->brk = 0;
 	}
 	assert_int_equal(b->failures, 0);
