@@ -17,11 +17,15 @@ RTL_SRCS    := $(RTL_PKGS) $(filter-out $(RTL_PKGS),$(sort $(wildcard hw/rtl/*.s
 RTL_LINT    += $(RTL_WAIVERS) $(RTL_SRCS)
 RTL_DEPS    := $(RTL_WAIVERS) $(RTL_SRCS) $(CIRCE_DEFS)
 
+# Replaced only when the text changes: a rebuilt gen_pkg with the same
+# output must not re-verilate the model (make re-reads the time stamp).
+CIRCE_PKG_UPDATE = if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
 $(CIRCE_PKG): $(BUILD)/tools/gen_pkg include/circe/hw.h
-	$(BUILD)/tools/gen_pkg > $@.tmp && mv $@.tmp $@
+	$(BUILD)/tools/gen_pkg > $@.tmp && $(CIRCE_PKG_UPDATE)
 
 $(CIRCE_DEFS): $(BUILD)/tools/gen_pkg include/circe/hw.h
-	$(BUILD)/tools/gen_pkg --defines > $@.tmp && mv $@.tmp $@
+	$(BUILD)/tools/gen_pkg --defines > $@.tmp && $(CIRCE_PKG_UPDATE)
 
 # Verilator and Yosys find the generated include here.
 RTL_INCDIR := -Ihw/rtl

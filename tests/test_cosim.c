@@ -13,7 +13,9 @@
  * Random jobs (seeds printed): shapes 1..300, int8 / int4 weights,
  * per-tensor / per-channel requantization, bias, ReLU, int16 output, row
  * strides; bad input: NULL and unregistered pointers, illegal descriptors,
- * an injected bus error, a hang.
+ * an injected bus error, a hang. CIRC and LSTM the same way (random shapes,
+ * every k, bad pointers, illegal descriptors), once the RTL reports them in
+ * FEATURES (skipped until then).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -707,13 +709,327 @@ static void test_cosim_hang(void **state)
 	cosim_expect_nop_ok(c);
 }
 
+/* ---- CIRC and LSTM ---------------------------------------------------- */
+
+/* Buffers of one job, registered on one side (0, 1) or both (-1), and
+ * released after it (many jobs would exhaust the fixture's list). */
+struct cosim_bufs {
+	void *p[16];
+	size_t len[16];
+	int side[16];
+	unsigned n;
+};
+
+static void *cosim_buf(struct cosim *c, struct cosim_bufs *b, size_t bytes, int side,
+		       unsigned flags)
+{
+	void *p = tu_alloc_pages(bytes ? bytes : 1);
+
+	assert_non_null(p);
+	assert_true(b->n < sizeof(b->p) / sizeof(b->p[0]));
+	for (int s = 0; s < COSIM_SIDES; s++)
+		if (side < 0 || side == s)
+			assert_int_equal(
+				circe_mem_register(c->s[s].ctx, p, bytes ? bytes : 1, flags), 0);
+	b->p[b->n] = p;
+	b->len[b->n] = bytes ? bytes : 1;
+	b->side[b->n++] = side;
+	return p;
+}
+
+static void cosim_bufs_free(struct cosim *c, struct cosim_bufs *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		for (int s = 0; s < COSIM_SIDES; s++)
+			if (b->side[i] < 0 || b->side[i] == s)
+				assert_int_equal(
+					circe_mem_unregister(c->s[s].ctx, b->p[i], b->len[i]), 0);
+		free(b->p[i]);
+	}
+	b->n = 0;
+}
+
+/* Skip unless the RTL in this build runs the opcode (FEATURES bit). */
+static void cosim_need_feature(struct cosim *c, uint32_t feat, const char *name)
+{
+	if (!(cosim_reg(c, 1, CIRCE_REG_FEATURES) & feat)) {
+		print_message("# skip: this build's RTL has no %s (FEATURES), nothing to compare "
+			      "fmodel's with\n",
+			      name);
+		skip();
+	}
+}
+
+/* The first byte where the sides differ, as a failure. */
+static void cosim_same_bytes(const uint8_t *f, const uint8_t *v, size_t n, const char *what,
+			     const char *buf)
+{
+	size_t i = 0;
+
+	if (!memcmp(f, v, n))
+		return;
+	while (f[i] == v[i])
+		i++;
+	fail_msg("%s: %s: vsim differs from fmodel first at byte %zu: 0x%02x, fmodel 0x%02x", what,
+		 buf, i, v[i], f[i]);
+}
+
+/* Random CIRCs (every k and flag combination first, batch > 1, strides),
+ * then bad pointers: both sides and circe_hls_circ agree byte for byte. */
+static void test_cosim_circ(void **state)
+{
+	static const uint32_t ks[] = { 1, 2, 4, 8, 16 };
+	struct cosim *c = cosim_state(state);
+	union circe_hw_desc saved[COSIM_SIDES];
+	double t0 = cosim_now();
+
+	cosim_need_feature(c, CIRCE_HW_FEAT_CIRC, "CIRC");
+	for (int j = 0; j < 5 * 8 + COSIM_RANDOM_JOBS; j++) {
+		struct circe_hw_desc_circ x = { .opcode = CIRCE_HW_OP_CIRC };
+		uint32_t pad =
+			tu_rng_range(&c->rng, 0, 2) ? 0 : (uint32_t)tu_rng_range(&c->rng, 1, 70);
+		uint32_t p, q, esize;
+		size_t w_bytes, x_bytes, y_bytes, nrq;
+		int8_t *w, *xv;
+		int32_t *bias;
+		struct circe_hw_requant *rq;
+		uint8_t *y[COSIM_SIDES], *want;
+		struct cosim_run r;
+		struct cosim_bufs bufs = { .n = 0 };
+		char what[128];
+
+		x.k = j < 40 ? ks[j / 8] : ks[tu_rng_range(&c->rng, 0, 4)];
+		x.flags = (uint32_t)(j < 40 ? j % 8 : tu_rng_range(&c->rng, 0, 7)) << 1;
+		x.n_in = (uint32_t)tu_rng_range(&c->rng, 1, 300);
+		x.n_out = x.k * (uint32_t)tu_rng_range(&c->rng, 1, 256 / x.k);
+		x.batch = (uint32_t)tu_rng_range(&c->rng, 1, 5);
+		if (j == 5 * 8 + COSIM_RANDOM_JOBS - 1) {
+			/* the NULL-buffer runs below: every buffer within one
+			 * page, so that the RTL's reads in flight cannot raise
+			 * a second fault (docs/rtl.md) */
+			x.n_in = (uint32_t)tu_rng_range(&c->rng, 1, 64);
+			x.n_out = x.k * (uint32_t)tu_rng_range(&c->rng, 1, 32 / x.k + 1);
+			pad = 0;
+		}
+		p = x.n_out / x.k;
+		q = (x.n_in + x.k - 1) / x.k;
+		esize = (x.flags & CIRCE_HW_CIRC_OUT16) ? 2 : 1;
+		x.ldw = q * x.k + pad;
+		x.ldx = x.n_in + pad;
+		x.ldy = x.n_out * esize + pad;
+		x.out_zp = (int32_t)tu_rng_range(&c->rng, -20, 20);
+		x.clamp_min = tu_rng_range(&c->rng, 0, 1) ? x.out_zp
+							  : (esize == 2 ? INT16_MIN : INT8_MIN);
+		x.clamp_max = esize == 2 ? INT16_MAX : INT8_MAX;
+		nrq = (x.flags & CIRCE_HW_CIRC_PER_BLOCK) ? p : 1;
+		w_bytes = (size_t)p * x.ldw;
+		x_bytes = (size_t)x.batch * x.ldx;
+		y_bytes = (size_t)x.batch * x.ldy;
+		w = cosim_buf(c, &bufs, w_bytes, -1, CIRCE_MEM_READ);
+		xv = cosim_buf(c, &bufs, x_bytes, -1, CIRCE_MEM_READ);
+		bias = cosim_buf(c, &bufs, x.n_out * sizeof(int32_t), -1, CIRCE_MEM_READ);
+		rq = cosim_buf(c, &bufs, nrq * sizeof(*rq), -1, CIRCE_MEM_READ);
+		tu_rng_fill_i8(&c->rng, w, w_bytes, -128, 127);
+		tu_rng_fill_i8(&c->rng, xv, x_bytes, -128, 127);
+		for (size_t i = 0; i < x.n_out; i++)
+			bias[i] = (int32_t)tu_rng_range(&c->rng, -100000, 100000);
+		for (size_t i = 0; i < nrq; i++) {
+			rq[i].m0 = (int32_t)tu_rng_range(&c->rng, 1 << 30, INT32_MAX);
+			rq[i].shift = (int32_t)tu_rng_range(&c->rng, esize == 2 ? -12 : -17, -6);
+		}
+		x.w_va = (uintptr_t)w;
+		x.x_va = (uintptr_t)xv;
+		x.bias_va = (uintptr_t)bias;
+		x.rq_va = (uintptr_t)rq;
+		assert_int_equal(circe_hls_circ_check(&x), 0);
+		want = malloc(y_bytes);
+		assert_non_null(want);
+		memset(want, 0x5A, y_bytes);
+		circe_hls_circ(&x, w, xv, bias, rq, want);
+		for (int s = 0; s < COSIM_SIDES; s++) {
+			union circe_hw_desc *d = &c->s[s].descs[0];
+
+			y[s] = cosim_buf(c, &bufs, y_bytes, s, CIRCE_MEM_RW);
+			memset(y[s], 0x5A, y_bytes);
+			memset(d, 0, sizeof(*d));
+			d->circ = x;
+			d->circ.y_va = (uintptr_t)y[s];
+			d->circ.status = (struct circe_hw_status){ 0xEEEEEEEE, 0xEEEEEEEE, ~0ull };
+		}
+		snprintf(what, sizeof(what),
+			 "CIRC %d: k %u n_in %u n_out %u batch %u flags 0x%x pad %u", j, x.k,
+			 x.n_in, x.n_out, x.batch, x.flags, pad);
+		cosim_submit(c, 1, &r);
+		assert_int_equal(r.rc[0], 0);
+		cosim_compare(c, 1, &r, what);
+		if (memcmp(y[0], want, y_bytes))
+			fail_msg("%s: fmodel differs from the kernel", what);
+		cosim_same_bytes(y[0], y[1], y_bytes, what, "y");
+		free(want);
+		if (j != 5 * 8 + COSIM_RANDOM_JOBS - 1)
+			cosim_bufs_free(c, &bufs);
+		/* the last one again with each buffer NULL: the same fault */
+		if (j == 5 * 8 + COSIM_RANDOM_JOBS - 1) {
+			for (int f = 0; f < 5; f++) {
+				for (int s = 0; s < COSIM_SIDES; s++) {
+					struct circe_hw_desc_circ *d = &c->s[s].descs[0].circ;
+					uint64_t *vas[] = { &d->rq_va, &d->bias_va, &d->w_va,
+							    &d->x_va, &d->y_va };
+
+					d->flags |= CIRCE_HW_CIRC_BIAS;
+					d->status = (struct circe_hw_status){ 1, 2, 3 };
+					*vas[f] = 0;
+				}
+				snprintf(what, sizeof(what), "CIRC with buffer %d NULL", f);
+				cosim_submit(c, 1, &r);
+				assert_int_equal(r.rc[0], -EFAULT);
+				cosim_compare(c, 1, &r, what);
+				cosim_expect_idle(c);
+				for (int s = 0; s < COSIM_SIDES; s++) {
+					c->s[s].descs[0].circ = x;
+					c->s[s].descs[0].circ.y_va = (uintptr_t)y[s];
+				}
+			}
+			cosim_bufs_free(c, &bufs);
+		}
+	}
+	/* illegal descriptors (no access): the same reasons */
+	for (int s = 0; s < COSIM_SIDES; s++)
+		saved[s] = c->s[s].descs[0];
+	for (int j = 0; j < 4; j++) {
+		struct cosim_run r;
+
+		for (int s = 0; s < COSIM_SIDES; s++) {
+			struct circe_hw_desc_circ *d = &c->s[s].descs[0].circ;
+
+			*d = saved[s].circ;
+			if (j == 0)
+				d->k = 3;
+			else if (j == 1)
+				d->flags = 1;
+			else if (j == 2)
+				d->ldx = 0;
+			else
+				d->out_zp = 40000;
+		}
+		cosim_submit(c, 1, &r);
+		assert_int_equal(r.rc[0], -EINVAL);
+		cosim_compare(c, 1, &r, "illegal CIRC");
+	}
+	cosim_expect_nop_ok(c);
+	print_message("# %d random CIRCs identical on fmodel and vsim in %.1f s\n",
+		      5 * 8 + COSIM_RANDOM_JOBS, cosim_now() - t0);
+}
+
+/* Random LSTM steps (NO_GH, in place or not): both sides and
+ * circe_hls_lstm agree byte for byte. */
+static void test_cosim_lstm(void **state)
+{
+	struct cosim *c = cosim_state(state);
+
+	struct cosim_bufs last = { .n = 0 }; /* the last job's, for the illegal ones */
+	union circe_hw_desc saved[COSIM_SIDES];
+
+	cosim_need_feature(c, CIRCE_HW_FEAT_LSTM, "LSTM");
+	for (int j = 0; j < COSIM_RANDOM_JOBS; j++) {
+		struct circe_hw_desc_lstm x = { .opcode = CIRCE_HW_OP_LSTM };
+		bool in_place = tu_rng_range(&c->rng, 0, 1);
+		size_t n, gbytes;
+		int16_t *gx, *gh, *c0, *cexp, *cs[COSIM_SIDES], *co[COSIM_SIDES];
+		int8_t *hexp, *h[COSIM_SIDES];
+		struct cosim_run r;
+		struct cosim_bufs bufs = { .n = 0 };
+		char what[96];
+
+		x.flags = tu_rng_range(&c->rng, 0, 3) == 0 ? CIRCE_HW_LSTM_NO_GH : 0;
+		x.hidden = (uint32_t)(j % 4 == 3 ? tu_rng_range(&c->rng, 1, 40)
+						 : tu_rng_range(&c->rng, 1, 3000));
+		x.h_zp = (int32_t)tu_rng_range(&c->rng, -128, 127);
+		x.h_rq.m0 = (int32_t)tu_rng_range(&c->rng, 1 << 30, INT32_MAX);
+		x.h_rq.shift = (int32_t)tu_rng_range(&c->rng, -24, -21);
+		n = x.hidden;
+		gbytes = 4 * n * sizeof(int16_t);
+		gx = cosim_buf(c, &bufs, gbytes, -1, CIRCE_MEM_READ);
+		gh = cosim_buf(c, &bufs, gbytes, -1, CIRCE_MEM_READ);
+		c0 = malloc(2 * n);
+		assert_non_null(c0);
+		for (size_t i = 0; i < 4 * n; i++) {
+			gx[i] = (int16_t)tu_rng_range(&c->rng, INT16_MIN, INT16_MAX);
+			gh[i] = (int16_t)tu_rng_range(&c->rng, -12000, 12000);
+		}
+		for (size_t i = 0; i < n; i++)
+			c0[i] = (int16_t)tu_rng_range(&c->rng, INT16_MIN, INT16_MAX);
+		cexp = malloc(2 * n);
+		hexp = malloc(n);
+		assert_true(cexp && hexp);
+		circe_hls_lstm(&x, gx, gh, c0, cexp, hexp);
+		for (int s = 0; s < COSIM_SIDES; s++) {
+			union circe_hw_desc *d = &c->s[s].descs[0];
+
+			cs[s] = cosim_buf(c, &bufs, 2 * n, s, CIRCE_MEM_RW);
+			memcpy(cs[s], c0, 2 * n);
+			co[s] = in_place ? cs[s] : cosim_buf(c, &bufs, 2 * n, s, CIRCE_MEM_RW);
+			h[s] = cosim_buf(c, &bufs, n, s, CIRCE_MEM_RW);
+			memset(h[s], 0x5A, n);
+			memset(d, 0, sizeof(*d));
+			d->lstm = x;
+			d->lstm.gx_va = (uintptr_t)gx;
+			d->lstm.gh_va = (uintptr_t)gh;
+			d->lstm.c_in_va = (uintptr_t)cs[s];
+			d->lstm.c_out_va = (uintptr_t)co[s];
+			d->lstm.h_va = (uintptr_t)h[s];
+			d->lstm.status = (struct circe_hw_status){ 0xEEEEEEEE, 0xEEEEEEEE, ~0ull };
+		}
+		snprintf(what, sizeof(what), "LSTM %d: hidden %zu flags 0x%x%s", j, n, x.flags,
+			 in_place ? " in place" : "");
+		cosim_submit(c, 1, &r);
+		assert_int_equal(r.rc[0], 0);
+		cosim_compare(c, 1, &r, what);
+		if (memcmp(co[0], cexp, 2 * n) || memcmp(h[0], hexp, n))
+			fail_msg("%s: fmodel differs from the kernel", what);
+		cosim_same_bytes((uint8_t *)co[0], (uint8_t *)co[1], 2 * n, what, "c_out");
+		cosim_same_bytes((uint8_t *)h[0], (uint8_t *)h[1], n, what, "h");
+		free(hexp);
+		free(cexp);
+		free(c0);
+		if (j != COSIM_RANDOM_JOBS - 1)
+			cosim_bufs_free(c, &bufs);
+		else
+			last = bufs;
+	}
+	/* illegal: the same reasons */
+	for (int s = 0; s < COSIM_SIDES; s++)
+		saved[s] = c->s[s].descs[0];
+	for (int j = 0; j < 3; j++) {
+		struct cosim_run r;
+
+		for (int s = 0; s < COSIM_SIDES; s++) {
+			struct circe_hw_desc_lstm *d = &c->s[s].descs[0].lstm;
+
+			*d = saved[s].lstm;
+			if (j == 0)
+				d->hidden = 0;
+			else if (j == 1)
+				d->h_rq.shift = 31;
+			else
+				d->c_in_va |= 1;
+		}
+		cosim_submit(c, 1, &r);
+		assert_int_equal(r.rc[0], -EINVAL);
+		cosim_compare(c, 1, &r, "illegal LSTM");
+	}
+	cosim_bufs_free(c, &last);
+	cosim_expect_nop_ok(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cosim_random_gemm),   cmocka_unit_test(test_cosim_list),
 		cmocka_unit_test(test_cosim_bad_pointers),  cmocka_unit_test(test_cosim_illegal),
 		cmocka_unit_test(test_cosim_fault_records), cmocka_unit_test(test_cosim_bus_error),
-		cmocka_unit_test(test_cosim_hang),
+		cmocka_unit_test(test_cosim_hang),	    cmocka_unit_test(test_cosim_circ),
+		cmocka_unit_test(test_cosim_lstm),
 	};
 
 	return cmocka_run_group_tests_name("cosim", tests, cosim_setup, cosim_teardown);

@@ -5,7 +5,8 @@
  * random GEMMs against the reference, and the golden cases written by the
  * independent Python model (tests/golden/gen_gemm_golden.py). CIRC
  * against its dense expansion multiplied by the same reference (every k
- * and flag, random shapes, extreme operands); the activation tables
+ * and flag, random shapes, extreme operands); the FFT form's error against
+ * the direct form (printed, bounded); the activation tables
  * against libm; every Q3.12 input of sigmoid and tanh for monotony,
  * symmetry and error; the LSTM cell against double precision, and its
  * exact saturation cases.
@@ -1851,6 +1852,108 @@ static void test_lstm_exact(void **state)
 		assert_int_equal((uint8_t)h2[i], 0x5A);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Block-circulant products by FFT (the C-LSTM comparison)                  */
+/* ------------------------------------------------------------------------ */
+
+/* The FFT form's int32 accumulators against the direct form's on random
+ * int8 data: max abs and RMS error, relative to the RMS and the largest
+ * |accumulator|. The table in docs/numerics.md is this output. */
+static void test_circ_fft_error(void **state)
+{
+	static const uint32_t ks[] = { 1, 2, 4, 8, 16 };
+	static const uint32_t n_ins[] = { 64, 500, 4096, 16384 };
+	const uint32_t n_out = 64, vectors = 16;
+	struct tu_rng rng;
+
+	(void)state;
+	tu_rng_init(&rng, tu_seed("test_hls circ fft", 23));
+	printf("# | k | n_in | max abs err | RMS err | RMS acc | max abs acc | RMS err / RMS acc | "
+	       "max err / max acc |\n");
+	for (size_t a = 0; a < sizeof(ks) / sizeof(ks[0]); a++) {
+		for (size_t b = 0; b < sizeof(n_ins) / sizeof(n_ins[0]); b++) {
+			uint32_t k = ks[a], n_in = n_ins[b], p = n_out / k;
+			uint32_t q = (n_in + k - 1) / k, ldw = q * k + 3;
+			int8_t *w = malloc((size_t)p * ldw), *x = malloc(n_in);
+			struct circe_hls_cplx16 *wf = malloc(sizeof(*wf) * p * q * k);
+			int32_t bias[64], ad[64], af[64], af0[64];
+			double max_e = 0, sum_e = 0, sum_a = 0, max_a = 0;
+
+			assert_true(w && x && wf);
+			tu_rng_fill_i8(&rng, w, (size_t)p * ldw, -128, 127);
+			assert_int_equal(circe_hls_circ_fft_weights(k, p, q, w, ldw, wf), 0);
+			for (uint32_t t = 0; t < vectors; t++) {
+				tu_rng_fill_i8(&rng, x, n_in, -128, 127);
+				if (t == 0) /* one vector at the extremes */
+					for (uint32_t i = 0; i < n_in; i++)
+						x[i] = x[i] < 0 ? -128 : 127;
+				for (uint32_t o = 0; o < n_out; o++)
+					bias[o] = (int32_t)tu_rng_range(&rng, -100000, 100000);
+				circe_hls_circ_acc(k, n_in, n_out, w, ldw, x, NULL, ad);
+				assert_int_equal(
+					circe_hls_circ_fft(k, n_in, n_out, wf, x, NULL, af0), 0);
+				/* the bias is added after the IFFT: exactly */
+				assert_int_equal(
+					circe_hls_circ_fft(k, n_in, n_out, wf, x, bias, af), 0);
+				for (uint32_t o = 0; o < n_out; o++) {
+					double e = fabs((double)af0[o] - ad[o]);
+
+					assert_int_equal(af[o], af0[o] + bias[o]);
+					max_e = e > max_e ? e : max_e;
+					sum_e += e * e;
+					sum_a += (double)ad[o] * ad[o];
+					max_a = fabs((double)ad[o]) > max_a ? fabs((double)ad[o])
+									    : max_a;
+				}
+			}
+			printf("# | %u | %u | %.0f | %.1f | %.0f | %.0f | %.2e | %.2e |\n", k, n_in,
+			       max_e, sqrt(sum_e / (vectors * n_out)),
+			       sqrt(sum_a / (vectors * n_out)), max_a, sqrt(sum_e / sum_a),
+			       max_e / max_a);
+			/* k <= 2: twiddles +-1, every scaling exact; k = 4:
+			 * twiddles +-1, +-i, and the spectra are multiples of
+			 * 2^11, so the product shift (s <= 11) is exact too */
+			if (k <= 2 || (k == 4 && q <= 2048))
+				assert_true(max_e == 0);
+			/* the stated bound for k = 8, 16 (measured about 2.5e-4
+			 * RMS and 2e-4 max at k = 16) */
+			assert_true(sqrt(sum_e / sum_a) <= 1e-3);
+			assert_true(max_e <= 1e-3 * max_a);
+			free(wf);
+			free(x);
+			free(w);
+		}
+	}
+}
+
+/* A hand case: k = 4, one block, w = e_1 (a one at lag 1) shifts x
+ * cyclically by one: y = [x3, x0, x1, x2]; the FFT form gets it exactly. */
+static void test_circ_fft_hand(void **state)
+{
+	const int8_t w[4] = { 0, 1, 0, 0 }, x[4] = { 10, -20, 30, -128 };
+	struct circe_hls_cplx16 wf[4];
+	int32_t acc[4], accd[4];
+
+	(void)state;
+	assert_int_equal(circe_hls_circ_fft_weights(4, 1, 1, w, 4, wf), 0);
+	/* FFT(e_1)[m] = exp(-2 pi i m / 4) * 2^(8 - 2) */
+	assert_int_equal(wf[0].re, 64);
+	assert_int_equal(wf[1].im, -64);
+	assert_int_equal(wf[2].re, -64);
+	assert_int_equal(wf[3].im, 64);
+	assert_int_equal(circe_hls_circ_fft(4, 4, 4, wf, x, NULL, acc), 0);
+	circe_hls_circ_acc(4, 4, 4, w, 4, x, NULL, accd);
+	assert_int_equal(accd[0], -128);
+	assert_int_equal(accd[1], 10);
+	assert_int_equal(accd[2], -20);
+	assert_int_equal(accd[3], 30);
+	assert_memory_equal(acc, accd, sizeof(acc));
+	/* bad k */
+	assert_int_equal(circe_hls_circ_fft_weights(3, 1, 1, w, 4, wf), CIRCE_HW_ILL_DIMS);
+	assert_int_equal(circe_hls_circ_fft(32, 4, 32, wf, x, NULL, acc), CIRCE_HW_ILL_DIMS);
+	assert_int_equal(circe_hls_circ_fft(4, 4, 6, wf, x, NULL, acc), CIRCE_HW_ILL_DIMS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1884,6 +1987,8 @@ int main(void)
 		cmocka_unit_test(test_lstm_check),
 		cmocka_unit_test(test_lstm_exact),
 		cmocka_unit_test(test_lstm_vs_double),
+		cmocka_unit_test(test_circ_fft_hand),
+		cmocka_unit_test(test_circ_fft_error),
 	};
 
 	return cmocka_run_group_tests_name("hls", tests, NULL, NULL);

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hw/hls/circe_hls.h"
+#include "hw/hls/act_tables.h"
 
 static double gen_act_sigmoid(double x)
 {
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	printf("/* f(i / %u) in Q0.15, i = 0..%u, rounded to nearest, clamped to 32767. */\n",
 	       1u << CIRCE_HLS_ACT_STEP_BITS, CIRCE_HLS_ACT_ENTRIES - 1u);
 	printf("// clang-format off\n");
-	printf("#include \"hw/hls/circe_hls.h\"\n\n");
+	printf("#include \"hw/hls/act_tables.h\"\n\n");
 	gen_act_table("circe_hls_sigmoid_table", gen_act_sigmoid);
 	printf("\n");
 	gen_act_table("circe_hls_tanh_table", tanh);

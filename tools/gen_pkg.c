@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "circe/hw.h"
-#include "hw/hls/circe_hls.h"
+#include "hw/hls/act_tables.h"
 
 /* A 64-bit localparam, sized and named as in C. */
 static void gen_pkg_param(const char *name, unsigned bits, uint64_t value)

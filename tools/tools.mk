@@ -1,11 +1,11 @@
 TOOL_BINS += $(BUILD)/tools/gen_pkg $(BUILD)/tools/gen_act
 
 # gen_pkg copies the activation tables into circe_pkg.sv, so it links them.
-$(BUILD)/tools/gen_pkg: tools/gen_pkg.c hw/hls/act_tables.c include/circe/hw.h hw/hls/circe_hls.h
+$(BUILD)/tools/gen_pkg: tools/gen_pkg.c hw/hls/act_tables.c include/circe/hw.h hw/hls/act_tables.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ tools/gen_pkg.c hw/hls/act_tables.c $(LDFLAGS)
 
-$(BUILD)/tools/gen_act: tools/gen_act.c include/circe/hw.h hw/hls/circe_hls.h
+$(BUILD)/tools/gen_act: tools/gen_act.c include/circe/hw.h hw/hls/act_tables.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lm
 

@@ -95,6 +95,20 @@ static void circe_hls_circ_row(const int8_t *wrow, const int8_t *x, uint32_t n_i
 	}
 }
 
+void circe_hls_circ_acc(uint32_t k, uint32_t n_in, uint32_t n_out, const int8_t *w, uint32_t ldw,
+			const int8_t *x, const int32_t *bias, int32_t *acc)
+{
+	int32_t a[CIRCE_HLS_CIRC_KMAX];
+	uint32_t q = (n_in + k - 1u) / k;
+
+	for (uint32_t i = 0; i < n_out / k; i++) {
+		circe_hls_circ_row(w + (size_t)i * ldw, x, n_in, k, q,
+				   bias ? bias + (size_t)i * k : NULL, a);
+		for (uint32_t r = 0; r < k; r++)
+			acc[(size_t)i * k + r] = a[r];
+	}
+}
+
 /* Requant unit and little-endian store of the k outputs of block row i. */
 static void circe_hls_circ_store(const struct circe_hw_desc_circ *d,
 				 const int32_t acc[CIRCE_HLS_CIRC_KMAX], struct circe_hw_requant q,

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "circe/hw.h"
+#include "hw/hls/act_tables.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,6 +100,48 @@ uint32_t circe_hls_circ_check(const struct circe_hw_desc_circ *d);
 void circe_hls_circ(const struct circe_hw_desc_circ *d, const int8_t *w, const int8_t *x,
 		    const int32_t *bias, const struct circe_hw_requant *rq, uint8_t *y);
 
+/* The direct form's int32 accumulators of one input vector x (int8
+ * [n_in]): acc[o] = bias[o] + (C x)[o] for o < n_out, bias may be NULL;
+ * k a power of two up to 16, n_out a multiple of k, W as in the
+ * descriptor. What circe_hls_circ requantizes. */
+void circe_hls_circ_acc(uint32_t k, uint32_t n_in, uint32_t n_out, const int8_t *w, uint32_t ldw,
+			const int8_t *x, const int32_t *bias, int32_t *acc);
+
+/* ---- block-circulant products by FFT (hw/hls/circ_fft.c) ----
+ * The C-LSTM formulation, for comparison with the direct form (the device
+ * computes the direct form): circ(w) x is the circular convolution w * x,
+ * so block row i is IFFT(sum_j FFT(w_ij) . FFT(x_j)). Weights are
+ * transformed once; per input vector each block x_j is transformed once,
+ * products accumulate in the frequency domain, and each output block takes
+ * one IFFT. Fixed point throughout (docs/numerics.md, "Block-circulant
+ * products by FFT"): Q14 twiddles, int16 complex spectra of x and w, int32
+ * complex accumulators, scaled radix-2 stages with rounding. */
+struct circe_hls_cplx16 {
+	int16_t re, im;
+};
+
+/* Twiddle factors exp(-2 pi i m / 16), m < 8, in Q14. */
+#define CIRCE_HLS_FFT_TW_FRAC 14u
+/* x enters the forward FFT as x * 2^7 (int8 -> int16 with headroom). */
+#define CIRCE_HLS_FFT_X_SHIFT 7u
+/* Frequency-domain weights are FFT(w) * 2^(8 - log2 k): |FFT(w)| <= 128 k. */
+#define CIRCE_HLS_FFT_W_BITS 8u
+
+/* wf[(i * q + j) * k + m] = FFT(w_ij)[m] * 2^(8 - log2 k), for the p x q
+ * blocks of W (int8 [p][ldw], as in the descriptor): a DFT with the Q14
+ * twiddles in int64 and one rounding, saturated to int16. 0, or
+ * CIRCE_HW_ILL_DIMS when k is not 1, 2, 4, 8 or 16. */
+uint32_t circe_hls_circ_fft_weights(uint32_t k, uint32_t p, uint32_t q, const int8_t *w,
+				    uint32_t ldw, struct circe_hls_cplx16 *wf);
+
+/* acc[o] (o < n_out) ~ bias[o] + (C x)[o] from the frequency-domain
+ * weights of circe_hls_circ_fft_weights (q = ceil(n_in / k)); bias may be
+ * NULL. 0, or CIRCE_HW_ILL_DIMS when k is not 1, 2, 4, 8 or 16, n_out not a
+ * multiple of k, or n_in above CIRCE_HW_CIRC_MAX_IN. */
+uint32_t circe_hls_circ_fft(uint32_t k, uint32_t n_in, uint32_t n_out,
+			    const struct circe_hls_cplx16 *wf, const int8_t *x, const int32_t *bias,
+			    int32_t *acc);
+
 /* ---- the LSTM cell (hw/hls/lstm.c) ---- */
 
 /* 0 if the LSTM descriptor is legal, else a CIRCE_HW_ILL_* reason, in the
@@ -116,15 +159,6 @@ uint32_t circe_hls_lstm_check(const struct circe_hw_desc_lstm *d);
  */
 int16_t circe_hls_sigmoid_q12(int16_t x);
 int16_t circe_hls_tanh_q12(int16_t x);
-
-/* The activation tables (hw/hls/act_tables.c, written by tools/gen_act.c;
- * tools/gen_pkg.c copies them into circe_pkg.sv): entry i is f(i / 32) in
- * Q0.15, rounded to nearest and clamped to 32767, i = 0..256. */
-#define CIRCE_HLS_ACT_STEP_BITS 5u /* grid step 2^-5 = 1/32 */
-#define CIRCE_HLS_ACT_ENTRIES 257u /* x in [0, 8] */
-#define CIRCE_HLS_ACT_FRAC_BITS (CIRCE_HW_LSTM_GATE_FRAC - CIRCE_HLS_ACT_STEP_BITS) /* 7 */
-extern const int16_t circe_hls_sigmoid_table[CIRCE_HLS_ACT_ENTRIES];
-extern const int16_t circe_hls_tanh_table[CIRCE_HLS_ACT_ENTRIES];
 
 /*
  * One element-wise step of a legal descriptor on local buffers:
