@@ -2068,7 +2068,7 @@ module circe_cmdproc #(
       .waddr_i ({rh_base[5:4], rb_cnt_q[1:0]}),
       .wdata_i (rd_data_i),
       .re_i    (lf_go),
-      .raddr_i ({lf_j_q[1:0], 2'((32'(lf_u_q) * LstmLanes) >> 5)}),
+      .raddr_i ({lf_j_q[1:0], lf_u_q[LuStepW-1 -: 2]}),  // beat: step * LstmLanes / 32
       .rdata_o (lb_rdata[st*512 +: 512])
     );
   end
