@@ -189,7 +189,8 @@ module circe_cmdproc #(
     SStatusWait,
     SEnd,
     SMem,
-    SLstm
+    SLstm,
+    SPend
   } state_e;
 
   // What a read command's beats are (read tag kinds).
@@ -238,6 +239,11 @@ module circe_cmdproc #(
   logic          done_d, done_q;
   logic          desc_ok_d, desc_ok_q;  // perf pulse
   logic [47:0]   macs_owed_d, macs_owed_q;
+  logic          sp_d, sp_q;              // a status write is in flight (next one fetched)
+  logic          sp_fail_d, sp_fail_q;    // ... and it failed
+  circe_pkg::circe_status_e sp_code_d, sp_code_q;
+  circe_axi_pkg::addr_t     sp_va_d, sp_va_q;
+  logic [127:0]  stb_q;                   // the status block being written
 
   // Result of the descriptor being executed (the status block).
   logic          fail_d, fail_q;     // an error happened: stop, drain
@@ -2062,7 +2068,7 @@ module circe_cmdproc #(
       .waddr_i ({rh_base[5:4], rb_cnt_q[1:0]}),
       .wdata_i (rd_data_i),
       .re_i    (lf_go),
-      .raddr_i ({lf_j_q[1:0], 2'((32'(lf_u_q) * LstmLanes) >> 5)}),
+      .raddr_i ({lf_j_q[1:0], lf_u_q[LuStepW-1 -: 2]}),  // beat: step * LstmLanes / 32
       .rdata_o (lb_rdata[st*512 +: 512])
     );
   end
@@ -2403,6 +2409,14 @@ module circe_cmdproc #(
   end
 
   assign of_push = ss1_vld_q;
+
+  // The status block, taken when its write is issued (the FSM may go on
+  // to the next descriptor before the beat is streamed).
+  always_ff @(posedge clk_i) begin
+    if (wr_cmd_fire && wr_cmd_status) begin
+      stb_q <= {res_va_q, res_detail_q, 24'd0, res_code_q};
+    end
+  end
   assign of_pop  = wr_data_valid_o && wr_data_ready_i;
 
   always_comb begin
@@ -2419,7 +2433,7 @@ module circe_cmdproc #(
   always_ff @(posedge clk_i) begin
     if (of_push) begin
       // The status block {code, detail, fault_va} in lanes 0 .. 15.
-      of_data_q[of_wptr_q] <= ss1_status_q ? {384'd0, res_va_q, res_detail_q, 24'd0, res_code_q}
+      of_data_q[of_wptr_q] <= ss1_status_q ? {384'd0, stb_q}
                             : ss1_lstm_q ? (ss1_lh_q ? lob_h_q[ss1_half_q][32'(ss1_beat_q)*512 +: 512]
                                                      : lob_c_q[ss1_half_q][32'(ss1_beat_q)*512 +: 512])
                                            : ys_rdata;
@@ -2457,6 +2471,22 @@ module circe_cmdproc #(
     res_code_d   = res_code_q;
     res_detail_d = res_detail_q;
     res_va_d     = res_va_q;
+
+    // The status write of the descriptor before the one being fetched.
+    sp_d      = sp_q;
+    sp_fail_d = (st_q == SIdle) ? 1'b0 : sp_fail_q;
+    sp_code_d = sp_code_q;
+    sp_va_d   = sp_va_q;
+    if (sp_q && wr_sts_fire) begin
+      sp_d = 1'b0;
+      if (wr_err) begin
+        sp_fail_d = 1'b1;
+        sp_code_d = wr_sts_code_i;
+        sp_va_d   = wr_sts_va_i;
+      end else begin
+        desc_ok_d = 1'b1;
+      end
+    end
 
     // MACs are counted when a GEMM completed, as the model does; more than
     // 2^32 - 1 of them take several cycles.
@@ -2521,15 +2551,36 @@ module circe_cmdproc #(
             job_code_d  = rd_sts_code_i;
             job_index_d = idx_q;
             job_va_d    = rd_sts_va_i;
-            st_d        = SEnd;
+            st_d        = sp_q ? SPend : SEnd;
           end else begin
             st_d = SDecode;
           end
         end
       end
 
+      // The fetch failed while the previous status write was in flight:
+      // that write's failure, if any, ends the job first.
+      SPend: begin
+        if (!sp_q) begin
+          if (sp_fail_q) begin
+            job_code_d  = sp_code_q;
+            job_index_d = idx_q - 1'b1;
+            job_va_d    = sp_va_q;
+          end
+          st_d = SEnd;
+        end
+      end
+
       SDecode: begin
-        if (d_opcode == 32'(circe_pkg::CIRCE_HW_OP_NOP) ||
+        if (sp_q) begin
+          // The previous descriptor's status write is still in flight.
+          st_d = SDecode;
+        end else if (sp_fail_q) begin
+          job_code_d  = sp_code_q;
+          job_index_d = idx_q - 1'b1;
+          job_va_d    = sp_va_q;
+          st_d        = SEnd;
+        end else if (d_opcode == 32'(circe_pkg::CIRCE_HW_OP_NOP) ||
             d_opcode == 32'(circe_pkg::CIRCE_HW_OP_FENCE)) begin
           // Every write of an earlier descriptor was acknowledged before its
           // status block was written: a fence has nothing to wait for.
@@ -2634,7 +2685,16 @@ module circe_cmdproc #(
 
       SStatus: begin
         if (wr_cmd_fire) begin
-          st_d = SStatusWait;
+          if (res_code_q == circe_pkg::CIRCE_HW_ST_OK && idx_q + 1'b1 != cnt_q) begin
+            // Fetch the next descriptor while the status write completes;
+            // it runs only once the write was acknowledged (sp_q).
+            sp_d  = 1'b1;
+            idx_d = idx_q + 1'b1;
+            dva_d = dva_q + 64'(circe_pkg::CIRCE_HW_DESC_BYTES);
+            st_d  = SFetch;
+          end else begin
+            st_d = SStatusWait;
+          end
         end
       end
 
@@ -2747,6 +2807,10 @@ module circe_cmdproc #(
       done_q           <= 1'b0;
       desc_ok_q        <= 1'b0;
       macs_owed_q      <= '0;
+      sp_q             <= 1'b0;
+      sp_fail_q        <= 1'b0;
+      sp_code_q        <= circe_pkg::CIRCE_HW_ST_OK;
+      sp_va_q          <= '0;
       fail_q           <= 1'b0;
       res_code_q       <= circe_pkg::CIRCE_HW_ST_OK;
       res_detail_q     <= '0;
@@ -2830,6 +2894,10 @@ module circe_cmdproc #(
       done_q           <= done_d;
       desc_ok_q        <= desc_ok_d;
       macs_owed_q      <= macs_owed_d;
+      sp_q             <= sp_d;
+      sp_fail_q        <= sp_fail_d;
+      sp_code_q        <= sp_code_d;
+      sp_va_q          <= sp_va_d;
       fail_q           <= fail_d;
       res_code_q       <= res_code_d;
       res_detail_q     <= res_detail_d;
