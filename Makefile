@@ -107,7 +107,7 @@ test-unit: all
 test-asan: deps-check ## the unit tests under AddressSanitizer + UBSan (build/asan)
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan test-unit
 
-demo: deps-check ## a quantized GEMM through the whole stack, checked and measured
+demo: deps-check ## compressed LSTM layers and a GEMM through the whole stack, checked and measured
 	@$(MAKE) --no-print-directory $(CIRCE) $(DTB)
 	@scripts/demo.sh $(CIRCE)
 
