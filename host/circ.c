@@ -295,16 +295,15 @@ struct circe_circ_explain_arg {
 	const struct circe_circ_plan *p;
 };
 
-/* Which operand a fault address lies in; the direction decides first. */
-static const char *circe_circ_operand_at(const struct circe_circ *c,
-					 const struct circe_circ_plan *p, const void *job,
-					 uint64_t va, bool write)
+static int circe_circ_explain(int err, const void *job, const struct circe_job_result *res,
+			      void *arg)
 {
-	struct {
-		const char *name;
-		bool write;
-		uint64_t base, len;
-	} ops[] = {
+	const struct circe_circ_explain_arg *e = arg;
+	const struct circe_circ *c = e->c;
+	const struct circe_circ_plan *p = e->p;
+	uint32_t idx = res->err_index < p->count ? res->err_index : 0;
+	char msg[512], where[64];
+	const struct circe_host_operand ops[] = {
 		{ "output", true, (uintptr_t)c->output, (uint64_t)c->batch * p->ldy },
 		{ "command list", true, (uintptr_t)job, p->desc_bytes },
 		{ "input", false, (uintptr_t)c->input, (uint64_t)c->batch * p->ldx },
@@ -316,32 +315,11 @@ static const char *circe_circ_operand_at(const struct circe_circ *c,
 		{ "command list", false, (uintptr_t)job, p->desc_bytes },
 	};
 
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (ops[i].write == write && va >= ops[i].base && va - ops[i].base < ops[i].len)
-			return ops[i].name;
-	return write ? "a write outside every operand" : "a read outside every operand";
-}
-
-static int circe_circ_explain(int err, const void *job, const struct circe_job_result *res,
-			      void *arg)
-{
-	const struct circe_circ_explain_arg *e = arg;
-	uint32_t idx = res->err_index < e->p->count ? res->err_index : 0;
-	char msg[512], where[64] = "";
-
 	snprintf(msg, sizeof(msg), "%s", circe_errmsg());
-	if (res->status == CIRCE_HW_ST_FAULT) {
-		const union circe_hw_desc *d = (const union circe_hw_desc *)job + idx;
-		bool write = d->circ.status.detail & CIRCE_HW_FAULT_WRITE;
-
-		snprintf(where, sizeof(where), "%s, ",
-			 circe_circ_operand_at(e->c, e->p, job, res->fault_va, write));
-	} else if (res->status == CIRCE_HW_ST_BUS_ERROR) {
-		snprintf(where, sizeof(where), "near the %s, ",
-			 circe_circ_operand_at(e->c, e->p, job, res->fault_va, false));
-	}
-	return circe_err(err, "circ: %sdescriptor %u of %u (batch %zu..): %s", where, idx,
-			 e->p->count, (size_t)idx * CIRCE_HW_CIRC_MAX_BATCH, msg);
+	circe_host_fault_where(job, idx, res, ops, sizeof(ops) / sizeof(ops[0]), where,
+			       sizeof(where));
+	return circe_err(err, "circ: %sdescriptor %u of %u (batch %zu..): %s", where, idx, p->count,
+			 (size_t)idx * CIRCE_HW_CIRC_MAX_BATCH, msg);
 }
 
 int circe_circ_run(struct circe_ctx *ctx, const struct circe_circ *c, struct circe_job_stats *stats)

@@ -189,17 +189,15 @@ static void circe_gemm_fill_descs(const struct circe_gemm *g, const struct circe
 	}
 }
 
-/* Which operand a device fault address lies in, for the error message. The
- * direction decides first, since the caller may alias buffers. */
-static const char *circe_gemm_operand_at(const struct circe_gemm *g,
-					 const struct circe_gemm_plan *p, const void *job,
-					 uint64_t va, bool write)
+/* Add to the driver's message where in the GEMM it went wrong: the tile
+ * and, for a fault, the operand the address belongs to. */
+static int circe_gemm_explain(int err, const struct circe_gemm *g, const struct circe_gemm_plan *p,
+			      const void *job, const struct circe_job_result *res)
 {
-	struct {
-		const char *name;
-		bool write;
-		uint64_t base, len;
-	} ops[] = {
+	char msg[512], where[64];
+	uint32_t idx = res->err_index < p->count ? res->err_index : 0;
+	size_t tm = idx / p->tiles_n, tn = idx % p->tiles_n;
+	const struct circe_host_operand ops[] = {
 		{ "output", true, (uintptr_t)g->output, (uint64_t)g->m * p->ldy },
 		{ "command list", true, (uintptr_t)job, p->desc_bytes },
 		{ "input", false, (uintptr_t)g->input, (uint64_t)g->m * p->lda },
@@ -211,33 +209,9 @@ static const char *circe_gemm_operand_at(const struct circe_gemm *g,
 		{ "command list", false, (uintptr_t)job, p->desc_bytes },
 	};
 
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (ops[i].write == write && va >= ops[i].base && va - ops[i].base < ops[i].len)
-			return ops[i].name;
-	return write ? "a write outside every operand" : "a read outside every operand";
-}
-
-/* Add to the driver's message where in the GEMM it went wrong: the tile
- * and, for a fault, the operand the address belongs to. */
-static int circe_gemm_explain(int err, const struct circe_gemm *g, const struct circe_gemm_plan *p,
-			      const void *job, const struct circe_job_result *res)
-{
-	char msg[512], where[64] = "";
-	uint32_t idx = res->err_index < p->count ? res->err_index : 0;
-	size_t tm = idx / p->tiles_n, tn = idx % p->tiles_n;
-
 	snprintf(msg, sizeof(msg), "%s", circe_errmsg());
-	/* The device wrote the fault flags into the descriptor's status. */
-	if (res->status == CIRCE_HW_ST_FAULT) {
-		const union circe_hw_desc *d = (const union circe_hw_desc *)job + idx;
-		bool write = d->gemm.status.detail & CIRCE_HW_FAULT_WRITE;
-
-		snprintf(where, sizeof(where), "%s, ",
-			 circe_gemm_operand_at(g, p, job, res->fault_va, write));
-	} else if (res->status == CIRCE_HW_ST_BUS_ERROR) {
-		snprintf(where, sizeof(where), "near the %s, ",
-			 circe_gemm_operand_at(g, p, job, res->fault_va, false));
-	}
+	circe_host_fault_where(job, idx, res, ops, sizeof(ops) / sizeof(ops[0]), where,
+			       sizeof(where));
 	return circe_err(err, "gemm: %stile %u of %u (rows %zu.., cols %zu..): %s", where, idx,
 			 p->count, tm * p->tile_m, tn * p->tile_n, msg);
 }

@@ -68,6 +68,32 @@ int circe_host_job_run(struct circe_ctx *ctx, void *job, size_t job_bytes, uint3
 	return err;
 }
 
+static const char *circe_host_operand_at(const struct circe_host_operand *ops, size_t n,
+					 uint64_t va, bool write)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].write == write && va >= ops[i].base && va - ops[i].base < ops[i].len)
+			return ops[i].name;
+	return write ? "a write outside every operand" : "a read outside every operand";
+}
+
+void circe_host_fault_where(const void *job, uint32_t idx, const struct circe_job_result *res,
+			    const struct circe_host_operand *ops, size_t n, char *where,
+			    size_t size)
+{
+	where[0] = '\0';
+	/* The device wrote the fault flags into the descriptor's status. */
+	if (res->status == CIRCE_HW_ST_FAULT) {
+		const union circe_hw_desc *d = (const union circe_hw_desc *)job + idx;
+		bool write = d->generic.status.detail & CIRCE_HW_FAULT_WRITE;
+
+		snprintf(where, size, "%s, ", circe_host_operand_at(ops, n, res->fault_va, write));
+	} else if (res->status == CIRCE_HW_ST_BUS_ERROR) {
+		snprintf(where, size, "near the %s, ",
+			 circe_host_operand_at(ops, n, res->fault_va, false));
+	}
+}
+
 void circe_host_stats_add(struct circe_job_stats *a, const struct circe_job_stats *b)
 {
 	a->cycles_valid = a->cycles_valid && b->cycles_valid;

@@ -5,6 +5,7 @@
 #ifndef CIRCE_HOST_JOB_H
 #define CIRCE_HOST_JOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,23 @@ typedef int (*circe_host_explain_fn)(int err, const void *job, const struct circ
 int circe_host_job_run(struct circe_ctx *ctx, void *job, size_t job_bytes, uint32_t count,
 		       circe_host_explain_fn explain, void *arg, struct circe_job_stats *stats,
 		       double start);
+
+/* One buffer of a job, for saying which one a device fault address hit. */
+struct circe_host_operand {
+	const char *name;
+	bool write; /* the device writes it (else reads it) */
+	uint64_t base, len;
+};
+
+/*
+ * Where a failed job's FAULT or BUS_ERROR at descriptor idx lies, as a
+ * prefix for its message: "<operand>, " for a fault (the direction, from the
+ * descriptor's FAULT_WRITE status flag, decides first, since the caller may
+ * alias buffers), "near the <operand>, " for a bus error, "" otherwise.
+ */
+void circe_host_fault_where(const void *job, uint32_t idx, const struct circe_job_result *res,
+			    const struct circe_host_operand *ops, size_t n, char *where,
+			    size_t size);
 
 /* a += b, figure by figure (cycles_valid only if both are). */
 void circe_host_stats_add(struct circe_job_stats *a, const struct circe_job_stats *b);
