@@ -322,13 +322,19 @@ static int circe_circ_explain(int err, const void *job, const struct circe_job_r
 			 (size_t)idx * CIRCE_HW_CIRC_MAX_BATCH, msg);
 }
 
+static void circe_circ_fill_job(union circe_hw_desc *descs, const struct circe_hw_requant *rq,
+				void *arg)
+{
+	const struct circe_circ_explain_arg *e = arg;
+
+	circe_circ_fill_descs(e->c, e->p, descs, rq);
+}
+
 int circe_circ_run(struct circe_ctx *ctx, const struct circe_circ *c, struct circe_job_stats *stats)
 {
 	struct circe_circ_explain_arg arg;
 	struct circe_circ_plan plan;
-	struct circe_hw_requant *rq;
 	double start = circe_host_now();
-	void *job = NULL;
 	int err;
 
 	if (stats)
@@ -338,21 +344,22 @@ int circe_circ_run(struct circe_ctx *ctx, const struct circe_circ *c, struct cir
 	err = circe_circ_validate(c, &plan);
 	if (err)
 		return err;
-	if (posix_memalign(&job, CIRCE_HW_PAGE_SIZE, plan.job_bytes))
-		return circe_err(-ENOMEM, "circ: cannot allocate a %zu-byte command list",
-				 plan.job_bytes);
-	memset(job, 0, plan.job_bytes);
-	rq = (struct circe_hw_requant *)((char *)job + plan.desc_bytes);
-	err = circe_host_requant("circ", "block row", c->input_scale, c->weight_scales, plan.num_rq,
-				 c->output_scale, rq);
-	if (err)
-		goto free_job;
-	circe_circ_fill_descs(c, &plan, job, rq);
 	arg.c = c;
 	arg.p = &plan;
-	err = circe_host_job_run(ctx, job, plan.job_bytes, plan.count, circe_circ_explain, &arg,
-				 stats, start);
-free_job:
-	free(job);
-	return err;
+	return circe_host_list_run(ctx,
+				   &(struct circe_host_list){
+					   .what = "circ",
+					   .entry = "block row",
+					   .desc_bytes = plan.desc_bytes,
+					   .job_bytes = plan.job_bytes,
+					   .count = plan.count,
+					   .s_in = c->input_scale,
+					   .s_out = c->output_scale,
+					   .s_w = c->weight_scales,
+					   .num_rq = plan.num_rq,
+					   .fill = circe_circ_fill_job,
+					   .explain = circe_circ_explain,
+					   .arg = &arg,
+				   },
+				   stats, start);
 }

@@ -229,14 +229,20 @@ static int circe_gemm_explain_job(int err, const void *job, const struct circe_j
 	return circe_gemm_explain(err, e->g, e->p, job, res);
 }
 
+static void circe_gemm_fill_job(union circe_hw_desc *descs, const struct circe_hw_requant *rq,
+				void *arg)
+{
+	const struct circe_gemm_explain_arg *e = arg;
+
+	circe_gemm_fill_descs(e->g, e->p, descs, rq);
+}
+
 int circe_gemm_run_tiled(struct circe_ctx *ctx, const struct circe_gemm *g, size_t tile_m,
 			 size_t tile_n, struct circe_job_stats *stats)
 {
 	struct circe_gemm_explain_arg arg;
 	struct circe_gemm_plan plan;
-	struct circe_hw_requant *rq;
 	double start = circe_host_now();
-	void *job = NULL;
 	int err;
 
 	if (stats)
@@ -246,25 +252,24 @@ int circe_gemm_run_tiled(struct circe_ctx *ctx, const struct circe_gemm *g, size
 	err = circe_gemm_validate(g, tile_m, tile_n, &plan);
 	if (err)
 		return err;
-	/* Descriptors first (page aligned, so 64-byte aligned), the
-	 * requantization table behind them: one registration per job. */
-	if (posix_memalign(&job, CIRCE_HW_PAGE_SIZE, plan.job_bytes))
-		return circe_err(-ENOMEM, "gemm: cannot allocate a %zu-byte command list",
-				 plan.job_bytes);
-	memset(job, 0, plan.job_bytes);
-	rq = (struct circe_hw_requant *)((char *)job + plan.desc_bytes);
-	err = circe_host_requant("gemm", "channel", g->input_scale, g->weight_scales, plan.num_rq,
-				 g->output_scale, rq);
-	if (err)
-		goto free_job;
-	circe_gemm_fill_descs(g, &plan, job, rq);
 	arg.g = g;
 	arg.p = &plan;
-	err = circe_host_job_run(ctx, job, plan.job_bytes, plan.count, circe_gemm_explain_job, &arg,
-				 stats, start);
-free_job:
-	free(job);
-	return err;
+	return circe_host_list_run(ctx,
+				   &(struct circe_host_list){
+					   .what = "gemm",
+					   .entry = "channel",
+					   .desc_bytes = plan.desc_bytes,
+					   .job_bytes = plan.job_bytes,
+					   .count = plan.count,
+					   .s_in = g->input_scale,
+					   .s_out = g->output_scale,
+					   .s_w = g->weight_scales,
+					   .num_rq = plan.num_rq,
+					   .fill = circe_gemm_fill_job,
+					   .explain = circe_gemm_explain_job,
+					   .arg = &arg,
+				   },
+				   stats, start);
 }
 
 int circe_gemm_run(struct circe_ctx *ctx, const struct circe_gemm *g, struct circe_job_stats *stats)

@@ -2,6 +2,7 @@
 /* The job plumbing GEMM, CIRC and the layers share (host/job.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -114,4 +115,29 @@ void circe_host_stats_add(struct circe_job_stats *a, const struct circe_job_stat
 	a->walk_cache_hits += b->walk_cache_hits;
 	a->descriptors += b->descriptors;
 	a->wall_seconds += b->wall_seconds;
+}
+
+int circe_host_list_run(struct circe_ctx *ctx, const struct circe_host_list *l,
+			struct circe_job_stats *stats, double start)
+{
+	struct circe_hw_requant *rq;
+	void *job = NULL;
+	int err;
+
+	/* Descriptors first (page aligned, so 64-byte aligned), the
+	 * requantization table behind them: one registration per job. */
+	if (posix_memalign(&job, CIRCE_HW_PAGE_SIZE, l->job_bytes))
+		return circe_err(-ENOMEM, "%s: cannot allocate a %zu-byte command list", l->what,
+				 l->job_bytes);
+	memset(job, 0, l->job_bytes);
+	rq = (struct circe_hw_requant *)((char *)job + l->desc_bytes);
+	err = circe_host_requant(l->what, l->entry, l->s_in, l->s_w, l->num_rq, l->s_out, rq);
+	if (err)
+		goto free_job;
+	l->fill(job, rq, l->arg);
+	err = circe_host_job_run(ctx, job, l->job_bytes, l->count, l->explain, l->arg, stats,
+				 start);
+free_job:
+	free(job);
+	return err;
 }

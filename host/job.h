@@ -55,6 +55,27 @@ void circe_host_fault_where(const void *job, uint32_t idx, const struct circe_jo
 			    const struct circe_host_operand *ops, size_t n, char *where,
 			    size_t size);
 
+/* A command list of count descriptors (desc_bytes) followed by the
+ * requantization table of num_rq entries, job_bytes in all (page rounded). */
+struct circe_host_list {
+	const char *what;  /* "gemm", "circ": for messages */
+	const char *entry; /* what one table entry is for: "channel", "block row" */
+	size_t desc_bytes, job_bytes;
+	uint32_t count;
+	float s_in, s_out;
+	const float *s_w;
+	size_t num_rq;
+	/* Writes the descriptors, which point at the table rq. */
+	void (*fill)(union circe_hw_desc *descs, const struct circe_hw_requant *rq, void *arg);
+	circe_host_explain_fn explain;
+	void *arg; /* of fill and explain */
+};
+
+/* Allocate the list (page aligned), compute its table, fill it and run it
+ * as one job (circe_host_job_run); freed after. */
+int circe_host_list_run(struct circe_ctx *ctx, const struct circe_host_list *l,
+			struct circe_job_stats *stats, double start);
+
 /* a += b, figure by figure (cycles_valid only if both are). */
 void circe_host_stats_add(struct circe_job_stats *a, const struct circe_job_stats *b);
 
