@@ -30,126 +30,22 @@
 #include "driver/driver.h"
 #include "hw/hls/circe_hls.h"
 #include "tests/support/testutil.h"
-#include "tests/support/tu_backend.h"
+#include "tests/support/tu_pair.h"
 
-#define CC_SIDES 2 /* 0: fmodel, 1: vsim */
 #define CC_DESCS 16u
-#define CC_MAX_ALLOCS 512u
-#define CC_FMODEL_URI "fmodel:l2sets=256,l2ways=4,walkers=4" /* = circe-vsim.dtb */
-
-static const char *const cc_side_name[CC_SIDES] = { "fmodel", "vsim" };
-
-struct cc_side {
-	struct circe_dev *dev;
-	struct circe_ctx *ctx;
-	union circe_hw_desc *descs; /* CC_DESCS, registered RW */
-};
-
-struct cc {
-	struct cc_side s[CC_SIDES];
-	char dtb[PATH_MAX];
-	void *allocs[CC_MAX_ALLOCS];
-	unsigned n_allocs;
-	struct tu_rng rng;
-};
-
-/* Page-aligned, zeroed, freed at teardown. */
-static void *cc_alloc(struct cc *c, size_t bytes)
-{
-	void *p = tu_alloc_pages(bytes ? bytes : 1);
-
-	assert_non_null(p);
-	assert_true(c->n_allocs < CC_MAX_ALLOCS);
-	c->allocs[c->n_allocs++] = p;
-	return p;
-}
-
-static void cc_register_side(struct cc *c, int s, const void *p, size_t bytes, unsigned flags)
-{
-	int rc = circe_mem_register(c->s[s].ctx, p, bytes, flags);
-
-	if (rc)
-		print_error("%s: register: %s\n", cc_side_name[s], circe_errmsg());
-	assert_int_equal(rc, 0);
-}
 
 /* An input both sides read. */
-static void *cc_input(struct cc *c, size_t bytes)
+static void *cc_input(struct tu_pair *c, size_t bytes)
 {
-	void *p = cc_alloc(c, bytes);
+	void *p = tu_pair_alloc(c, bytes);
 
-	for (int s = 0; s < CC_SIDES; s++)
-		cc_register_side(c, s, p, bytes, CIRCE_MEM_READ);
+	tu_pair_register(c, p, bytes, CIRCE_MEM_READ);
 	return p;
 }
 
 static int cc_setup(void **state)
 {
-	struct tu_backend be[TU_BACKEND_MAX];
-	size_t n = tu_backends(be);
-	struct cc *c;
-	bool have_vsim = false;
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(be[i].name, "vsim"))
-			have_vsim = true;
-	if (!have_vsim) {
-		*state = NULL; /* the tests see it and skip */
-		return 0;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(be[i].name, "vsim"))
-			snprintf(c->dtb, sizeof(c->dtb), "%s", be[i].dtb);
-	for (int i = 0; i < CC_SIDES; i++) {
-		struct cc_side *s = &c->s[i];
-		const char *uri = i ? "vsim:" : CC_FMODEL_URI;
-
-		if (circe_open(uri, c->dtb, &s->dev) || circe_ctx_create(s->dev, &s->ctx)) {
-			print_error("setup: %s: %s\n", uri, circe_errmsg());
-			return -1;
-		}
-		s->descs = tu_alloc_pages(CC_DESCS * sizeof(*s->descs));
-		if (!s->descs || circe_mem_register(s->ctx, s->descs, CC_DESCS * sizeof(*s->descs),
-						    CIRCE_MEM_RW)) {
-			print_error("setup: %s: %s\n", uri, circe_errmsg());
-			return -1;
-		}
-	}
-	tu_rng_init(&c->rng, tu_seed("circ", 1605));
-	*state = c;
-	return 0;
-}
-
-static int cc_teardown(void **state)
-{
-	struct cc *c = *state;
-
-	if (!c)
-		return 0;
-	for (int i = 0; i < CC_SIDES; i++) {
-		circe_ctx_destroy(c->s[i].ctx);
-		circe_close(c->s[i].dev);
-		free(c->s[i].descs);
-	}
-	for (unsigned i = 0; i < c->n_allocs; i++)
-		free(c->allocs[i]);
-	free(c);
-	return 0;
-}
-
-static struct cc *cc_state(void **state)
-{
-	struct cc *c = *state;
-
-	if (!c) {
-		print_message("# skip: no vsim backend in this build (Verilator not found, or a "
-			      "sanitizer build), nothing to compare fmodel with\n");
-		skip();
-	}
-	return c;
+	return tu_pair_setup(state, CC_DESCS, "circ", 1605);
 }
 
 /* ---- one CIRC or LSTM: inputs shared, outputs per side ---------------- */
@@ -159,8 +55,8 @@ struct cc_op {
 	struct circe_hw_desc_circ circ; /* y_va unset */
 	struct circe_hw_desc_lstm l;	/* c_in_va (in place), c_out_va, h_va unset */
 	bool in_place;
-	uint8_t *out[CC_SIDES]; /* CIRC: y; LSTM: c_out, then h at + out_h */
-	int16_t *cin[CC_SIDES]; /* LSTM in place: each side's cell */
+	uint8_t *out[TU_PAIR_SIDES]; /* CIRC: y; LSTM: c_out, then h at + out_h */
+	int16_t *cin[TU_PAIR_SIDES]; /* LSTM in place: each side's cell */
 	size_t out_bytes, out_h;
 	int8_t *w, *x;
 	int32_t *bias;
@@ -168,16 +64,16 @@ struct cc_op {
 	int16_t *gx, *gh, *c_in;
 };
 
-static void cc_outputs(struct cc *c, struct cc_op *o)
+static void cc_outputs(struct tu_pair *c, struct cc_op *o)
 {
-	for (int s = 0; s < CC_SIDES; s++) {
-		o->out[s] = cc_alloc(c, o->out_bytes);
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
+		o->out[s] = tu_pair_alloc(c, o->out_bytes);
 		memset(o->out[s], 0x5A, o->out_bytes);
-		cc_register_side(c, s, o->out[s], o->out_bytes, CIRCE_MEM_RW);
+		tu_pair_register_side(c, s, o->out[s], o->out_bytes, CIRCE_MEM_RW);
 	}
 }
 
-static void cc_circ_make(struct cc *c, struct cc_op *o, uint32_t k, uint32_t n_in, uint32_t p,
+static void cc_circ_make(struct tu_pair *c, struct cc_op *o, uint32_t k, uint32_t n_in, uint32_t p,
 			 uint32_t batch, uint32_t flags, uint32_t pad)
 {
 	struct circe_hw_desc_circ *d = &o->circ;
@@ -225,14 +121,15 @@ static void cc_circ_make(struct cc *c, struct cc_op *o, uint32_t k, uint32_t n_i
 	assert_int_equal(circe_hls_circ_check(d), 0);
 }
 
-static int16_t cc_gate(struct cc *c)
+static int16_t cc_gate(struct tu_pair *c)
 {
 	if (tu_rng_range(&c->rng, 0, 19) == 0)
 		return (int16_t)(tu_rng_range(&c->rng, 0, 1) ? INT16_MAX : INT16_MIN);
 	return (int16_t)tu_rng_range(&c->rng, -12288, 12288);
 }
 
-static void cc_lstm_make(struct cc *c, struct cc_op *o, uint32_t hidden, bool no_gh, bool in_place)
+static void cc_lstm_make(struct tu_pair *c, struct cc_op *o, uint32_t hidden, bool no_gh,
+			 bool in_place)
 {
 	struct circe_hw_desc_lstm *d = &o->l;
 	size_t gbytes = (size_t)hidden * 8, cbytes = (size_t)hidden * 2;
@@ -254,7 +151,7 @@ static void cc_lstm_make(struct cc *c, struct cc_op *o, uint32_t hidden, bool no
 		for (size_t i = 0; i < 4u * hidden; i++)
 			o->gh[i] = cc_gate(c);
 	}
-	o->c_in = cc_alloc(c, cbytes);
+	o->c_in = tu_pair_alloc(c, cbytes);
 	for (size_t i = 0; i < hidden; i++)
 		o->c_in[i] = (int16_t)tu_rng_range(&c->rng, INT16_MIN, INT16_MAX);
 	d->gx_va = (uintptr_t)o->gx;
@@ -264,18 +161,18 @@ static void cc_lstm_make(struct cc *c, struct cc_op *o, uint32_t hidden, bool no
 	o->out_bytes = o->out_h + hidden + 64;
 	cc_outputs(c, o);
 	if (in_place) {
-		for (int s = 0; s < CC_SIDES; s++)
+		for (int s = 0; s < TU_PAIR_SIDES; s++)
 			o->cin[s] = (int16_t *)o->out[s];
 	} else {
-		for (int s = 0; s < CC_SIDES; s++)
-			cc_register_side(c, s, o->c_in, cbytes, CIRCE_MEM_READ);
+		for (int s = 0; s < TU_PAIR_SIDES; s++)
+			tu_pair_register_side(c, s, o->c_in, cbytes, CIRCE_MEM_READ);
 	}
 }
 
 /* Before each run: the per-side cells of an in-place LSTM hold c_in again. */
 static void cc_reset_outputs(struct cc_op *o)
 {
-	for (int s = 0; s < CC_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		memset(o->out[s], 0x5A, o->out_bytes);
 		if (o->lstm && o->in_place)
 			memcpy(o->cin[s], o->c_in, (size_t)o->l.hidden * 2);
@@ -283,7 +180,7 @@ static void cc_reset_outputs(struct cc_op *o)
 }
 
 /* Descriptor i of side s. */
-static void cc_put(struct cc *c, int s, unsigned i, const struct cc_op *o)
+static void cc_put(struct tu_pair *c, int s, unsigned i, const struct cc_op *o)
 {
 	union circe_hw_desc *d = &c->s[s].descs[i];
 
@@ -300,9 +197,9 @@ static void cc_put(struct cc *c, int s, unsigned i, const struct cc_op *o)
 	d->generic.status = (struct circe_hw_status){ 0xEEEEEEEE, 0xEEEEEEEE, ~0ull };
 }
 
-static void cc_op_put(struct cc *c, unsigned i, uint32_t opcode)
+static void cc_op_put(struct tu_pair *c, unsigned i, uint32_t opcode)
 {
-	for (int s = 0; s < CC_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		union circe_hw_desc *d = &c->s[s].descs[i];
 
 		memset(d, 0, sizeof(*d));
@@ -330,21 +227,21 @@ static uint8_t *cc_expected(const struct cc_op *o)
 /* ---- running a job on both sides and comparing ----------------------- */
 
 struct cc_run {
-	int rc[CC_SIDES];
-	struct circe_job_result res[CC_SIDES];
+	int rc[TU_PAIR_SIDES];
+	struct circe_job_result res[TU_PAIR_SIDES];
 };
 
-static void cc_submit(struct cc *c, uint32_t count, struct cc_run *r)
+static void cc_submit(struct tu_pair *c, uint32_t count, struct cc_run *r)
 {
-	for (int s = 0; s < CC_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		r->rc[s] = circe_ctx_submit(c->s[s].ctx, c->s[s].descs, count, &r->res[s]);
 		if (r->rc[s])
-			print_message("# %s: %s (%s)\n", cc_side_name[s], circe_strerror(r->rc[s]),
-				      circe_errmsg());
+			print_message("# %s: %s (%s)\n", tu_pair_side_name[s],
+				      circe_strerror(r->rc[s]), circe_errmsg());
 	}
 }
 
-static void cc_compare(struct cc *c, uint32_t count, const struct cc_run *r, const char *what)
+static void cc_compare(struct tu_pair *c, uint32_t count, const struct cc_run *r, const char *what)
 {
 	const struct circe_job_result *f = &r->res[0], *v = &r->res[1];
 	static const unsigned both_count[] = { CIRCE_PERF_MACS, CIRCE_PERF_DESCRIPTORS,
@@ -407,9 +304,9 @@ static void cc_check_outputs(const struct cc_op *o, const char *what)
 	free(want);
 }
 
-static void cc_expect_idle(struct cc *c)
+static void cc_expect_idle(struct tu_pair *c)
 {
-	for (int s = 0; s < CC_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		uint32_t v = 0;
 
 		assert_int_equal(circe_dev_reg_read(c->s[s].dev, CIRCE_REG_STATUS, &v), 0);
@@ -417,12 +314,12 @@ static void cc_expect_idle(struct cc *c)
 	}
 }
 
-static void cc_run_one(struct cc *c, struct cc_op *o, const char *what)
+static void cc_run_one(struct tu_pair *c, struct cc_op *o, const char *what)
 {
 	struct cc_run r;
 
 	cc_reset_outputs(o);
-	for (int s = 0; s < CC_SIDES; s++)
+	for (int s = 0; s < TU_PAIR_SIDES; s++)
 		cc_put(c, s, 0, o);
 	cc_submit(c, 1, &r);
 	assert_int_equal(r.rc[0], 0);
@@ -434,7 +331,7 @@ static void cc_run_one(struct cc *c, struct cc_op *o, const char *what)
 
 static void test_circ_random(void **state)
 {
-	struct cc *c = cc_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	static const uint32_t ks[] = { 1, 2, 4, 8, 16 };
 
 	for (int j = 0; j < 40; j++) {
@@ -460,7 +357,7 @@ static void test_circ_random(void **state)
 
 static void test_lstm_random(void **state)
 {
-	struct cc *c = cc_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 
 	for (int j = 0; j < 16; j++) {
 		struct cc_op o;
@@ -478,7 +375,7 @@ static void test_lstm_random(void **state)
 /* A list: CIRC, NOP, LSTM, CIRC, FENCE, LSTM in one job. */
 static void test_list(void **state)
 {
-	struct cc *c = cc_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	struct cc_op o[4];
 	struct cc_run r;
 
@@ -488,7 +385,7 @@ static void test_list(void **state)
 	cc_lstm_make(c, &o[3], 7, true, true);
 	for (int i = 0; i < 4; i++)
 		cc_reset_outputs(&o[i]);
-	for (int s = 0; s < CC_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		cc_put(c, s, 0, &o[0]);
 		cc_put(c, s, 2, &o[1]);
 		cc_put(c, s, 3, &o[2]);
@@ -507,7 +404,7 @@ static void test_list(void **state)
  * same reason on both sides, nothing after it runs. */
 static void test_illegal(void **state)
 {
-	struct cc *c = cc_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	static const struct {
 		const char *what;
 		bool lstm;
@@ -535,7 +432,7 @@ static void test_illegal(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cc_run r;
 
-		for (int s = 0; s < CC_SIDES; s++) {
+		for (int s = 0; s < TU_PAIR_SIDES; s++) {
 			union circe_hw_desc *d = &c->s[s].descs[1];
 
 			cc_put(c, s, 0, &ok);
@@ -560,8 +457,8 @@ static void test_illegal(void **state)
  * status blocks and counters on both sides, and the next job runs. */
 static void test_bad_pointers(void **state)
 {
-	struct cc *c = cc_state(state);
-	int8_t *stray = cc_alloc(c, 4096);
+	struct tu_pair *c = tu_pair_get(state);
+	int8_t *stray = tu_pair_alloc(c, 4096);
 	struct cc_op circ, lstm;
 	static const char *const cf[] = { "w", "x", "bias", "rq", "y" };
 	static const char *const lf[] = { "gx", "gh", "c_in", "c_out", "h" };
@@ -576,7 +473,7 @@ static void test_bad_pointers(void **state)
 
 		snprintf(what, sizeof(what), "%s %s = %s", is_lstm ? "lstm" : "circ",
 			 is_lstm ? lf[f % 5] : cf[f % 5], va ? "unregistered" : "NULL");
-		for (int s = 0; s < CC_SIDES; s++) {
+		for (int s = 0; s < TU_PAIR_SIDES; s++) {
 			union circe_hw_desc *d = &c->s[s].descs[0];
 
 			cc_reset_outputs(is_lstm ? &lstm : &circ);
@@ -610,5 +507,5 @@ int main(void)
 		cmocka_unit_test(test_bad_pointers),
 	};
 
-	return cmocka_run_group_tests_name("circ", tests, cc_setup, cc_teardown);
+	return cmocka_run_group_tests_name("circ", tests, cc_setup, tu_pair_teardown);
 }

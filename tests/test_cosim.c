@@ -37,30 +37,11 @@
 #include "hw/hls/circe_hls.h"
 #include "svm/svm.h"
 #include "tests/support/testutil.h"
-#include "tests/support/tu_backend.h"
+#include "tests/support/tu_pair.h"
 
-#define COSIM_SIDES 2 /* 0: fmodel, 1: vsim */
 #define COSIM_DESCS 64u
-#define COSIM_MAX_ALLOCS 256u
 #define COSIM_RANDOM_JOBS 24
 #define COSIM_POLL_S 30.0
-#define COSIM_FMODEL_URI "fmodel:l2sets=256,l2ways=4,walkers=4" /* = circe-vsim.dtb */
-
-static const char *const cosim_side_name[COSIM_SIDES] = { "fmodel", "vsim" };
-
-struct cosim_side {
-	struct circe_dev *dev;
-	struct circe_ctx *ctx;
-	union circe_hw_desc *descs; /* COSIM_DESCS, registered RW */
-};
-
-struct cosim {
-	struct cosim_side s[COSIM_SIDES];
-	char dtb[PATH_MAX];
-	void *allocs[COSIM_MAX_ALLOCS];
-	unsigned n_allocs;
-	struct tu_rng rng;
-};
 
 static double cosim_now(void)
 {
@@ -70,102 +51,12 @@ static double cosim_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Page-aligned, zeroed, freed at teardown. */
-static void *cosim_alloc(struct cosim *c, size_t bytes)
-{
-	void *p = tu_alloc_pages(bytes ? bytes : 1);
-
-	assert_non_null(p);
-	assert_true(c->n_allocs < COSIM_MAX_ALLOCS);
-	c->allocs[c->n_allocs++] = p;
-	return p;
-}
-
-static void cosim_register(struct cosim *c, const void *p, size_t bytes, unsigned flags)
-{
-	for (int i = 0; i < COSIM_SIDES; i++) {
-		int rc = circe_mem_register(c->s[i].ctx, p, bytes, flags);
-
-		if (rc)
-			print_error("%s: register: %s\n", cosim_side_name[i], circe_errmsg());
-		assert_int_equal(rc, 0);
-	}
-}
-
 static int cosim_setup(void **state)
 {
-	struct tu_backend be[TU_BACKEND_MAX];
-	size_t n = tu_backends(be);
-	struct cosim *c;
-	bool have_vsim = false;
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(be[i].name, "vsim")) {
-			have_vsim = true;
-			break;
-		}
-	if (!have_vsim) {
-		/* cmocka has no group skip: the tests see a NULL state and skip. */
-		*state = NULL;
-		return 0;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(be[i].name, "vsim"))
-			snprintf(c->dtb, sizeof(c->dtb), "%s", be[i].dtb);
-	for (int i = 0; i < COSIM_SIDES; i++) {
-		struct cosim_side *s = &c->s[i];
-		const char *uri = i ? "vsim:" : COSIM_FMODEL_URI;
-
-		if (circe_open(uri, c->dtb, &s->dev) || circe_ctx_create(s->dev, &s->ctx)) {
-			print_error("setup: %s: %s\n", uri, circe_errmsg());
-			return -1;
-		}
-		s->descs = tu_alloc_pages(COSIM_DESCS * sizeof(*s->descs));
-		if (!s->descs ||
-		    circe_mem_register(s->ctx, s->descs, COSIM_DESCS * sizeof(*s->descs),
-				       CIRCE_MEM_RW)) {
-			print_error("setup: %s: %s\n", uri, circe_errmsg());
-			return -1;
-		}
-	}
-	tu_rng_init(&c->rng, tu_seed("cosim", 2024));
-	*state = c;
-	return 0;
+	return tu_pair_setup(state, COSIM_DESCS, "cosim", 2024);
 }
 
-static int cosim_teardown(void **state)
-{
-	struct cosim *c = *state;
-
-	if (!c)
-		return 0;
-	for (int i = 0; i < COSIM_SIDES; i++) {
-		circe_ctx_destroy(c->s[i].ctx);
-		circe_close(c->s[i].dev);
-		free(c->s[i].descs);
-	}
-	for (unsigned i = 0; i < c->n_allocs; i++)
-		free(c->allocs[i]);
-	free(c);
-	return 0;
-}
-
-static struct cosim *cosim_state(void **state)
-{
-	struct cosim *c = *state;
-
-	if (!c) {
-		print_message("# skip: no vsim backend in this build (Verilator not found, or a "
-			      "sanitizer build), nothing to compare fmodel with\n");
-		skip();
-	}
-	return c;
-}
-
-static uint32_t cosim_reg(struct cosim *c, int side, uint32_t off)
+static uint32_t cosim_reg(struct tu_pair *c, int side, uint32_t off)
 {
 	uint32_t v = 0;
 
@@ -181,12 +72,12 @@ struct cosim_gemm {
 	uint8_t *w;
 	int32_t *bias;
 	struct circe_hw_requant *rq;
-	uint8_t *y[COSIM_SIDES];
+	uint8_t *y[TU_PAIR_SIDES];
 	size_t y_bytes;
 };
 
 /* A random legal GEMM; Y buffers filled with 0x5A so untouched bytes show. */
-static void cosim_gemm_make(struct cosim *c, struct cosim_gemm *g, uint32_t m, uint32_t k,
+static void cosim_gemm_make(struct tu_pair *c, struct cosim_gemm *g, uint32_t m, uint32_t k,
 			    uint32_t n, uint32_t flags, uint32_t pad)
 {
 	struct circe_hw_desc_gemm *x = &g->desc;
@@ -214,18 +105,18 @@ static void cosim_gemm_make(struct cosim *c, struct cosim_gemm *g, uint32_t m, u
 	w_bytes = (size_t)n * x->ldw;
 	rq_bytes = nrq * sizeof(struct circe_hw_requant);
 	g->y_bytes = (size_t)m * x->ldy;
-	g->a = cosim_alloc(c, a_bytes);
-	g->w = cosim_alloc(c, w_bytes);
-	g->rq = cosim_alloc(c, rq_bytes);
+	g->a = tu_pair_alloc(c, a_bytes);
+	g->w = tu_pair_alloc(c, w_bytes);
+	g->rq = tu_pair_alloc(c, rq_bytes);
 	tu_rng_fill_i8(&c->rng, g->a, a_bytes, -128, 127);
 	tu_rng_fill_i8(&c->rng, (int8_t *)g->w, w_bytes, -128, 127);
-	cosim_register(c, g->a, a_bytes, CIRCE_MEM_READ);
-	cosim_register(c, g->w, w_bytes, CIRCE_MEM_READ);
+	tu_pair_register(c, g->a, a_bytes, CIRCE_MEM_READ);
+	tu_pair_register(c, g->w, w_bytes, CIRCE_MEM_READ);
 	if (flags & CIRCE_HW_GEMM_BIAS) {
-		g->bias = cosim_alloc(c, n * sizeof(int32_t));
+		g->bias = tu_pair_alloc(c, n * sizeof(int32_t));
 		for (size_t i = 0; i < n; i++)
 			g->bias[i] = (int32_t)tu_rng_range(&c->rng, -100000, 100000);
-		cosim_register(c, g->bias, n * sizeof(int32_t), CIRCE_MEM_READ);
+		tu_pair_register(c, g->bias, n * sizeof(int32_t), CIRCE_MEM_READ);
 	}
 	for (size_t i = 0; i < nrq; i++) {
 		g->rq[i].m0 = (int32_t)tu_rng_range(&c->rng, 1 << 30, INT32_MAX);
@@ -235,9 +126,9 @@ static void cosim_gemm_make(struct cosim *c, struct cosim_gemm *g, uint32_t m, u
 				? (int32_t)tu_rng_range(&c->rng, 0, 3)
 				: (int32_t)tu_rng_range(&c->rng, esize == 2 ? -12 : -17, -6);
 	}
-	cosim_register(c, g->rq, rq_bytes, CIRCE_MEM_READ);
-	for (int i = 0; i < COSIM_SIDES; i++) {
-		g->y[i] = cosim_alloc(c, g->y_bytes);
+	tu_pair_register(c, g->rq, rq_bytes, CIRCE_MEM_READ);
+	for (int i = 0; i < TU_PAIR_SIDES; i++) {
+		g->y[i] = tu_pair_alloc(c, g->y_bytes);
 		memset(g->y[i], 0x5A, g->y_bytes);
 		assert_int_equal(circe_mem_register(c->s[i].ctx, g->y[i], g->y_bytes, CIRCE_MEM_RW),
 				 0);
@@ -250,7 +141,7 @@ static void cosim_gemm_make(struct cosim *c, struct cosim_gemm *g, uint32_t m, u
 }
 
 /* Descriptor i of side s: the GEMM writing that side's Y. */
-static void cosim_gemm_put(struct cosim *c, int s, unsigned i, const struct cosim_gemm *g)
+static void cosim_gemm_put(struct tu_pair *c, int s, unsigned i, const struct cosim_gemm *g)
 {
 	union circe_hw_desc *d = &c->s[s].descs[i];
 
@@ -260,9 +151,9 @@ static void cosim_gemm_put(struct cosim *c, int s, unsigned i, const struct cosi
 	d->gemm.status = (struct circe_hw_status){ 0xEEEEEEEE, 0xEEEEEEEE, ~0ull };
 }
 
-static void cosim_op_put(struct cosim *c, unsigned i, uint32_t opcode)
+static void cosim_op_put(struct tu_pair *c, unsigned i, uint32_t opcode)
 {
-	for (int s = 0; s < COSIM_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		union circe_hw_desc *d = &c->s[s].descs[i];
 
 		memset(d, 0, sizeof(*d));
@@ -284,22 +175,22 @@ static uint8_t *cosim_gemm_expected(const struct cosim_gemm *g)
 /* ---- running a job on both sides and comparing ----------------------- */
 
 struct cosim_run {
-	int rc[COSIM_SIDES];
-	struct circe_job_result res[COSIM_SIDES];
+	int rc[TU_PAIR_SIDES];
+	struct circe_job_result res[TU_PAIR_SIDES];
 };
 
-static void cosim_submit(struct cosim *c, uint32_t count, struct cosim_run *r)
+static void cosim_submit(struct tu_pair *c, uint32_t count, struct cosim_run *r)
 {
-	for (int s = 0; s < COSIM_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		r->rc[s] = circe_ctx_submit(c->s[s].ctx, c->s[s].descs, count, &r->res[s]);
 		if (r->rc[s])
-			print_message("# %s: %s (%s)\n", cosim_side_name[s],
+			print_message("# %s: %s (%s)\n", tu_pair_side_name[s],
 				      circe_strerror(r->rc[s]), circe_errmsg());
 	}
 }
 
 /* What both sides must agree on after a job of count descriptors. */
-static void cosim_compare(struct cosim *c, uint32_t count, const struct cosim_run *r,
+static void cosim_compare(struct tu_pair *c, uint32_t count, const struct cosim_run *r,
 			  const char *what)
 {
 	const struct circe_job_result *f = &r->res[0], *v = &r->res[1];
@@ -332,15 +223,15 @@ static void cosim_compare(struct cosim *c, uint32_t count, const struct cosim_ru
 	}
 }
 
-static void cosim_expect_idle(struct cosim *c)
+static void cosim_expect_idle(struct tu_pair *c)
 {
-	for (int s = 0; s < COSIM_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		assert_true(cosim_reg(c, s, CIRCE_REG_CTRL) & CIRCE_HW_CTRL_AP_IDLE);
 		assert_false(cosim_reg(c, s, CIRCE_REG_STATUS) & CIRCE_HW_STATUS_BUSY);
 	}
 }
 
-static void cosim_expect_nop_ok(struct cosim *c)
+static void cosim_expect_nop_ok(struct tu_pair *c)
 {
 	struct cosim_run r;
 
@@ -370,7 +261,7 @@ static uint32_t cosim_random_flags(struct tu_rng *rng)
 
 static void test_cosim_random_gemm(void **state)
 {
-	struct cosim *c = cosim_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	double t0 = cosim_now();
 	uint64_t cycles = 0;
 
@@ -397,7 +288,7 @@ static void test_cosim_random_gemm(void **state)
 		snprintf(what, sizeof(what), "job %d: %u x %u x %u flags 0x%x pad %u", j, m, k, n,
 			 flags, pad);
 		cosim_gemm_make(c, &g, m, k, n, flags, pad);
-		for (int s = 0; s < COSIM_SIDES; s++)
+		for (int s = 0; s < TU_PAIR_SIDES; s++)
 			cosim_gemm_put(c, s, 0, &g);
 		want = cosim_gemm_expected(&g);
 		cosim_submit(c, 1, &r);
@@ -426,14 +317,14 @@ static void test_cosim_random_gemm(void **state)
  * illegal descriptor in its middle. */
 static void test_cosim_list(void **state)
 {
-	struct cosim *c = cosim_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	struct cosim_gemm g[3];
 	struct cosim_run r;
 
 	for (unsigned i = 0; i < 3; i++) {
 		cosim_gemm_make(c, &g[i], 5 + 7 * i, 40 + 30 * i, 9 + 11 * i,
 				cosim_random_flags(&c->rng), i);
-		for (int s = 0; s < COSIM_SIDES; s++)
+		for (int s = 0; s < TU_PAIR_SIDES; s++)
 			cosim_gemm_put(c, s, 2 * i, &g[i]);
 		cosim_op_put(c, 2 * i + 1, i == 1 ? CIRCE_HW_OP_NOP : CIRCE_HW_OP_FENCE);
 	}
@@ -444,7 +335,7 @@ static void test_cosim_list(void **state)
 		assert_memory_equal(g[i].y[0], g[i].y[1], g[i].y_bytes);
 
 	for (unsigned i = 0; i < 3; i++)
-		for (int s = 0; s < COSIM_SIDES; s++)
+		for (int s = 0; s < TU_PAIR_SIDES; s++)
 			cosim_gemm_put(c, s, i, &g[i]);
 	cosim_op_put(c, 1, 0x55);
 	cosim_submit(c, 3, &r);
@@ -459,8 +350,8 @@ static void test_cosim_list(void **state)
  * next job runs. */
 static void test_cosim_bad_pointers(void **state)
 {
-	struct cosim *c = cosim_state(state);
-	int8_t *stray = cosim_alloc(c, 4096);
+	struct tu_pair *c = tu_pair_get(state);
+	int8_t *stray = tu_pair_alloc(c, 4096);
 	struct cosim_gemm g;
 	struct cosim_run r;
 	static const char *const fields[] = { "a", "w", "bias", "rq", "y" };
@@ -473,7 +364,7 @@ static void test_cosim_bad_pointers(void **state)
 
 			snprintf(what, sizeof(what), "%s = %s", fields[f],
 				 bad ? "unregistered" : "NULL");
-			for (int s = 0; s < COSIM_SIDES; s++) {
+			for (int s = 0; s < TU_PAIR_SIDES; s++) {
 				struct circe_hw_desc_gemm *d;
 
 				cosim_gemm_put(c, s, 0, &g);
@@ -504,7 +395,7 @@ static void test_cosim_bad_pointers(void **state)
 /* Bad opcodes and zero or oversized dimensions: -EINVAL, device idle. */
 static void test_cosim_illegal(void **state)
 {
-	struct cosim *c = cosim_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	struct cosim_gemm g;
 	struct cosim_run r;
 	static const struct {
@@ -534,12 +425,12 @@ static void test_cosim_illegal(void **state)
 	}
 	cosim_gemm_make(c, &g, 4, 16, 4, CIRCE_HW_GEMM_PER_CHANNEL, 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		for (int s = 0; s < COSIM_SIDES; s++) {
+		for (int s = 0; s < TU_PAIR_SIDES; s++) {
 			cosim_gemm_put(c, s, 0, &g);
 			memcpy((uint8_t *)&c->s[s].descs[0].gemm + cases[i].off, &cases[i].val, 4);
 		}
 		if (!strcmp(cases[i].what, "clamp"))
-			for (int s = 0; s < COSIM_SIDES; s++)
+			for (int s = 0; s < TU_PAIR_SIDES; s++)
 				c->s[s].descs[0].gemm.clamp_max = 0;
 		cosim_submit(c, 1, &r);
 		assert_int_equal(r.rc[0], -EINVAL);
@@ -548,13 +439,13 @@ static void test_cosim_illegal(void **state)
 	}
 	/* the requant table is data, checked once fetched */
 	g.rq[1].shift = 31;
-	for (int s = 0; s < COSIM_SIDES; s++)
+	for (int s = 0; s < TU_PAIR_SIDES; s++)
 		cosim_gemm_put(c, s, 0, &g);
 	cosim_submit(c, 1, &r);
 	assert_int_equal(r.rc[0], -EINVAL);
 	cosim_compare(c, 1, &r, "requant shift 31");
 	g.rq[1].shift = -3;
-	for (int s = 0; s < COSIM_SIDES; s++)
+	for (int s = 0; s < TU_PAIR_SIDES; s++)
 		assert_memory_equal(g.y[s], g.y[0], g.y_bytes);
 	cosim_expect_nop_ok(c);
 }
@@ -564,15 +455,15 @@ static void test_cosim_illegal(void **state)
  * answered RESUME after the page is mapped completes with the same output. */
 static void test_cosim_fault_records(void **state)
 {
-	struct cosim *c = cosim_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	struct cosim_gemm g;
-	int8_t *late = cosim_alloc(c, 8192);
-	uint32_t st[COSIM_SIDES], va_lo[COSIM_SIDES], va_hi[COSIM_SIDES];
+	int8_t *late = tu_pair_alloc(c, 8192);
+	uint32_t st[TU_PAIR_SIDES], va_lo[TU_PAIR_SIDES], va_hi[TU_PAIR_SIDES];
 
 	cosim_gemm_make(c, &g, 3, 100, 5, 0, 0);
 	memcpy(late, g.a, 300);
 	for (int pass = 0; pass < 2; pass++) {
-		for (int s = 0; s < COSIM_SIDES; s++) {
+		for (int s = 0; s < TU_PAIR_SIDES; s++) {
 			struct circe_dev *dev = c->s[s].dev;
 			uint16_t asid = circe_svm_ctx_asid(circe_ctx_svm(c->s[s].ctx));
 			uint64_t dva = (uintptr_t)c->s[s].descs;
@@ -642,12 +533,12 @@ static void test_cosim_fault_records(void **state)
  * status, and the device recovers. */
 static void test_cosim_bus_error(void **state)
 {
-	struct cosim *c = cosim_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	struct cosim_gemm g;
 	struct cosim_run r;
 
 	cosim_gemm_make(c, &g, 6, 5000, 3, CIRCE_HW_GEMM_PER_CHANNEL, 0);
-	for (int s = 0; s < COSIM_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		uint64_t iova;
 
 		/* the second page of A */
@@ -668,7 +559,7 @@ static void test_cosim_bus_error(void **state)
 	assert_int_equal(r.res[1].status, CIRCE_HW_ST_BUS_ERROR);
 	assert_int_equal(r.res[1].fault_va, (uintptr_t)g.a + 4096);
 	cosim_expect_idle(c);
-	for (int s = 0; s < COSIM_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		assert_int_equal(cosim_reg(c, s, CIRCE_REG_ISR), 0);
 		assert_int_equal(
 			circe_dev_inject(c->s[s].dev,
@@ -685,10 +576,10 @@ static void test_cosim_bus_error(void **state)
 /* A hang: -ETIMEDOUT after a short timeout, a reset, and the next job. */
 static void test_cosim_hang(void **state)
 {
-	struct cosim *c = cosim_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 	struct cosim_run r;
 
-	for (int s = 0; s < COSIM_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		assert_int_equal(
 			circe_dev_inject(c->s[s].dev,
 					 &(struct circe_inject){ .kind = CIRCE_INJECT_HANG }),
@@ -701,7 +592,7 @@ static void test_cosim_hang(void **state)
 	assert_int_equal(r.rc[1], -ETIMEDOUT);
 	assert_int_equal(r.res[0].status, CIRCE_HW_ST_RESET);
 	assert_int_equal(r.res[1].status, CIRCE_HW_ST_RESET);
-	for (int s = 0; s < COSIM_SIDES; s++) {
+	for (int s = 0; s < TU_PAIR_SIDES; s++) {
 		assert_int_equal(c->s[s].descs[0].generic.status.code, 77); /* untouched */
 		assert_int_equal(circe_set_timeout(c->s[s].dev, 60000), 0);
 	}
@@ -720,14 +611,14 @@ struct cosim_bufs {
 	unsigned n;
 };
 
-static void *cosim_buf(struct cosim *c, struct cosim_bufs *b, size_t bytes, int side,
+static void *cosim_buf(struct tu_pair *c, struct cosim_bufs *b, size_t bytes, int side,
 		       unsigned flags)
 {
 	void *p = tu_alloc_pages(bytes ? bytes : 1);
 
 	assert_non_null(p);
 	assert_true(b->n < sizeof(b->p) / sizeof(b->p[0]));
-	for (int s = 0; s < COSIM_SIDES; s++)
+	for (int s = 0; s < TU_PAIR_SIDES; s++)
 		if (side < 0 || side == s)
 			assert_int_equal(
 				circe_mem_register(c->s[s].ctx, p, bytes ? bytes : 1, flags), 0);
@@ -737,10 +628,10 @@ static void *cosim_buf(struct cosim *c, struct cosim_bufs *b, size_t bytes, int 
 	return p;
 }
 
-static void cosim_bufs_free(struct cosim *c, struct cosim_bufs *b)
+static void cosim_bufs_free(struct tu_pair *c, struct cosim_bufs *b)
 {
 	for (unsigned i = 0; i < b->n; i++) {
-		for (int s = 0; s < COSIM_SIDES; s++)
+		for (int s = 0; s < TU_PAIR_SIDES; s++)
 			if (b->side[i] < 0 || b->side[i] == s)
 				assert_int_equal(
 					circe_mem_unregister(c->s[s].ctx, b->p[i], b->len[i]), 0);
@@ -750,7 +641,7 @@ static void cosim_bufs_free(struct cosim *c, struct cosim_bufs *b)
 }
 
 /* Skip unless the RTL in this build runs the opcode (FEATURES bit). */
-static void cosim_need_feature(struct cosim *c, uint32_t feat, const char *name)
+static void cosim_need_feature(struct tu_pair *c, uint32_t feat, const char *name)
 {
 	if (!(cosim_reg(c, 1, CIRCE_REG_FEATURES) & feat)) {
 		print_message("# skip: this build's RTL has no %s (FEATURES), nothing to compare "
@@ -779,8 +670,8 @@ static void cosim_same_bytes(const uint8_t *f, const uint8_t *v, size_t n, const
 static void test_cosim_circ(void **state)
 {
 	static const uint32_t ks[] = { 1, 2, 4, 8, 16 };
-	struct cosim *c = cosim_state(state);
-	union circe_hw_desc saved[COSIM_SIDES];
+	struct tu_pair *c = tu_pair_get(state);
+	union circe_hw_desc saved[TU_PAIR_SIDES];
 	double t0 = cosim_now();
 
 	cosim_need_feature(c, CIRCE_HW_FEAT_CIRC, "CIRC");
@@ -793,7 +684,7 @@ static void test_cosim_circ(void **state)
 		int8_t *w, *xv;
 		int32_t *bias;
 		struct circe_hw_requant *rq;
-		uint8_t *y[COSIM_SIDES], *want;
+		uint8_t *y[TU_PAIR_SIDES], *want;
 		struct cosim_run r;
 		struct cosim_bufs bufs = { .n = 0 };
 		char what[128];
@@ -846,7 +737,7 @@ static void test_cosim_circ(void **state)
 		assert_non_null(want);
 		memset(want, 0x5A, y_bytes);
 		circe_hls_circ(&x, w, xv, bias, rq, want);
-		for (int s = 0; s < COSIM_SIDES; s++) {
+		for (int s = 0; s < TU_PAIR_SIDES; s++) {
 			union circe_hw_desc *d = &c->s[s].descs[0];
 
 			y[s] = cosim_buf(c, &bufs, y_bytes, s, CIRCE_MEM_RW);
@@ -871,7 +762,7 @@ static void test_cosim_circ(void **state)
 		/* the last one again with each buffer NULL: the same fault */
 		if (j == 5 * 8 + COSIM_RANDOM_JOBS - 1) {
 			for (int f = 0; f < 5; f++) {
-				for (int s = 0; s < COSIM_SIDES; s++) {
+				for (int s = 0; s < TU_PAIR_SIDES; s++) {
 					struct circe_hw_desc_circ *d = &c->s[s].descs[0].circ;
 					uint64_t *vas[] = { &d->rq_va, &d->bias_va, &d->w_va,
 							    &d->x_va, &d->y_va };
@@ -885,7 +776,7 @@ static void test_cosim_circ(void **state)
 				assert_int_equal(r.rc[0], -EFAULT);
 				cosim_compare(c, 1, &r, what);
 				cosim_expect_idle(c);
-				for (int s = 0; s < COSIM_SIDES; s++) {
+				for (int s = 0; s < TU_PAIR_SIDES; s++) {
 					c->s[s].descs[0].circ = x;
 					c->s[s].descs[0].circ.y_va = (uintptr_t)y[s];
 				}
@@ -894,12 +785,12 @@ static void test_cosim_circ(void **state)
 		}
 	}
 	/* illegal descriptors (no access): the same reasons */
-	for (int s = 0; s < COSIM_SIDES; s++)
+	for (int s = 0; s < TU_PAIR_SIDES; s++)
 		saved[s] = c->s[s].descs[0];
 	for (int j = 0; j < 4; j++) {
 		struct cosim_run r;
 
-		for (int s = 0; s < COSIM_SIDES; s++) {
+		for (int s = 0; s < TU_PAIR_SIDES; s++) {
 			struct circe_hw_desc_circ *d = &c->s[s].descs[0].circ;
 
 			*d = saved[s].circ;
@@ -925,18 +816,18 @@ static void test_cosim_circ(void **state)
  * circe_hls_lstm agree byte for byte. */
 static void test_cosim_lstm(void **state)
 {
-	struct cosim *c = cosim_state(state);
+	struct tu_pair *c = tu_pair_get(state);
 
 	struct cosim_bufs last = { .n = 0 }; /* the last job's, for the illegal ones */
-	union circe_hw_desc saved[COSIM_SIDES];
+	union circe_hw_desc saved[TU_PAIR_SIDES];
 
 	cosim_need_feature(c, CIRCE_HW_FEAT_LSTM, "LSTM");
 	for (int j = 0; j < COSIM_RANDOM_JOBS; j++) {
 		struct circe_hw_desc_lstm x = { .opcode = CIRCE_HW_OP_LSTM };
 		bool in_place = tu_rng_range(&c->rng, 0, 1);
 		size_t n, gbytes;
-		int16_t *gx, *gh, *c0, *cexp, *cs[COSIM_SIDES], *co[COSIM_SIDES];
-		int8_t *hexp, *h[COSIM_SIDES];
+		int16_t *gx, *gh, *c0, *cexp, *cs[TU_PAIR_SIDES], *co[TU_PAIR_SIDES];
+		int8_t *hexp, *h[TU_PAIR_SIDES];
 		struct cosim_run r;
 		struct cosim_bufs bufs = { .n = 0 };
 		char what[96];
@@ -963,7 +854,7 @@ static void test_cosim_lstm(void **state)
 		hexp = malloc(n);
 		assert_true(cexp && hexp);
 		circe_hls_lstm(&x, gx, gh, c0, cexp, hexp);
-		for (int s = 0; s < COSIM_SIDES; s++) {
+		for (int s = 0; s < TU_PAIR_SIDES; s++) {
 			union circe_hw_desc *d = &c->s[s].descs[0];
 
 			cs[s] = cosim_buf(c, &bufs, 2 * n, s, CIRCE_MEM_RW);
@@ -998,12 +889,12 @@ static void test_cosim_lstm(void **state)
 			last = bufs;
 	}
 	/* illegal: the same reasons */
-	for (int s = 0; s < COSIM_SIDES; s++)
+	for (int s = 0; s < TU_PAIR_SIDES; s++)
 		saved[s] = c->s[s].descs[0];
 	for (int j = 0; j < 3; j++) {
 		struct cosim_run r;
 
-		for (int s = 0; s < COSIM_SIDES; s++) {
+		for (int s = 0; s < TU_PAIR_SIDES; s++) {
 			struct circe_hw_desc_lstm *d = &c->s[s].descs[0].lstm;
 
 			*d = saved[s].lstm;
@@ -1032,5 +923,5 @@ int main(void)
 		cmocka_unit_test(test_cosim_lstm),
 	};
 
-	return cmocka_run_group_tests_name("cosim", tests, cosim_setup, cosim_teardown);
+	return cmocka_run_group_tests_name("cosim", tests, cosim_setup, tu_pair_teardown);
 }
